@@ -4,7 +4,7 @@ from __future__ import annotations
 
 project = "shakentrace"
 author = "The shakentrace developers"
-copyright = "2026, The shakentrace developers"  # noqa: A001
+copyright = "2026, The shakentrace developers"
 
 extensions = [
     "sphinx.ext.autodoc",

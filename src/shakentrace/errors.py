@@ -140,8 +140,9 @@ class VerificationError(ShakenTraceError):
 
     default_code = "verification-failed"
 
-    def __init__(self, message: str, *, outcome: object, code: str | None = None,
-                 sip_code: int | None = None):
+    def __init__(
+        self, message: str, *, outcome: object, code: str | None = None, sip_code: int | None = None
+    ):
         super().__init__(message, code=code, sip_code=sip_code)
         self.outcome = outcome
 

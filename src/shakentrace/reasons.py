@@ -49,25 +49,46 @@ def _registry(*entries: tuple[str, int | None, Severity, str]) -> dict[str, Reas
 #: Every reason code, in the order the docs list them.
 REASON_CODES: dict[str, ReasonCode] = _registry(
     ("no-identity", 428, "error", "no Identity header"),
-    ("identity-malformed", 438, "error",
-     "Identity header syntax: parameters, missing info, bad token characters"),
-    ("passport-malformed", 438, "error",
-     "base64url, JSON, JWS structure, required claim missing or mistyped"),
+    (
+        "identity-malformed",
+        438,
+        "error",
+        "Identity header syntax: parameters, missing info, bad token characters",
+    ),
+    (
+        "passport-malformed",
+        438,
+        "error",
+        "base64url, JSON, JWS structure, required claim missing or mistyped",
+    ),
     ("unsupported-alg", 437, "error", "alg other than ES256 (header parameter or JWS header)"),
-    ("unsupported-ppt", 438, "error", "ppt not understood (signature still checked where possible)"),
+    (
+        "unsupported-ppt",
+        438,
+        "error",
+        "ppt not understood (signature still checked where possible)",
+    ),
     ("info-x5u-mismatch", 436, "error", "info parameter differs from the JWS x5u"),
     ("stale", 403, "error", "iat older than the policy's max age"),
     ("iat-in-future", 403, "error", "iat ahead of now beyond the allowed skew"),
     ("bad-signature", 438, "error", "ES256 signature does not verify over the received bytes"),
-    ("x5u-forbidden", 436, "error",
-     "x5u refused by the fetch policy (scheme, port, userinfo, private address, redirect)"),
+    (
+        "x5u-forbidden",
+        436,
+        "error",
+        "x5u refused by the fetch policy (scheme, port, userinfo, private address, redirect)",
+    ),
     ("cert-unavailable", 436, "error", "x5u fetch failed (timeout, status, size cap, not PEM)"),
     ("cert-untrusted", 437, "error", "chain does not lead to a trusted STI-CA"),
     ("cert-expired", 437, "error", "certificate validity ended before iat/now"),
     ("cert-not-yet-valid", 437, "error", "certificate validity starts after iat/now"),
     ("cert-revoked", 437, "error", "certificate is on a CRL"),
-    ("cert-invalid", 437, "error",
-     "not usable as an STI signing certificate (no TNAuthList, CA leaf, wrong key)"),
+    (
+        "cert-invalid",
+        437,
+        "error",
+        "not usable as an STI signing certificate (no TNAuthList, CA leaf, wrong key)",
+    ),
     ("tn-not-authorized", 438, "error", "TN-based TNAuthList does not cover orig"),
     ("orig-mismatch", 438, "error", "orig TN differs from From / P-Asserted-Identity"),
     ("dest-mismatch", 438, "error", "dest TNs do not contain To / Request-URI"),
@@ -108,10 +129,18 @@ class Reason:
         """
         entry = REASON_CODES[code]
         sev = severity or entry.severity
-        return cls(code=code, severity=sev, message=message,
-                   sip_code=entry.sip_code if sev == "error" else None)
+        return cls(
+            code=code,
+            severity=sev,
+            message=message,
+            sip_code=entry.sip_code if sev == "error" else None,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """Return the reason as JSON-safe data."""
-        return {"code": self.code, "severity": self.severity, "message": self.message,
-                "sip_code": self.sip_code}
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+            "sip_code": self.sip_code,
+        }
