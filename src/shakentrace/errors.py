@@ -1,6 +1,6 @@
 """The exceptions shakentrace raises.
 
-Parsing raises; verification reports (see :class:`shakentrace.Outcome`). Every
+Parsing raises; verification reports (see ``Outcome``). Every
 exception carries a stable machine-readable ``code`` and, where one applies, the
 SIP status a verification service would answer with (``sip_code``)::
 
@@ -132,10 +132,10 @@ class FetchError(ShakenTraceError):
 
 
 class VerificationError(ShakenTraceError):
-    """Raised by :meth:`shakentrace.Outcome.raise_for_failure` for a failed verification.
+    """Raised by ``Outcome.raise_for_failure()`` for a failed verification.
 
     Attributes:
-        outcome: The :class:`shakentrace.Outcome` that failed.
+        outcome: The ``Outcome`` that failed.
     """
 
     default_code = "verification-failed"
@@ -148,6 +148,6 @@ class VerificationError(ShakenTraceError):
 
 
 class ConfigurationError(ShakenTraceError, ValueError):
-    """Misuse of the API: an invalid :class:`shakentrace.Policy` or argument."""
+    """Misuse of the API: an invalid ``Policy`` or argument."""
 
     default_code = "configuration"
