@@ -1,0 +1,76 @@
+"""The JOSE adapter: the only module that imports pyjwt.
+
+PASSporTs are JWS compact serialisations signed with ES256 (RFC 8225 §8, RFC 8588).
+The signature is the raw 64-byte R‖S of RFC 7518 §3.4, never DER. Only the
+algorithms in :data:`ALGORITHMS` are ever used; keys come from the caller (the
+verified STI certificate), never from the token (``jwk``/``jku``/``x5c``).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+
+from cryptography.hazmat.primitives.asymmetric import ec
+from jwt.algorithms import ECAlgorithm
+from jwt.exceptions import InvalidKeyError
+
+from shakentrace.errors import PassportParseError
+
+__all__ = ["ALGORITHMS", "b64url_decode", "b64url_encode", "sign_es256", "verify_es256"]
+
+#: The signing algorithms shakentrace accepts (ATIS-1000074 §5.3.1: ES256 only).
+ALGORITHMS: tuple[str, ...] = ("ES256",)
+
+#: Raw R‖S length for P-256 (RFC 7518 §3.4).
+ES256_SIGNATURE_LENGTH = 64
+
+_ES256 = ECAlgorithm(ECAlgorithm.SHA256)
+_B64URL = re.compile(r"[A-Za-z0-9_-]*")
+
+
+def b64url_encode(data: bytes) -> str:
+    """Encode ``data`` as unpadded base64url (RFC 7515 §2)."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def b64url_decode(segment: str, *, what: str = "segment") -> bytes:
+    """Decode unpadded base64url strictly.
+
+    Python's decoder silently drops characters outside the alphabet (a comma, a
+    space) and accepts padding; a verifier must not, or a tampered token would
+    decode to the signed bytes (cgrates' comma-injection vectors).
+
+    Raises:
+        PassportParseError: ``segment`` holds a character outside the base64url
+            alphabet, padding, or an impossible length.
+    """
+    if not _B64URL.fullmatch(segment):
+        bad = next(c for c in segment if not (c.isascii() and (c.isalnum() or c in "-_")))
+        raise PassportParseError(f"{what} is not base64url: character {bad!r}")
+    if len(segment) % 4 == 1:
+        raise PassportParseError(f"{what} has an impossible base64url length {len(segment)}")
+    try:
+        return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+    except (binascii.Error, ValueError) as exc:  # pragma: no cover - excluded by the regex
+        raise PassportParseError(f"{what} is not base64url: {exc}") from exc
+
+
+def sign_es256(key: ec.EllipticCurvePrivateKey, signing_input: bytes) -> bytes:
+    """Sign ``signing_input`` with ES256 and return the raw 64-byte R‖S signature."""
+    return _ES256.sign(signing_input, key)
+
+
+def verify_es256(key: ec.EllipticCurvePublicKey, signing_input: bytes, signature: bytes) -> bool:
+    """Return whether ``signature`` (raw R‖S) is a valid ES256 signature of ``signing_input``.
+
+    A DER-encoded or wrong-length signature is not valid; neither is a key on
+    another curve.
+    """
+    if len(signature) != ES256_SIGNATURE_LENGTH:
+        return False
+    try:
+        return bool(_ES256.verify(signing_input, key, signature))
+    except InvalidKeyError:
+        return False
