@@ -27,5 +27,6 @@ nitpick_ignore_regex = [
     (r"py:.*", r"(datetime|ipaddress|collections\.abc|typing|pathlib)\..*"),
     (r"py:.*", r"cryptography\..*"),
     (r"py:class", r"(Path|Sequence|Iterable|Iterator|Mapping|Callable|Any|Literal|Self)"),
+    (r"py:class", r"(datetime|timedelta|os\.PathLike)"),
 ]
 exclude_patterns = ["_build"]

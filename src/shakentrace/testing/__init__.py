@@ -1,0 +1,35 @@
+"""Real STI certificates and PASSporTs for tests, made on the spot with no network.
+
+``trustme`` for STIR/SHAKEN::
+
+    from shakentrace.testing import StiCA
+
+    ca = StiCA(seed=1)                     # root + intermediate, ATIS-1000080 shaped
+    cert = ca.issue_cert(spc="1234")       # STI certificate with an RFC 8226 TNAuthList
+    identity = cert.identity_header(orig="12155551212", dest="12155551213", attest="A")
+    # serve cert.chain_pem at cert.x5u; trust ca.trust_pem
+
+This package is not imported by ``shakentrace`` itself.
+"""
+
+from __future__ import annotations
+
+from shakentrace.testing._asn1 import encode_tn_auth_list
+from shakentrace.testing._blob import Blob
+from shakentrace.testing._ca import DEVIATIONS, SHAKEN_CP_OID, Deviation, StiCA
+from shakentrace.testing._cert import StiCert
+from shakentrace.testing._jws import canonical_json, encode_jws, format_identity, split_token
+
+__all__ = [
+    "DEVIATIONS",
+    "SHAKEN_CP_OID",
+    "Blob",
+    "Deviation",
+    "StiCA",
+    "StiCert",
+    "canonical_json",
+    "encode_jws",
+    "encode_tn_auth_list",
+    "format_identity",
+    "split_token",
+]
