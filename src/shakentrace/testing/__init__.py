@@ -18,18 +18,45 @@ from shakentrace.testing._asn1 import encode_tn_auth_list
 from shakentrace.testing._blob import Blob
 from shakentrace.testing._ca import DEVIATIONS, SHAKEN_CP_OID, Deviation, StiCA
 from shakentrace.testing._cert import StiCert
+from shakentrace.testing._invite import build_invite, forward_invite
 from shakentrace.testing._jws import canonical_json, encode_jws, format_identity, split_token
+from shakentrace.testing._mutators import (
+    MUTATIONS,
+    Mutation,
+    alg_hs256,
+    alg_none,
+    der_signature,
+    embedded_jwk,
+    noncanonical_json,
+    pad_base64,
+    resign,
+    sign_with_wrong_key,
+    tamper_claim,
+)
 
 __all__ = [
     "DEVIATIONS",
+    "MUTATIONS",
     "SHAKEN_CP_OID",
     "Blob",
     "Deviation",
+    "Mutation",
     "StiCA",
     "StiCert",
+    "alg_hs256",
+    "alg_none",
+    "build_invite",
     "canonical_json",
+    "der_signature",
+    "embedded_jwk",
     "encode_jws",
     "encode_tn_auth_list",
     "format_identity",
+    "forward_invite",
+    "noncanonical_json",
+    "pad_base64",
+    "resign",
+    "sign_with_wrong_key",
     "split_token",
+    "tamper_claim",
 ]
