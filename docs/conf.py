@@ -26,6 +26,7 @@ napoleon_numpy_docstring = False
 nitpick_ignore_regex = [
     (r"py:.*", r"(datetime|ipaddress|collections\.abc|typing|pathlib)\..*"),
     (r"py:.*", r"cryptography\..*"),
+    (r"py:class", r"(x509|ec|verification)\..*"),
     (r"py:class", r"(Path|Sequence|Iterable|Iterator|Mapping|Callable|Any|Literal|Self)"),
     (r"py:class", r"(datetime|timedelta|os\.PathLike)"),
 ]

@@ -7,6 +7,15 @@ over the call, who signed it, who most likely originated it and whom to ask next
 
 from __future__ import annotations
 
+from shakentrace.certs import (
+    CertFacts,
+    ClaimConstraints,
+    CrlDistributionPoint,
+    TNAuthList,
+    TNRange,
+    cert_facts,
+    load_chain,
+)
 from shakentrace.errors import (
     CaptureError,
     CertificateParseError,
@@ -20,17 +29,24 @@ from shakentrace.errors import (
     SipParseError,
     VerificationError,
 )
+from shakentrace.fetch import Fetcher, StaticFetcher
 from shakentrace.reasons import REASON_CODES, Reason, ReasonCode
+from shakentrace.trust import ChainResult, TrustStore
 
 __version__ = "0.1.0"
 
 __all__ = [
     "REASON_CODES",
     "CaptureError",
+    "CertFacts",
     "CertificateParseError",
+    "ChainResult",
+    "ClaimConstraints",
     "ConfigurationError",
+    "CrlDistributionPoint",
     "DirectoryError",
     "FetchError",
+    "Fetcher",
     "IdentityParseError",
     "ParseError",
     "PassportParseError",
@@ -38,6 +54,12 @@ __all__ = [
     "ReasonCode",
     "ShakenTraceError",
     "SipParseError",
+    "StaticFetcher",
+    "TNAuthList",
+    "TNRange",
+    "TrustStore",
     "VerificationError",
     "__version__",
+    "cert_facts",
+    "load_chain",
 ]

@@ -95,6 +95,12 @@ REASON_CODES: dict[str, ReasonCode] = _registry(
     ("noncanonical-json", None, "warning", "JSON not in RFC 8225 §9 deterministic form"),
     ("cert-nonconformant", None, "warning", "ATIS-1000080 / SHAKEN CP rule broken"),
     ("div-broken", 438, "error", "div PASSporT does not chain to the shaken one"),
+    (
+        "crl-unavailable",
+        None,
+        "warning",
+        "a CRL could not be fetched or verified; revocation was not fully checked",
+    ),
 )
 
 

@@ -1,0 +1,243 @@
+"""The pyasn1 adapter: RFC 8226 / RFC 9118 extension values in, plain Python out.
+
+This is the only module of :mod:`shakentrace` (outside ``shakentrace.testing``)
+that imports pyasn1. Every pyasn1 exception becomes a finding string or a
+:class:`Asn1Error`; nothing pyasn1-typed leaves this module.
+
+TNAuthList (RFC 8226 §9, App. A, ``DEFINITIONS EXPLICIT TAGS``)::
+
+    TNAuthorizationList ::= SEQUENCE SIZE (1..MAX) OF TNEntry
+    TNEntry ::= CHOICE { spc [0] ServiceProviderCode,
+                         range [1] TelephoneNumberRange,
+                         one [2] TelephoneNumber }
+
+Real certificates break it in a few known ways (vectors/peers NOTES §6): a bare
+IA5String (libstirshaken), a PrintableString SPC without the ``[0]`` tag
+(Telonium), an IA5String whose length byte is missing (GBSDTech). Those are
+recovered where the intent is unambiguous and always reported as findings.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pyasn1.codec.der.decoder import decode as der_decode
+from pyasn1.error import PyAsn1Error
+from pyasn1.type import char, constraint, namedtype, tag, univ
+from pyasn1_modules import rfc8226
+
+__all__ = [
+    "Asn1Error",
+    "RawClaimConstraints",
+    "RawTNAuthList",
+    "decode_claim_constraints",
+    "decode_tn_auth_list",
+]
+
+_MAX = float("inf")
+# GBSDTech: 30 08 A0 06 16 <SPC> — the IA5String length byte is missing.
+_TELEPHONE_NUMBER = re.compile(r"[0-9#*]{1,15}")
+_MISSING_LENGTH = re.compile(rb"\x30(.)\xa0(.)\x16([\x20-\x7e]{1,16})", re.DOTALL)
+
+
+class Asn1Error(Exception):
+    """A value that does not decode (message says why); raised by this adapter only."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RawTNAuthList:
+    """Decoded TNAuthList entries, before :mod:`shakentrace.certs` wraps them."""
+
+    spcs: tuple[str, ...] = ()
+    ranges: tuple[tuple[str, int], ...] = ()
+    tns: tuple[str, ...] = ()
+    findings: tuple[str, ...] = ()
+    well_formed: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RawClaimConstraints:
+    """Decoded (Enhanced)JWTClaimConstraints (RFC 8226 §8, RFC 9118 §3)."""
+
+    must_include: tuple[str, ...] = ()
+    permitted_values: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    must_exclude: tuple[str, ...] = ()
+
+
+def decode_tn_auth_list(der: bytes) -> RawTNAuthList:
+    """Decode a TNAuthList extension value; never raises.
+
+    Args:
+        der: The extension's ``extnValue`` contents.
+
+    Returns:
+        The entries; ``well_formed`` is true only for a clean RFC 8226 DER value.
+    """
+    try:
+        value, rest = der_decode(der, asn1Spec=rfc8226.TNAuthorizationList())
+    except (PyAsn1Error, ValueError, TypeError):
+        return _recover(der, "DER is not an RFC 8226 TNAuthorizationList")
+    if rest:
+        return _recover(der, f"{len(rest)} trailing bytes after the TNAuthorizationList")
+    return _entries(value)
+
+
+def _entries(value: univ.SequenceOf) -> RawTNAuthList:
+    spcs: list[str] = []
+    ranges: list[tuple[str, int]] = []
+    tns: list[str] = []
+    for entry in value:
+        name = entry.getName()
+        if name == "spc":
+            spcs.append(str(entry["spc"]))
+        elif name == "range":
+            ranges.append((str(entry["range"]["start"]), int(entry["range"]["count"])))
+        else:
+            tns.append(str(entry["one"]))
+    findings = _constraint_findings(spcs, ranges, tns)
+    return RawTNAuthList(
+        spcs=tuple(spcs),
+        ranges=tuple(ranges),
+        tns=tuple(tns),
+        findings=findings,
+        well_formed=not findings,
+    )
+
+
+def _constraint_findings(
+    spcs: list[str], ranges: list[tuple[str, int]], tns: list[str]
+) -> tuple[str, ...]:
+    """RFC 8226 App. A constraints that the DER decoder does not enforce."""
+    found: list[str] = []
+    if not (spcs or ranges or tns):
+        found.append("empty TNAuthorizationList (RFC 8226: SIZE (1..MAX))")
+    for tn in (*tns, *(start for start, _ in ranges)):
+        if not _TELEPHONE_NUMBER.fullmatch(tn):
+            found.append(f"TelephoneNumber {tn!r} is not 1-15 of 0-9 # *")
+    found.extend(f"range count {count} is below 2" for _, count in ranges if count < 2)
+    return tuple(found)
+
+
+def _recover(der: bytes, why: str) -> RawTNAuthList:
+    """Salvage the SPC of the malformed encodings seen in real certificates."""
+    for kind in (_bare_string, _untagged_string, _missing_length):
+        got = kind(der)
+        if got is not None:
+            text, how = got
+            return RawTNAuthList(spcs=(text,) if text else (), findings=(why, how))
+    return RawTNAuthList(findings=(why,))
+
+
+def _bare_string(der: bytes) -> tuple[str, str] | None:
+    # libstirshaken writes a bare IA5String (often a URL) instead of a SEQUENCE.
+    text = _decode_string(der, char.IA5String())
+    if text is None:
+        return None
+    return "", f"bare IA5String {text!r} instead of a SEQUENCE (libstirshaken encoding)"
+
+
+def _untagged_string(der: bytes) -> tuple[str, str] | None:
+    # Telonium: SEQUENCE { PrintableString "755J" } — no [0] tag, wrong string type.
+    spec = univ.SequenceOf(componentType=char.PrintableString())
+    try:
+        value, rest = der_decode(der, asn1Spec=spec)
+    except (PyAsn1Error, ValueError, TypeError):
+        return None
+    if rest or len(value) != 1:
+        return None
+    text = str(value[0])
+    return text, f"SPC {text!r} is a PrintableString without the [0] tag"
+
+
+def _missing_length(der: bytes) -> tuple[str, str] | None:
+    match = _MISSING_LENGTH.fullmatch(der)
+    # The outer lengths are right for the intended encoding, one byte longer than what is there.
+    if match is None or (match.group(1)[0], match.group(2)[0]) != (len(der) - 1, len(der) - 3):
+        return None
+    text = match.group(3).decode("ascii")
+    return text, f"IA5String length byte missing before SPC {text!r}"
+
+
+def _decode_string(der: bytes, spec: char.AbstractCharacterString) -> str | None:
+    try:
+        value, rest = der_decode(der, asn1Spec=spec)
+    except (PyAsn1Error, ValueError, TypeError):
+        return None
+    return None if rest else str(value)
+
+
+def _ctx(number: int) -> tag.Tag:
+    return tag.Tag(tag.tagClassContext, tag.tagFormatSimple, number)
+
+
+# RFC 9118 §3 (EXPLICIT tags): JWTClaimValues ::= SEQUENCE { claim JWTClaimName,
+# values SEQUENCE SIZE (1..MAX) OF UTF8String }.
+_CLAIM_VALUES = univ.Sequence(
+    componentType=namedtype.NamedTypes(
+        namedtype.NamedType("claim", rfc8226.JWTClaimName()),
+        namedtype.NamedType(
+            "values",
+            univ.SequenceOf(componentType=char.UTF8String()).subtype(
+                sizeSpec=constraint.ValueSizeConstraint(1, _MAX)
+            ),
+        ),
+    )
+)
+# EnhancedJWTClaimConstraints ::= SEQUENCE { mustInclude [0], permittedValues [1], mustExclude [2] }
+_ENHANCED_CONSTRAINTS = univ.Sequence(
+    componentType=namedtype.NamedTypes(
+        namedtype.OptionalNamedType(
+            "mustInclude", rfc8226.JWTClaimNames().subtype(explicitTag=_ctx(0))
+        ),
+        namedtype.OptionalNamedType(
+            "permittedValues",
+            univ.SequenceOf(componentType=_CLAIM_VALUES).subtype(explicitTag=_ctx(1)),
+        ),
+        namedtype.OptionalNamedType(
+            "mustExclude", rfc8226.JWTClaimNames().subtype(explicitTag=_ctx(2))
+        ),
+    )
+)
+
+
+def decode_claim_constraints(der: bytes, *, enhanced: bool) -> RawClaimConstraints:
+    """Decode JWTClaimConstraints (RFC 8226) or EnhancedJWTClaimConstraints (RFC 9118).
+
+    Args:
+        der: The extension's ``extnValue`` contents.
+        enhanced: ``True`` for the RFC 9118 extension (1.3.6.1.5.5.7.1.33).
+
+    Raises:
+        Asn1Error: The value does not decode.
+    """
+    spec = _ENHANCED_CONSTRAINTS if enhanced else rfc8226.JWTClaimConstraints()
+    values_key = "values" if enhanced else "permitted"
+    try:
+        value, rest = der_decode(der, asn1Spec=spec)
+    except (PyAsn1Error, ValueError, TypeError) as exc:
+        raise Asn1Error(_first_line(exc)) from None
+    if rest:
+        raise Asn1Error(f"{len(rest)} trailing bytes")
+    return RawClaimConstraints(
+        must_include=_names(value, "mustInclude"),
+        permitted_values=tuple(
+            (str(pv["claim"]), tuple(str(v) for v in pv[values_key]))
+            for pv in _present(value, "permittedValues")
+        ),
+        must_exclude=_names(value, "mustExclude") if enhanced else (),
+    )
+
+
+def _present(value: univ.Sequence, name: str) -> tuple[univ.Asn1Item, ...]:
+    component = value.getComponentByName(name)
+    return tuple(component) if component.isValue else ()
+
+
+def _names(value: univ.Sequence, name: str) -> tuple[str, ...]:
+    return tuple(str(n) for n in _present(value, name))
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else type(exc).__name__

@@ -1,0 +1,268 @@
+"""trust: chain validation at a moment, under the STI profile, with CRLs and TN authority."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from conftest import VECTORS
+from shakentrace import (
+    CertificateParseError,
+    ChainResult,
+    ConfigurationError,
+    StaticFetcher,
+    TrustStore,
+    load_chain,
+)
+from shakentrace._jose import b64url_encode, sign_es256
+from shakentrace.testing import StiCA
+
+PKI = VECTORS / "shaken-pki-reports"
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+#: iat of the real Bandwidth PASSporT published with this certificate (2022-06-29).
+BANDWIDTH_IAT = datetime.fromtimestamp(1656534336, UTC)
+
+
+def _codes(result: ChainResult) -> list[str]:
+    return [r.code for r in result.reasons if r.severity == "error"]
+
+
+@pytest.fixture(scope="module")
+def ca() -> StiCA:
+    return StiCA(seed=7, now=NOW)
+
+
+@pytest.fixture
+def store(ca: StiCA) -> TrustStore:
+    return TrustStore.from_pem(ca.trust_pem)
+
+
+class TestRealBandwidthChain:
+    def _chain(self) -> tuple[x509.Certificate, ...]:
+        leaf = (PKI / "neustar_leaf_bandwidth_clean.pem").read_bytes()
+        return load_chain(leaf + (PKI / "neustar_leaf_bandwidth_clean.chain.pem").read_bytes())
+
+    def test_validates_at_the_tokens_iat_against_the_neustar_root(self) -> None:
+        leaf, ca1, root = self._chain()
+        result = TrustStore([root]).verify_chain([leaf, ca1], at=BANDWIDTH_IAT)
+        assert result.trusted, result.reasons
+        assert result.leaf is not None
+        assert (result.leaf.spc, result.leaf.organization) == ("997E", "Bandwidth.com CLEC LLC")
+        assert [c.subject for c in result.path] == [leaf.subject, ca1.subject, root.subject]
+        assert isinstance(result.public_key, ec.EllipticCurvePublicKey)
+
+    def test_expired_today(self) -> None:
+        leaf, ca1, root = self._chain()
+        result = TrustStore([root]).verify_chain([leaf, ca1], at=NOW)
+        assert _codes(result) == ["cert-expired"]
+        assert result.public_key is not None  # the signature can still be checked
+
+    def test_untrusted_without_the_root(self, ca: StiCA) -> None:
+        leaf, ca1, _ = self._chain()
+        result = TrustStore([ca.root_cert]).verify_chain([leaf, ca1], at=BANDWIDTH_IAT)
+        assert _codes(result) == ["cert-untrusted"]
+
+
+class TestStiProfile:
+    def test_good_chain(self, ca: StiCA, store: TrustStore) -> None:
+        cert = ca.issue_cert(spc="1234")
+        result = store.verify_chain(cert.chain, at=NOW)
+        assert result.trusted
+        assert result.reasons == ()
+        assert result.leaf is not None
+        assert result.leaf.spc == "1234"
+        json.dumps(result.to_dict())
+
+    def test_empty_chain(self, store: TrustStore) -> None:
+        result = store.verify_chain([], at=NOW)
+        assert (result.trusted, _codes(result)) == (False, ["cert-invalid"])
+
+    def test_naive_time_is_misuse(self, ca: StiCA, store: TrustStore) -> None:
+        with pytest.raises(ConfigurationError):
+            store.verify_chain(ca.issue_cert().chain, at=datetime(2026, 1, 1))
+
+    @pytest.mark.parametrize(
+        ("moment", "code"),
+        [
+            (NOW - timedelta(days=1, seconds=1), "cert-not-yet-valid"),
+            (NOW + timedelta(days=90, seconds=1), "cert-expired"),
+        ],
+    )
+    def test_validity_boundaries(
+        self, ca: StiCA, store: TrustStore, moment: datetime, code: str
+    ) -> None:
+        cert = ca.issue_cert()
+        assert _codes(store.verify_chain(cert.chain, at=moment)) == [code]
+
+    @pytest.mark.parametrize("moment", [NOW - timedelta(days=1), NOW + timedelta(days=90)])
+    def test_validity_is_inclusive(self, ca: StiCA, store: TrustStore, moment: datetime) -> None:
+        assert store.verify_chain(ca.issue_cert().chain, at=moment).trusted
+
+    @pytest.mark.parametrize(
+        ("deviation", "code"),
+        [
+            ("no-tnauthlist", "cert-invalid"),
+            ("tnauthlist-ia5string", "cert-invalid"),
+            ("empty-tnauthlist", "cert-invalid"),
+            ("ca-leaf", "cert-invalid"),
+            ("p384-key", "cert-invalid"),
+            ("rsa-key", "cert-invalid"),
+            ("self-signed", "cert-untrusted"),
+        ],
+    )
+    def test_unusable_signing_certificates(
+        self, ca: StiCA, store: TrustStore, deviation: str, code: str
+    ) -> None:
+        cert = ca.issue_cert(deviations=[deviation])  # type: ignore[list-item]
+        assert code in _codes(store.verify_chain(cert.chain, at=NOW))
+
+    def test_p384_key_is_not_handed_out(self, ca: StiCA, store: TrustStore) -> None:
+        cert = ca.issue_cert(deviations=["p384-key"])
+        assert store.verify_chain(cert.chain, at=NOW).public_key is None
+
+    def test_issued_by_root(self, ca: StiCA, store: TrustStore) -> None:
+        cert = ca.issue_cert(deviations=["issued-by-root"])
+        assert store.verify_chain(cert.chain, at=NOW).trusted
+
+    def test_missing_intermediate_is_untrusted(self, ca: StiCA, store: TrustStore) -> None:
+        cert = ca.issue_cert()
+        assert _codes(store.verify_chain(cert.chain[:1], at=NOW)) == ["cert-untrusted"]
+
+    def test_every_finding_is_reported_at_once(self, ca: StiCA) -> None:
+        other = StiCA(seed=8, now=NOW)
+        cert = ca.issue_cert(deviations=["no-tnauthlist"])
+        result = TrustStore([other.root_cert]).verify_chain(cert.chain, at=NOW + timedelta(days=99))
+        assert sorted(_codes(result)) == ["cert-expired", "cert-invalid", "cert-untrusted"]
+
+
+class TestTnAuthority:
+    def test_delegate_certificate_covers_orig(self, ca: StiCA, store: TrustStore) -> None:
+        cert = ca.issue_cert(spc=None, tns=["12155551212"], tn_ranges=[("12155550000", 100)])
+        for orig in ("12155551212", "+1-215-555-0042"):
+            assert store.verify_chain(cert.chain, at=NOW, orig_tn=orig).trusted
+
+    def test_delegate_certificate_outside_orig(self, ca: StiCA, store: TrustStore) -> None:
+        cert = ca.issue_cert(spc=None, tns=["12155551212"])
+        result = store.verify_chain(cert.chain, at=NOW, orig_tn="12155551213")
+        assert _codes(result) == ["tn-not-authorized"]
+        assert result.reasons[0].sip_code == 438
+
+    def test_spc_certificate_authorizes_any_orig(self, ca: StiCA, store: TrustStore) -> None:
+        cert = ca.issue_cert(spc="1234")
+        assert store.verify_chain(cert.chain, at=NOW, orig_tn="19995550000").trusted
+
+
+class TestRevocation:
+    def test_revoked_on_a_crl_file(self, tmp_path: Path) -> None:
+        ca = StiCA(seed=9, now=NOW)
+        cert = ca.issue_cert()
+        ca.revoke(cert, at=NOW)
+        (tmp_path / "root.pem").write_bytes(ca.trust_pem)
+        (tmp_path / "sti.crl").write_bytes(ca.crl().data)
+        store = TrustStore.from_directory(tmp_path)
+        assert _codes(store.verify_chain(cert.chain, at=NOW)) == ["cert-revoked"]
+        # A call made before the revocation was good when it was made.
+        assert store.verify_chain(cert.chain, at=NOW - timedelta(hours=1)).trusted
+
+    def test_crl_fetched_from_the_distribution_point(self) -> None:
+        ca = StiCA(seed=10, now=NOW)
+        cert = ca.issue_cert()
+        ca.revoke(cert, at=NOW - timedelta(hours=2))
+        fetcher = StaticFetcher({ca.crl_url: ca.crl().data})
+        store = TrustStore([ca.root_cert], crl_fetcher=fetcher)
+        assert _codes(store.verify_chain(cert.chain, at=NOW)) == ["cert-revoked"]
+        assert fetcher.calls == [ca.crl_url]
+
+    def test_unreachable_crl_is_a_warning(self) -> None:
+        ca = StiCA(seed=11, now=NOW)
+        store = TrustStore([ca.root_cert], crl_fetcher=StaticFetcher({}))
+        result = store.verify_chain(ca.issue_cert().chain, at=NOW)
+        assert result.trusted
+        assert [r.code for r in result.reasons] == ["crl-unavailable"]
+
+    def test_crl_signed_by_a_stranger_is_ignored(self) -> None:
+        ca = StiCA(seed=12, now=NOW)
+        stranger = StiCA(seed=13, now=NOW)
+        cert = ca.issue_cert()
+        ca.revoke(cert)
+        forged = x509.load_pem_x509_crl(ca.crl().data)
+        store = TrustStore([ca.root_cert])
+        store.add_crls([x509.load_pem_x509_crl(stranger.crl().data)])
+        assert store.verify_chain(cert.chain, at=NOW).trusted
+        store.add_crls([forged])
+        assert _codes(store.verify_chain(cert.chain, at=NOW)) == ["cert-revoked"]
+
+
+class TestCache:
+    def test_repeated_verifications_reuse_the_path(self, ca: StiCA) -> None:
+        fetcher = StaticFetcher({ca.crl_url: ca.crl().data})
+        store = TrustStore([ca.root_cert], crl_fetcher=fetcher)
+        cert = ca.issue_cert()
+        first = store.verify_chain(cert.chain, at=NOW)
+        for _ in range(5):
+            assert store.verify_chain(cert.chain, at=NOW) == first
+        assert len(fetcher.calls) == 1
+        # Time-dependent findings are still computed per call.
+        assert _codes(store.verify_chain(cert.chain, at=NOW + timedelta(days=91))) == [
+            "cert-expired"
+        ]
+
+    def test_cache_is_bounded(self, ca: StiCA) -> None:
+        store = TrustStore([ca.root_cert], cache_size=2)
+        for _ in range(4):
+            store.verify_chain(ca.issue_cert().chain, at=NOW)
+        assert len(store._cache) == 2
+
+
+class TestLoaders:
+    def test_from_pem_needs_a_certificate(self) -> None:
+        with pytest.raises(CertificateParseError):
+            TrustStore.from_pem(b"nothing here")
+
+    def test_from_directory_reports_the_bad_file(self, tmp_path: Path) -> None:
+        bad = b"-----BEGIN CERTIFICATE-----\nAA\n-----END CERTIFICATE-----\n"
+        (tmp_path / "bad.pem").write_bytes(bad)
+        with pytest.raises(CertificateParseError, match=r"bad\.pem"):
+            TrustStore.from_directory(tmp_path)
+
+    def test_needs_roots(self) -> None:
+        with pytest.raises(ConfigurationError):
+            TrustStore([])
+
+
+def _trust_list(roots: list[x509.Certificate], key: ec.EllipticCurvePrivateKey) -> str:
+    header = b64url_encode(json.dumps({"alg": "ES256", "typ": "JWT"}).encode())
+    pems = [c.public_bytes(serialization.Encoding.PEM).decode() for c in roots]
+    payload = b64url_encode(json.dumps({"trustList": pems}).encode())
+    signature = sign_es256(key, f"{header}.{payload}".encode())
+    return f"{header}.{payload}.{b64url_encode(signature)}"
+
+
+class TestTrustList:
+    def test_signed_list_verified_with_its_signer(self, ca: StiCA) -> None:
+        signer = StiCA(seed=14, now=NOW)
+        jws = _trust_list([ca.root_cert], signer.intermediate_key)
+        store = TrustStore.from_trust_list(jws, signer.intermediate_cert)
+        assert store.roots == (ca.root_cert,)
+        assert store.verify_chain(ca.issue_cert().chain, at=NOW).trusted
+
+    def test_wrong_signer_is_refused(self, ca: StiCA) -> None:
+        signer = StiCA(seed=15, now=NOW)
+        jws = _trust_list([ca.root_cert], signer.intermediate_key)
+        with pytest.raises(CertificateParseError, match="does not verify"):
+            TrustStore.from_trust_list(jws, ca.intermediate_cert)
+
+    def test_unsigned_use_without_signer(self, ca: StiCA) -> None:
+        jws = _trust_list([ca.root_cert], ca.intermediate_key)
+        assert TrustStore.from_trust_list(jws.encode()).roots == (ca.root_cert,)
+
+    @pytest.mark.parametrize("jws", ["", "a.b", "e30.e30.", "e30.W10.AA"])
+    def test_malformed_lists(self, jws: str) -> None:
+        with pytest.raises(CertificateParseError):
+            TrustStore.from_trust_list(jws)
