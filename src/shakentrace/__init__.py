@@ -30,6 +30,8 @@ from shakentrace.errors import (
     VerificationError,
 )
 from shakentrace.fetch import Fetcher, StaticFetcher
+from shakentrace.lookup import DnsAnswer, DnsResolver, Resolver, StaticResolver, enum_domain_name
+from shakentrace.providers import Peer, Provider, ProviderDirectory, TrunkGroup
 from shakentrace.reasons import REASON_CODES, Reason, ReasonCode
 from shakentrace.trust import ChainResult, TrustStore
 
@@ -45,21 +47,30 @@ __all__ = [
     "ConfigurationError",
     "CrlDistributionPoint",
     "DirectoryError",
+    "DnsAnswer",
+    "DnsResolver",
     "FetchError",
     "Fetcher",
     "IdentityParseError",
     "ParseError",
     "PassportParseError",
+    "Peer",
+    "Provider",
+    "ProviderDirectory",
     "Reason",
     "ReasonCode",
+    "Resolver",
     "ShakenTraceError",
     "SipParseError",
     "StaticFetcher",
+    "StaticResolver",
     "TNAuthList",
     "TNRange",
+    "TrunkGroup",
     "TrustStore",
     "VerificationError",
     "__version__",
     "cert_facts",
+    "enum_domain_name",
     "load_chain",
 ]
