@@ -16,6 +16,7 @@ from shakentrace.certs import (
     cert_facts,
     load_chain,
 )
+from shakentrace.claims import PassportLimits
 from shakentrace.errors import (
     CaptureError,
     CertificateParseError,
@@ -30,7 +31,9 @@ from shakentrace.errors import (
     VerificationError,
 )
 from shakentrace.fetch import Fetcher, StaticFetcher
+from shakentrace.identity import IdentityHeader, parse_identity
 from shakentrace.lookup import DnsAnswer, DnsResolver, Resolver, StaticResolver, enum_domain_name
+from shakentrace.passport import Passport, decode_passport, encode_passport
 from shakentrace.providers import Peer, Provider, ProviderDirectory, TrunkGroup
 from shakentrace.reasons import REASON_CODES, Reason, ReasonCode
 from shakentrace.trust import ChainResult, TrustStore
@@ -51,8 +54,11 @@ __all__ = [
     "DnsResolver",
     "FetchError",
     "Fetcher",
+    "IdentityHeader",
     "IdentityParseError",
     "ParseError",
+    "Passport",
+    "PassportLimits",
     "PassportParseError",
     "Peer",
     "Provider",
@@ -71,6 +77,9 @@ __all__ = [
     "VerificationError",
     "__version__",
     "cert_facts",
+    "decode_passport",
+    "encode_passport",
     "enum_domain_name",
     "load_chain",
+    "parse_identity",
 ]

@@ -11,6 +11,8 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from collections.abc import Mapping
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.algorithms import ECAlgorithm
@@ -18,7 +20,15 @@ from jwt.exceptions import InvalidKeyError
 
 from shakentrace.errors import PassportParseError
 
-__all__ = ["ALGORITHMS", "b64url_decode", "b64url_encode", "sign_es256", "verify_es256"]
+__all__ = [
+    "ALGORITHMS",
+    "UNDERSTOOD_CRITICAL",
+    "b64url_decode",
+    "b64url_encode",
+    "critical_problems",
+    "sign_es256",
+    "verify_es256",
+]
 
 #: The signing algorithms shakentrace accepts (ATIS-1000074 §5.3.1: ES256 only).
 ALGORITHMS: tuple[str, ...] = ("ES256",)
@@ -74,3 +84,30 @@ def verify_es256(key: ec.EllipticCurvePublicKey, signing_input: bytes, signature
         return bool(_ES256.verify(signing_input, key, signature))
     except InvalidKeyError:
         return False
+
+
+#: Header parameters this verifier understands when listed in ``crit``: none.
+#: RFC 7515 §4.1.11: a recipient that does not understand a critical extension
+#: must reject the JWS; PASSporT defines none (RFC 8225 §4), so any ``crit`` fails.
+UNDERSTOOD_CRITICAL: frozenset[str] = frozenset()
+
+
+def critical_problems(header: Mapping[str, Any]) -> tuple[str, ...]:
+    """Return why the ``crit`` header parameter makes ``header`` unacceptable, if it does.
+
+    pyjwt rejects unknown ``crit`` values inside ``decode``; shakentrace decodes
+    itself so that the signature is still checked and every problem reported.
+    """
+    if "crit" not in header:
+        return ()
+    crit = header["crit"]
+    if not isinstance(crit, list) or not crit or not all(isinstance(c, str) for c in crit):
+        return ("crit is not a non-empty array of names (RFC 7515 §4.1.11)",)
+    unknown = [c for c in crit if c not in UNDERSTOOD_CRITICAL]
+    missing = [c for c in crit if c not in header]
+    problems = []
+    if unknown:
+        problems.append(f"crit lists {', '.join(unknown)}, not understood (RFC 7515 §4.1.11)")
+    if missing:
+        problems.append(f"crit names {', '.join(missing)}, absent from the header")
+    return tuple(problems)

@@ -17,6 +17,7 @@ Severity = Literal["error", "warning", "info"]
 
 #: SIP reason phrases for the STIR response codes (RFC 8224 §6.2.2, §13.2).
 SIP_REASON_PHRASES: dict[int, str] = {
+    400: "Bad Request",
     403: "Stale Date",
     428: "Use Identity Header",
     436: "Bad Identity Info",
@@ -100,6 +101,25 @@ REASON_CODES: dict[str, ReasonCode] = _registry(
         None,
         "warning",
         "a CRL could not be fetched or verified; revocation was not fully checked",
+    ),
+    ("sip-malformed", 400, "error", "the SIP message does not parse, so nothing was verified"),
+    (
+        "embedded-key",
+        None,
+        "warning",
+        "jwk, jku or x5c in the JWS header: never used (RFC 8725 §3.10)",
+    ),
+    (
+        "date-mismatch",
+        None,
+        "warning",
+        "SIP Date header and iat differ by more than the policy's max age (RFC 8224 §6.2)",
+    ),
+    (
+        "compact-form",
+        None,
+        "info",
+        "compact-form PASSporT rebuilt from the SIP headers (RFC 8224 §5.2); says how",
     ),
 )
 

@@ -1,0 +1,344 @@
+"""PASSporTs: decode and encode (no signature checks here).
+
+* :func:`shakentrace.identity.parse_identity` (re-exported here) reads the
+  Identity header value that carries the token.
+* :func:`decode_passport` reads a JWS compact token (RFC 8225 §6) into a
+  :class:`Passport`, keeping the received segments and the exact signing input.
+  Base64url is decoded strictly; claim shapes are checked and reported.
+* :func:`encode_passport` signs the RFC 8225 §9 canonical form (for tests,
+  reconstruction and tools).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from shakentrace import _jose
+from shakentrace.claims import (
+    DEFAULT_LIMITS,
+    DivClaim,
+    FrozenMap,
+    RcdClaims,
+    RphClaim,
+    read_claims,
+)
+from shakentrace.claims import PassportLimits as PassportLimits
+from shakentrace.errors import PassportParseError
+from shakentrace.identity import IdentityHeader as IdentityHeader
+from shakentrace.identity import parse_identity as parse_identity
+from shakentrace.reasons import Reason
+
+# IdentityHeader and parse_identity live in shakentrace.identity (re-exported here).
+__all__ = [
+    "Passport",
+    "canonical_json",
+    "decode_passport",
+    "encode_passport",
+    "expand_compact",
+]
+
+
+#: JWS header parameters that carry a key; a verifier never uses them (RFC 8725 §3.10).
+EMBEDDED_KEY_PARAMS: tuple[str, ...] = ("jwk", "jku", "x5c")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Passport:
+    """A decoded PASSporT (RFC 8225), not yet verified.
+
+    Attributes:
+        header: The JOSE header.
+        claims: The payload claims.
+        raw_header: The header segment as received (empty in compact form).
+        raw_payload: The payload segment as received (empty in compact form).
+        raw_signature: The signature segment as received.
+        signature: The decoded signature bytes.
+        signing_input: ``raw_header.raw_payload`` as ASCII bytes (RFC 7515 §5.2).
+        compact: Whether header and payload were left out (RFC 8225 §7).
+        alg: JWS ``alg``.
+        typ: JWS ``typ`` (``passport``).
+        ppt: JWS ``ppt``; ``None`` for a base PASSporT.
+        x5u: JWS ``x5u``: where the signing certificate is.
+        iat: Issued-at in seconds (also when sent as a string).
+        orig_tn: ``orig.tn``.
+        orig_uri: ``orig.uri``.
+        dest_tns: ``dest.tn`` entries.
+        dest_uris: ``dest.uri`` entries.
+        attest: SHAKEN attestation (RFC 8588).
+        origid: SHAKEN origination identifier (RFC 8588).
+        div: ``div`` claim (RFC 8946).
+        rcd: Rich Call Data (RFC 9795).
+        rph: Resource priority (RFC 8443).
+        findings: Shape and encoding problems found while decoding.
+    """
+
+    header: Mapping[str, Any]
+    claims: Mapping[str, Any]
+    raw_header: str
+    raw_payload: str
+    raw_signature: str
+    signature: bytes
+    signing_input: bytes
+    compact: bool = False
+    alg: str | None = None
+    typ: str | None = None
+    ppt: str | None = None
+    x5u: str | None = None
+    iat: int | None = None
+    orig_tn: str | None = None
+    orig_uri: str | None = None
+    dest_tns: tuple[str, ...] = ()
+    dest_uris: tuple[str, ...] = ()
+    attest: str | None = None
+    origid: str | None = None
+    div: DivClaim | None = None
+    rcd: RcdClaims | None = None
+    rph: RphClaim | None = None
+    findings: tuple[Reason, ...] = field(default=())
+
+    @property
+    def warnings(self) -> tuple[Reason, ...]:
+        """The findings that do not fail a verification on their own."""
+        return tuple(r for r in self.findings if r.severity != "error")
+
+    @property
+    def issued_at(self) -> datetime | None:
+        """``iat`` as an aware UTC datetime, if it is usable."""
+        if self.iat is None or not -62135596800 < self.iat < 253402300800:
+            return None
+        return datetime.fromtimestamp(self.iat, UTC)
+
+    @property
+    def fingerprint(self) -> str:
+        """The SHA-256 hex digest of the signature segment, the same at every hop."""
+        return hashlib.sha256(self.raw_signature.encode("ascii")).hexdigest()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the PASSporT as JSON-safe data (decoded JSON, segments, findings)."""
+        return {
+            "header": dict(self.header),
+            "claims": dict(self.claims),
+            "compact": self.compact,
+            "ppt": self.ppt,
+            "x5u": self.x5u,
+            "iat": self.iat,
+            "attest": self.attest,
+            "origid": self.origid,
+            "orig_tn": self.orig_tn,
+            "dest_tns": list(self.dest_tns),
+            "fingerprint": self.fingerprint,
+            "token": f"{self.raw_header}.{self.raw_payload}.{self.raw_signature}",
+            "findings": [r.to_dict() for r in self.findings],
+        }
+
+
+def canonical_json(value: Mapping[str, Any]) -> bytes:
+    """Serialize ``value`` as RFC 8225 §9 asks: sorted keys, no whitespace, UTF-8."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        # RFC 7515 §4: a parser must reject duplicate names or use the last one;
+        # two readers could see two different tokens, so reject.
+        raise ValueError("duplicate member name")
+    return result
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _depth(value: Any) -> int:
+    if isinstance(value, dict):
+        return 1 + max((_depth(v) for v in value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max((_depth(v) for v in value), default=0)
+    return 0
+
+
+def _json_object(segment: str, what: str, limits: PassportLimits) -> tuple[dict[str, Any], bytes]:
+    data = _jose.b64url_decode(segment, what=what)
+    if len(data) > limits.max_json_bytes:
+        raise PassportParseError(f"{what} is larger than {limits.max_json_bytes} bytes")
+    try:
+        value = json.loads(
+            data.decode("utf-8"),
+            object_pairs_hook=_no_duplicates,
+            parse_constant=_reject_constant,
+        )
+    except (ValueError, RecursionError) as exc:
+        raise PassportParseError(f"{what} is not JSON: {exc}") from exc
+    if not isinstance(value, dict):
+        raise PassportParseError(f"{what} is JSON but not an object")
+    if (data.count(b"{") + data.count(b"[")) > limits.max_json_depth and _depth(
+        value
+    ) > limits.max_json_depth:
+        raise PassportParseError(f"{what} nests deeper than {limits.max_json_depth}")
+    return value, data
+
+
+def _header_findings(header: Mapping[str, Any], raw: bytes) -> list[Reason]:
+    findings = [
+        Reason.of("passport-malformed", problem) for problem in _jose.critical_problems(header)
+    ]
+    for name in EMBEDDED_KEY_PARAMS:
+        if name in header:
+            findings.append(
+                Reason.of("embedded-key", f"JWS header carries {name}; ignored (RFC 8725 §3.10)")
+            )
+    if header.get("typ") != "passport":
+        findings.append(
+            Reason.of("passport-malformed", f"typ is {header.get('typ')!r}, not 'passport'")
+        )
+    if not isinstance(header.get("x5u"), str):
+        findings.append(Reason.of("passport-malformed", "no x5u in the JWS header (RFC 8225 §4)"))
+    if raw and canonical_json(header) != raw:
+        findings.append(Reason.of("noncanonical-json", "JWS header is not in RFC 8225 §9 form"))
+    return findings
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _split(token: str, limits: PassportLimits) -> tuple[str, str, str]:
+    if not isinstance(token, str):
+        raise TypeError(f"decode_passport() takes a str, not {type(token).__name__}")
+    token = token.strip()
+    if len(token) > limits.max_token_length:
+        raise PassportParseError(f"token longer than {limits.max_token_length} characters")
+    parts = token.split(".")
+    if len(parts) != 3:
+        raise PassportParseError(f"a JWS has 3 dot-separated parts, this token has {len(parts)}")
+    return parts[0], parts[1], parts[2]
+
+
+def decode_passport(token: str, *, limits: PassportLimits = DEFAULT_LIMITS) -> Passport:
+    """Decode a PASSporT without checking its signature.
+
+    A compact-form token (``..signature``, RFC 8225 §7) decodes to a
+    :class:`Passport` with empty ``header`` and ``claims`` and ``compact=True``.
+
+    Args:
+        token: The JWS compact serialisation.
+        limits: Size and depth bounds.
+
+    Raises:
+        PassportParseError: Not three segments, a segment that is not strict
+            base64url or not a JSON object, or a bound exceeded.
+    """
+    raw_header, raw_payload, raw_signature = _split(token, limits)
+    signature = _jose.b64url_decode(raw_signature, what="signature")
+    signing_input = f"{raw_header}.{raw_payload}".encode("ascii")
+    if not raw_header and not raw_payload:
+        return Passport(
+            header=FrozenMap({}),
+            claims=FrozenMap({}),
+            raw_header="",
+            raw_payload="",
+            raw_signature=raw_signature,
+            signature=signature,
+            signing_input=signing_input,
+            compact=True,
+        )
+    header, header_bytes = _json_object(raw_header, "JWS header", limits)
+    claims, payload_bytes = _json_object(raw_payload, "payload", limits)
+    return _assemble(
+        header, claims, header_bytes, payload_bytes, (raw_header, raw_payload, raw_signature)
+    )
+
+
+def _assemble(
+    header: dict[str, Any],
+    claims: dict[str, Any],
+    header_bytes: bytes,
+    payload_bytes: bytes,
+    segments: tuple[str, str, str],
+    *,
+    compact: bool = False,
+) -> Passport:
+    ppt = _str(header.get("ppt"))
+    fields = read_claims(claims, ppt)
+    findings = _header_findings(header, header_bytes) + list(fields.findings)
+    if payload_bytes and canonical_json(claims) != payload_bytes:
+        findings.append(Reason.of("noncanonical-json", "payload is not in RFC 8225 §9 form"))
+    signature = _jose.b64url_decode(segments[2], what="signature")
+    return Passport(
+        header=FrozenMap(header),
+        claims=FrozenMap(claims),
+        raw_header=segments[0],
+        raw_payload=segments[1],
+        raw_signature=segments[2],
+        signature=signature,
+        signing_input=f"{segments[0]}.{segments[1]}".encode("ascii"),
+        compact=compact,
+        alg=_str(header.get("alg")),
+        typ=_str(header.get("typ")),
+        ppt=ppt,
+        x5u=_str(header.get("x5u")),
+        iat=fields.iat,
+        orig_tn=fields.orig_tn,
+        orig_uri=fields.orig_uri,
+        dest_tns=fields.dest_tns,
+        dest_uris=fields.dest_uris,
+        attest=fields.attest,
+        origid=fields.origid,
+        div=fields.div,
+        rcd=fields.rcd,
+        rph=fields.rph,
+        findings=tuple(findings),
+    )
+
+
+def expand_compact(
+    passport: Passport, header: Mapping[str, Any], claims: Mapping[str, Any]
+) -> Passport:
+    """Return the full-form PASSporT a compact one stands for, given rebuilt JSON.
+
+    The header and claims are serialized canonically (RFC 8225 §9), which is what
+    a compact-form signer must have signed (RFC 8225 §7). ``compact`` stays true.
+    """
+    header_bytes, payload_bytes = canonical_json(header), canonical_json(claims)
+    segments = (
+        _jose.b64url_encode(header_bytes),
+        _jose.b64url_encode(payload_bytes),
+        passport.raw_signature,
+    )
+    return _assemble(
+        dict(header), dict(claims), header_bytes, payload_bytes, segments, compact=True
+    )
+
+
+def encode_passport(
+    header: Mapping[str, Any], claims: Mapping[str, Any], key: ec.EllipticCurvePrivateKey
+) -> str:
+    """Sign a PASSporT in RFC 8225 §9 canonical form with ES256 (raw R‖S).
+
+    Args:
+        header: The JOSE header (``alg`` must be ES256).
+        claims: The payload claims.
+        key: A P-256 private key.
+
+    Returns:
+        The JWS compact serialisation.
+
+    Raises:
+        ValueError: ``header["alg"]`` is not ES256.
+    """
+    if header.get("alg") != "ES256":
+        raise ValueError("encode_passport signs ES256 only (ATIS-1000074)")
+    signing_input = (
+        f"{_jose.b64url_encode(canonical_json(header))}."
+        f"{_jose.b64url_encode(canonical_json(claims))}"
+    )
+    signature = _jose.sign_es256(key, signing_input.encode("ascii"))
+    return f"{signing_input}.{_jose.b64url_encode(signature)}"
