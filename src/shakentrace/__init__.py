@@ -7,6 +7,14 @@ over the call, who signed it, who most likely originated it and whom to ask next
 
 from __future__ import annotations
 
+from shakentrace.capture import (
+    Capture,
+    CapturedMessage,
+    CaptureLimits,
+    CaptureStats,
+    Endpoint,
+    open_capture,
+)
 from shakentrace.certs import (
     CertFacts,
     ClaimConstraints,
@@ -42,7 +50,11 @@ __version__ = "0.1.0"
 
 __all__ = [
     "REASON_CODES",
+    "Capture",
     "CaptureError",
+    "CaptureLimits",
+    "CaptureStats",
+    "CapturedMessage",
     "CertFacts",
     "CertificateParseError",
     "ChainResult",
@@ -52,6 +64,7 @@ __all__ = [
     "DirectoryError",
     "DnsAnswer",
     "DnsResolver",
+    "Endpoint",
     "FetchError",
     "Fetcher",
     "IdentityHeader",
@@ -81,5 +94,6 @@ __all__ = [
     "encode_passport",
     "enum_domain_name",
     "load_chain",
+    "open_capture",
     "parse_identity",
 ]

@@ -1,0 +1,284 @@
+"""SIP message framing: where one message ends and the next begins.
+
+Pure byte handling, no I/O. Over a stream transport a message is its headers up
+to the first empty line plus ``Content-Length`` octets of body (RFC 3261 §18.3,
+§7.5; the compact name is ``l``, §7.3.3); a datagram holds one message. Text files
+pasted into tickets or exported by sngrep/ngrep hold many messages with loose line
+endings; :func:`split_text` cuts them apart and restores CRLF.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+__all__ = [
+    "StreamFramer",
+    "Tally",
+    "TextChunk",
+    "frame_datagram",
+    "is_start_line",
+    "split_text",
+]
+
+# RFC 3261 §7.1 Request-Line (method token, Request-URI, SIP-Version) and §7.2
+# Status-Line. Anchored at the start of a line, matched on the line alone.
+_START_LINE = re.compile(
+    rb"(?:[A-Za-z0-9!%*_+`'~.\-]+ [^ \r\n]+ SIP/2\.0|SIP/2\.0 [1-6][0-9][0-9](?: [^\r\n]*)?)[ \t]*"
+)
+# RFC 3261 §20.14 Content-Length, compact form "l" (§7.3.3); case-insensitive names.
+_CONTENT_LENGTH = re.compile(rb"(?im)^(?:content-length|l)[ \t]*:[ \t]*([0-9]{1,10})[ \t]*\r?$")
+# sngrep "save as txt" and ngrep -W byline headers: time, src -> dst.
+_META_LINE = re.compile(
+    rb"(?:[UT] )?(\d{4}[/-]\d\d[/-]\d\d)[ T](\d\d:\d\d:\d\d(?:\.\d{1,9})?)[ \t]+"
+    rb"(\S+):(\d{1,5})[ \t]+->[ \t]+(\S+):(\d{1,5})\b.*"
+)
+_SEPARATOR = re.compile(rb"#+|-{3,}|={3,}")
+_MAX_LINE = 8192
+
+
+class Tally:
+    """Mutable counters a reader keeps while it runs; snapshotted as ``CaptureStats``."""
+
+    __slots__ = (
+        "max_warnings",
+        "messages",
+        "packets",
+        "problems",
+        "skipped",
+        "truncated",
+        "warnings",
+    )
+
+    def __init__(self, *, max_warnings: int = 100) -> None:
+        self.packets = 0
+        self.messages = 0
+        self.skipped = 0
+        self.truncated = False
+        self.problems: Counter[str] = Counter()
+        self.warnings: list[str] = []
+        self.max_warnings = max_warnings
+
+    def problem(self, code: str, detail: str | None = None) -> None:
+        """Count a malformed input ``code``; keep ``detail`` as a warning (bounded)."""
+        self.problems[code] += 1
+        if detail is not None:
+            self.warn(f"{code}: {detail}")
+
+    def warn(self, text: str) -> None:
+        """Keep a warning line, up to ``max_warnings`` of them."""
+        if len(self.warnings) < self.max_warnings:
+            self.warnings.append(text)
+
+
+def is_start_line(line: bytes) -> bool:
+    """Whether ``line`` (no line ending) is a SIP Request-Line or Status-Line."""
+    return _START_LINE.fullmatch(line.rstrip(b"\r")) is not None
+
+
+def _header_end(buf: bytes | bytearray) -> int:
+    """Offset where the body starts (just past the empty line), or -1 if not yet seen."""
+    crlf = buf.find(b"\r\n\r\n")
+    lf = buf.find(b"\n\n")
+    if lf >= 0 and (crlf < 0 or lf + 1 < crlf + 3):
+        return lf + 2
+    return crlf + 4 if crlf >= 0 else -1
+
+
+def _content_length(head: bytes | bytearray) -> int | None:
+    match = _CONTENT_LENGTH.search(head)
+    return int(match.group(1)) if match else None
+
+
+def frame_datagram(payload: bytes) -> bytes | None:
+    """The SIP message in a UDP payload, or ``None`` if it holds none.
+
+    Leading CRLF keep-alives (RFC 5626 §3.5.1) are skipped; octets beyond the
+    declared ``Content-Length`` are discarded (RFC 3261 §18.3).
+    """
+    data = payload.lstrip(b"\r\n")
+    newline = data.find(b"\n")
+    first = data if newline < 0 else data[:newline]
+    if not data or not is_start_line(first):
+        return None
+    end = _header_end(data)
+    length = _content_length(data[:end]) if end >= 0 else None
+    if end >= 0 and length is not None and len(data) > end + length:
+        return data[: end + length]
+    return data
+
+
+class StreamFramer:
+    """Cuts SIP messages out of one direction of a TCP stream (RFC 3261 §18.3).
+
+    Args:
+        tally: Where unframeable bytes are counted.
+        max_message: Largest message kept; a bigger one is dropped and counted.
+    """
+
+    __slots__ = ("_buf", "_max", "_tally")
+
+    def __init__(self, tally: Tally, *, max_message: int) -> None:
+        self._buf = bytearray()
+        self._tally = tally
+        self._max = max_message
+
+    @property
+    def pending(self) -> int:
+        """How many octets are buffered waiting for the rest of a message."""
+        return len(self._buf)
+
+    def reset(self) -> None:
+        """Forget the buffered bytes (after a gap in the stream)."""
+        self._buf.clear()
+
+    def feed(self, data: bytes) -> list[bytes]:
+        """Append stream bytes; return the messages they complete, in order."""
+        self._buf += data
+        out: list[bytes] = []
+        while self._buf:
+            message = self._next()
+            if message is None:
+                break
+            out.append(message)
+        return out
+
+    def _next(self) -> bytes | None:
+        buf = self._buf
+        while buf and buf[0] in (0x0D, 0x0A):
+            del buf[:1]
+        newline = buf.find(b"\n")
+        if newline < 0:
+            self._wait_or_drop(_MAX_LINE, "no line end in stream")
+            return None
+        if not is_start_line(bytes(buf[:newline])):
+            self._resync()
+            return None
+        end = _header_end(buf)
+        if end < 0:
+            self._wait_or_drop(self._max, "message headers too long")
+            return None
+        total = end + (_content_length(buf[:end]) or 0)
+        if total > self._max:
+            del buf[:end]
+            self._tally.problem("oversized", f"message of {total} octets dropped")
+            self._resync()
+            return None
+        if len(buf) < total:
+            return None
+        message = bytes(buf[:total])
+        del buf[:total]
+        return message
+
+    def _wait_or_drop(self, limit: int, why: str) -> None:
+        if len(self._buf) > limit:
+            self._tally.problem("unframed", why)
+            self._buf.clear()
+        return None
+
+    def _resync(self) -> None:
+        """Drop bytes up to the next line that starts a message (mid-stream capture)."""
+        buf = self._buf
+        pos = 0
+        while (pos := buf.find(b"\n", pos) + 1) > 0:
+            nxt = buf.find(b"\n", pos)
+            if nxt < 0:
+                break
+            if is_start_line(bytes(buf[pos:nxt])):
+                del buf[:pos]
+                self._tally.problem("unframed")
+                return None
+        if pos == 0 or len(buf) > self._max:
+            self._tally.problem("unframed")
+            buf.clear()
+        return None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TextChunk:
+    """One message cut from a text file, with what a meta line said about it."""
+
+    data: bytes
+    line: int
+    time: datetime | None = None
+    src: tuple[str, int] | None = None
+    dst: tuple[str, int] | None = None
+
+
+def _meta(line: bytes) -> tuple[datetime | None, tuple[str, int], tuple[str, int]] | None:
+    match = _META_LINE.fullmatch(line)
+    if match is None:
+        return None
+    day, clock, src, sport, dst, dport = (g.decode("ascii", "replace") for g in match.groups())
+    try:
+        stamp = datetime.fromisoformat(f"{day.replace('/', '-')}T{clock[:15]}").replace(tzinfo=UTC)
+    except ValueError:
+        stamp = None
+    return stamp, (src.strip("[]"), int(sport)), (dst.strip("[]"), int(dport))
+
+
+def _lines(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """Lines without their endings; CRLF, LF and lone CR all end a line."""
+    for chunk in chunks:
+        body = chunk[:-1] if chunk.endswith(b"\n") else chunk
+        body = body[:-1] if body.endswith(b"\r") else body
+        yield from body.split(b"\r") if b"\r" in body else (body,)
+
+
+class _TextMessage:
+    """A message being collected line by line."""
+
+    __slots__ = ("body", "head", "in_body", "line", "meta")
+
+    def __init__(self, line: int, start: bytes, meta: object) -> None:
+        self.line, self.in_body, self.meta = line, False, meta
+        self.head: list[bytes] = [start]
+        self.body: list[bytes] = []
+
+    def add(self, text: bytes) -> None:
+        if self.in_body:
+            self.body.append(text)
+        elif text.strip():
+            self.head.append(text)
+        else:
+            self.in_body = True
+
+    def finish(self) -> TextChunk:
+        head = b"\r\n".join(self.head) + b"\r\n\r\n"
+        while self.body and not self.body[-1].strip():
+            self.body.pop()
+        body = b"".join(line + b"\r\n" for line in self.body)
+        length = _content_length(head)
+        if length is not None and len(body) > length:
+            body = body[:length]  # prose after the body in a ticket
+        stamp, src, dst = self.meta if isinstance(self.meta, tuple) else (None, None, None)
+        return TextChunk(data=head + body, line=self.line, time=stamp, src=src, dst=dst)
+
+
+def split_text(chunks: Iterable[bytes]) -> Iterator[TextChunk]:
+    """Cut SIP messages out of text lines (each chunk one line as read from a file).
+
+    A message starts at a Request-Line or Status-Line and runs to the next one, a
+    sngrep/ngrep meta line or a separator; text between messages is ignored.
+    """
+    current: _TextMessage | None = None
+    meta: object = None
+    for number, line in enumerate(_lines(chunks), start=1):
+        found = _meta(line)
+        if found is not None or (
+            current is not None and current.in_body and _SEPARATOR.fullmatch(line)
+        ):
+            if current is not None:
+                yield current.finish()
+            current, meta = None, found
+        elif is_start_line(line):
+            if current is not None:
+                yield current.finish()
+            current, meta = _TextMessage(number, line.rstrip(b" \t"), meta), None
+        elif current is not None:
+            current.add(line)
+    if current is not None:
+        yield current.finish()

@@ -1,0 +1,292 @@
+"""The dpkt adapter: pcap/pcapng records, link layers, IPv4/IPv6, UDP and TCP.
+
+The only module that imports dpkt. dpkt's header classes decode each structure;
+the record loops are ours so that every read is bounded (a corrupt ``caplen``
+must not allocate gigabytes), a truncated file ends cleanly, and pcapng files
+with several interfaces of different link types read correctly. Every dpkt or
+struct exception is mapped here onto a counted problem or a :class:`CaptureError`.
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, BinaryIO
+
+import dpkt
+
+from shakentrace._framing import Tally
+from shakentrace.errors import CaptureError
+
+__all__ = ["Fragment", "Frame", "Segment", "decode_frame", "decode_transport", "read_frames"]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_DECODE_ERRORS = (dpkt.UnpackError, struct.error, ValueError, IndexError, TypeError, KeyError)
+_PCAP_MAGICS = {
+    b"\xa1\xb2\xc3\xd4": (">", 1_000_000),
+    b"\xd4\xc3\xb2\xa1": ("<", 1_000_000),
+    b"\xa1\xb2\x3c\x4d": (">", 1_000_000_000),
+    b"\x4d\x3c\xb2\xa1": ("<", 1_000_000_000),
+    b"\xa1\xb2\xcd\x34": (">", 1_000_000),  # Kuznetzov's modified pcap
+    b"\x34\xcd\xb2\xa1": ("<", 1_000_000),
+}
+PCAPNG_MAGIC = b"\x0a\x0d\x0d\x0a"
+# LINKTYPE_* values (tcpdump.org/linktypes.html) and the platform DLT_RAW aliases.
+_NULL, _ETHERNET, _RAW, _LOOP, _SLL, _SLL2, _IPV4, _IPV6 = 0, 1, 101, 108, 113, 276, 228, 229
+_RAW_ALIASES = frozenset({_RAW, 12, 14, _IPV4, _IPV6})
+
+
+def is_pcap_magic(head: bytes) -> bool:
+    """Whether ``head`` starts a pcap (any byte order or precision) or pcapng file."""
+    return head[:4] in _PCAP_MAGICS or head[:4] == PCAPNG_MAGIC
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """One captured packet: its 1-based number, time, link type and bytes."""
+
+    number: int
+    time: datetime | None
+    linktype: int
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A transport-layer unit: UDP datagram or TCP segment with its addresses."""
+
+    proto: str
+    src: tuple[str, int]
+    dst: tuple[str, int]
+    payload: bytes
+    seq: int = 0
+    flags: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Fragment:
+    """One IPv4 or IPv6 fragment, to be put back together before decoding."""
+
+    key: tuple[object, ...]
+    proto: int
+    src: str
+    dst: str
+    offset: int
+    more: bool
+    data: bytes
+
+
+def _read(f: BinaryIO, size: int, tally: Tally, what: str) -> bytes | None:
+    data = f.read(size)
+    if len(data) < size:
+        if data or what != "record header":
+            tally.truncated = True
+            tally.warn(f"capture truncated in a {what}; stopped reading")
+        return None
+    return data
+
+
+def _time(seconds: int, fraction: int, per_second: int) -> datetime | None:
+    try:
+        micros = fraction * 1_000_000 // per_second
+        return _EPOCH + timedelta(seconds=seconds, microseconds=micros)
+    except OverflowError:
+        return None
+
+
+def _pcap_frames(f: BinaryIO, tally: Tally, max_packet: int) -> Iterator[Frame]:
+    head = f.read(24)
+    if len(head) < 24 or head[:4] not in _PCAP_MAGICS:
+        raise CaptureError("not a pcap file (bad or short file header)")
+    order, per_second = _PCAP_MAGICS[head[:4]]
+    header = dpkt.pcap.LEFileHdr(head) if order == "<" else dpkt.pcap.FileHdr(head)
+    record = dpkt.pcap.MAGIC_TO_PKT_HDR[int.from_bytes(head[:4], "big")]
+    number = 0
+    while (raw := _read(f, record.__hdr_len__, tally, "record header")) is not None:
+        rec = record(raw)
+        if rec.caplen > max_packet:
+            tally.truncated = True
+            tally.warn(f"record {number + 1} claims {rec.caplen} octets; stopped reading")
+            return
+        data = _read(f, rec.caplen, tally, "packet")
+        if data is None:
+            return
+        number += 1
+        yield Frame(number, _time(rec.tv_sec, rec.tv_usec, per_second), header.linktype, data)
+
+
+@dataclass(slots=True)
+class _Interface:
+    linktype: int
+    per_second: int = 1_000_000
+    offset: int = 0
+
+
+def _interface(block: Any, le: bool) -> _Interface:
+    iface = _Interface(block.linktype)
+    for opt in block.opts:
+        if opt.code == dpkt.pcapng.PCAPNG_OPT_IF_TSRESOL and opt.data:
+            value = opt.data[0]  # MSB set: negative power of two, else of ten
+            iface.per_second = 2 ** (value & 0x7F) if value & 0x80 else 10 ** (value & 0x7F)
+        elif opt.code == dpkt.pcapng.PCAPNG_OPT_IF_TSOFFSET and len(opt.data) == 8:
+            iface.offset = int.from_bytes(opt.data, "little" if le else "big", signed=True)
+    return iface
+
+
+def _pcapng_blocks(f: BinaryIO, tally: Tally, max_packet: int) -> Iterator[tuple[str, bytes]]:
+    order = "<"
+    first = True
+    while (raw := _read(f, 8, tally, "record header")) is not None:
+        if raw[:4] == PCAPNG_MAGIC:  # a new section: its byte-order magic follows
+            bom = f.read(4)
+            order = "<" if bom == b"\x4d\x3c\x2b\x1a" else ">"
+            raw += bom
+        elif first:
+            raise CaptureError("not a pcapng file (no section header block)")
+        first = False
+        (length,) = struct.unpack(order + "I", raw[4:8])
+        if length < len(raw) + 4 or length % 4 or length > max_packet + 1024:
+            tally.truncated = True
+            tally.warn(f"pcapng block of length {length} is corrupt; stopped reading")
+            return
+        rest = _read(f, length - len(raw), tally, "block")
+        if rest is None:
+            return
+        yield order, raw + rest
+    if first:
+        raise CaptureError("not a pcapng file (empty)")
+
+
+def _pcapng_frames(f: BinaryIO, tally: Tally, max_packet: int) -> Iterator[Frame]:
+    interfaces: list[_Interface] = []
+    number = 0
+    for order, block in _pcapng_blocks(f, tally, max_packet):
+        (kind,) = struct.unpack(order + "I", block[:4])
+        le = order == "<"
+        try:
+            if kind == dpkt.pcapng.PCAPNG_BT_SHB:
+                interfaces = []
+            elif kind == dpkt.pcapng.PCAPNG_BT_IDB:
+                idb = dpkt.pcapng.InterfaceDescriptionBlockLE if le else _IDB
+                interfaces.append(_interface(idb(block), le))
+            elif kind == dpkt.pcapng.PCAPNG_BT_EPB:
+                number += 1
+                yield _epb_frame(number, block, le, interfaces)
+            elif kind == dpkt.pcapng.PCAPNG_BT_SPB and interfaces:
+                number += 1
+                yield Frame(number, None, interfaces[0].linktype, block[12:-4])
+        except _DECODE_ERRORS as exc:
+            tally.problem("bad-block", f"pcapng block type {kind}: {type(exc).__name__}")
+
+
+_IDB = dpkt.pcapng.InterfaceDescriptionBlock
+
+
+def _epb_frame(number: int, block: bytes, le: bool, interfaces: list[_Interface]) -> Frame:
+    epb = (dpkt.pcapng.EnhancedPacketBlockLE if le else dpkt.pcapng.EnhancedPacketBlock)(block)
+    iface = interfaces[epb.iface_id]
+    seconds, fraction = divmod((epb.ts_high << 32) | epb.ts_low, iface.per_second)
+    stamp = _time(seconds + iface.offset, fraction, iface.per_second)
+    return Frame(number, stamp, iface.linktype, bytes(epb.pkt_data))
+
+
+def read_frames(f: BinaryIO, kind: str, tally: Tally, *, max_packet: int) -> Iterator[Frame]:
+    """Packets of a pcap (``kind="pcap"``) or pcapng file, bounded and truncation-safe."""
+    if kind == "pcapng":
+        return _pcapng_frames(f, tally, max_packet)
+    return _pcap_frames(f, tally, max_packet)
+
+
+def _network(linktype: int, data: bytes) -> Any:
+    """The IP layer object of a frame, or ``None`` for a non-IP frame."""
+    if linktype == _ETHERNET:
+        link: Any = dpkt.ethernet.Ethernet(data)
+    elif linktype == _SLL:
+        link = dpkt.sll.SLL(data)
+    elif linktype == _SLL2:
+        link = dpkt.sll2.SLL2(data)
+    elif linktype in (_NULL, _LOOP):
+        link = dpkt.loopback.Loopback(data)
+    elif linktype in _RAW_ALIASES:
+        version = data[0] >> 4 if data else 0
+        return dpkt.ip.IP(data) if version == 4 else dpkt.ip6.IP6(data) if version == 6 else None
+    else:
+        raise ValueError(f"link type {linktype} not supported")
+    layer = link.data
+    if isinstance(layer, (dpkt.ip.IP, dpkt.ip6.IP6)):
+        return layer
+    if getattr(link, "type", None) in (0x0800, 0x86DD) or getattr(link, "ethtype", None) in (
+        0x0800,
+        0x86DD,
+    ):
+        raise ValueError("IP header does not decode")
+    return None
+
+
+def _addr(ip: Any) -> tuple[str, str]:
+    family = socket.AF_INET if isinstance(ip, dpkt.ip.IP) else socket.AF_INET6
+    return socket.inet_ntop(family, ip.src), socket.inet_ntop(family, ip.dst)
+
+
+def _payload(layer: Any) -> bytes:
+    return layer if isinstance(layer, bytes) else bytes(layer)
+
+
+def _fragment(ip: Any, src: str, dst: str) -> Fragment | None:
+    if isinstance(ip, dpkt.ip.IP):
+        if not (ip.mf or ip.offset):
+            return None
+        offset = ip.offset * 8  # RFC 791: in units of 8 octets
+        return Fragment(
+            (4, src, dst, ip.id, ip.p), ip.p, src, dst, offset, bool(ip.mf), _payload(ip.data)
+        )
+    header = ip.extension_hdrs.get(44)
+    if header is None:
+        return None
+    offset = header.frag_off * 8
+    return Fragment(
+        (6, src, dst, header.id), ip.p, src, dst, offset, bool(header.m_flag), _payload(ip.data)
+    )
+
+
+def _segment(proto: int, layer: Any, src: str, dst: str) -> Segment | None:
+    if isinstance(layer, dpkt.udp.UDP):
+        return Segment("udp", (src, layer.sport), (dst, layer.dport), _payload(layer.data))
+    if isinstance(layer, dpkt.tcp.TCP):
+        data = _payload(layer.data)
+        return Segment("tcp", (src, layer.sport), (dst, layer.dport), data, layer.seq, layer.flags)
+    if proto in (6, 17):
+        raise ValueError("UDP/TCP header does not decode")
+    return None
+
+
+def decode_frame(frame: Frame) -> Segment | Fragment | None:
+    """The UDP/TCP segment or IP fragment in a frame; ``None`` if it carries neither.
+
+    Raises:
+        ValueError: The frame is malformed or of an unsupported link type.
+    """
+    try:
+        ip = _network(frame.linktype, frame.data)
+        if ip is None:
+            return None
+        src, dst = _addr(ip)
+        fragment = _fragment(ip, src, dst)
+        return fragment or _segment(ip.p, ip.data, src, dst)
+    except _DECODE_ERRORS as exc:
+        raise ValueError(str(exc) or type(exc).__name__) from exc
+
+
+def decode_transport(proto: int, src: str, dst: str, payload: bytes) -> Segment | None:
+    """Decode a reassembled IP payload as UDP or TCP (``ValueError`` if malformed)."""
+    try:
+        if proto == 17:
+            return _segment(proto, dpkt.udp.UDP(payload), src, dst)
+        if proto == 6:
+            return _segment(proto, dpkt.tcp.TCP(payload), src, dst)
+    except _DECODE_ERRORS as exc:
+        raise ValueError(str(exc) or type(exc).__name__) from exc
+    return None

@@ -1,0 +1,255 @@
+"""Reading captures: text files, truncation, corruption, totality, bounds."""
+
+from __future__ import annotations
+
+import io
+import struct
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pcaptools import Packet, ip_frames, link, need_tools, udp, write_capture
+from shakentrace.capture import CaptureLimits, Endpoint, open_capture
+from shakentrace.errors import CaptureError
+from shakentrace.testing import build_invite
+
+INVITE = build_invite(call_id="text-1@example")
+OPTIONS = b"OPTIONS sip:probe@example.com SIP/2.0\r\nCall-ID: opt-1\r\nContent-Length: 0\r\n\r\n"
+T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def _messages(data: bytes) -> list[bytes]:
+    with open_capture(data) as capture:
+        return [m.data for m in capture]
+
+
+def test_text_single_message_with_lf_endings_gets_crlf_back() -> None:
+    assert _messages(INVITE.replace(b"\r\n", b"\n")) == [INVITE]
+
+
+def test_text_cr_only_and_mixed_endings() -> None:
+    assert _messages(INVITE.replace(b"\r\n", b"\r")) == [INVITE]
+    mixed = INVITE.replace(b"\r\n", b"\n", 3)
+    assert _messages(mixed) == [INVITE]
+
+
+def test_text_many_messages_with_prose_between() -> None:
+    ticket = (
+        b"Hi team, the call below was spoofed.\n\n"
+        + INVITE.replace(b"\r\n", b"\n")
+        + b"\nThanks,\nBob\n\n---\n"
+        + OPTIONS
+        + b"\n\n"
+    )
+    assert _messages(ticket) == [INVITE, OPTIONS]
+
+
+def test_text_sngrep_and_ngrep_headers_give_time_and_addresses() -> None:
+    text = (
+        b"2026/03/01 12:00:00.250000 192.0.2.10:5060 -> 198.51.100.20:5062\n"
+        + INVITE
+        + b"\nU 2026/03/01 12:00:01.5 [2001:db8::1]:5070 -> [2001:db8::2]:5080\n"
+        + OPTIONS
+    )
+    with open_capture(text) as capture:
+        first, second = list(capture)
+    assert first.data == INVITE
+    assert second.data == OPTIONS
+    assert first.time == datetime(2026, 3, 1, 12, 0, 0, 250000, tzinfo=UTC)
+    assert first.src == Endpoint(address="192.0.2.10", port=5060)
+    assert str(second.dst) == "[2001:db8::2]:5080"
+    assert (first.line, first.index, second.index, first.transport) == (2, 0, 1, "text")
+
+
+def test_text_status_lines_and_files(tmp_path: Path) -> None:
+    response = b"SIP/2.0 180 Ringing\r\nCall-ID: x\r\nContent-Length: 0\r\n\r\n"
+    path = tmp_path / "call.sip"
+    path.write_bytes(response + INVITE)
+    with open_capture(path) as capture:
+        items = list(capture)
+    assert [i.data for i in items] == [response, INVITE]
+    assert items[0].source == str(path)
+    assert capture.stats.format == "text"
+    assert capture.stats.messages == 2
+
+
+def test_text_without_sip_is_empty_but_binary_junk_is_an_error() -> None:
+    assert _messages(b"no SIP here\n") == []
+    assert _messages(b"") == []
+    with pytest.raises(CaptureError), open_capture(b"\x7fELF\x00\x01\x02garbage") as capture:
+        list(capture)
+
+
+def test_missing_file_is_a_capture_error(tmp_path: Path) -> None:
+    with pytest.raises(CaptureError, match="No such file"):
+        open_capture(tmp_path / "absent.pcap")
+
+
+def test_stream_source_is_not_closed() -> None:
+    stream = io.BytesIO(INVITE)
+    with open_capture(stream, name="ticket") as capture:
+        assert [m.source for m in capture] == ["ticket"]
+    assert not stream.closed
+
+
+def _pcap(tmp_path: Path, count: int = 3, *, pcapng: bool = False) -> bytes:
+    need_tools()
+    packets = [
+        Packet(
+            data=link(
+                ip_frames(
+                    "192.0.2.1", "192.0.2.2", 17, udp("192.0.2.1", "192.0.2.2", 5060, 5060, INVITE)
+                )[0]
+            ),
+            time=T0,
+        )
+        for _ in range(count)
+    ]
+    return write_capture(tmp_path / "x.pcap", packets, pcapng=pcapng).read_bytes()
+
+
+@pytest.mark.parametrize("pcapng", [False, True])
+def test_truncated_capture_ends_cleanly_with_a_warning(
+    tmp_path: Path, pcapng: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    data = _pcap(tmp_path, pcapng=pcapng)
+    with open_capture(data[:-200]) as capture:
+        items = list(capture)
+    assert len(items) == 2
+    assert capture.stats.truncated
+    assert "truncated" in capture.stats.warnings[0]
+    assert "capture truncated" in caplog.text
+
+
+def test_corrupt_caplen_stops_without_allocating(tmp_path: Path) -> None:
+    data = bytearray(_pcap(tmp_path))
+    struct.pack_into("<I", data, 24 + 8, 0xFFFFFFF0)  # first record's caplen
+    with open_capture(bytes(data)) as capture:
+        assert list(capture) == []
+    assert capture.stats.truncated
+
+
+def test_malformed_packets_are_counted(tmp_path: Path) -> None:
+    need_tools()
+    good = link(
+        ip_frames("192.0.2.1", "192.0.2.2", 17, udp("192.0.2.1", "192.0.2.2", 5060, 5060, INVITE))[
+            0
+        ]
+    )
+    bad_ip = good[:14] + b"\x45\x00\x00"  # IPv4 header cut short
+    bad_hep = link(
+        ip_frames(
+            "192.0.2.1", "192.0.2.2", 17, udp("192.0.2.1", "192.0.2.2", 9, 9060, b"HEP3\xff\xff")
+        )[0]
+    )
+    rtp = link(
+        ip_frames(
+            "192.0.2.1", "192.0.2.2", 17, udp("192.0.2.1", "192.0.2.2", 4000, 4002, b"\x80" * 172)
+        )[0]
+    )
+    packets = [Packet(data=d, time=T0) for d in (bad_ip, good, bad_hep, rtp, good)]
+    path = write_capture(tmp_path / "mixed.pcap", packets)
+    with open_capture(path) as capture:
+        assert len(list(capture)) == 2
+    stats = capture.stats
+    assert (stats.packets, stats.messages, stats.skipped) == (5, 2, 1)
+    assert dict(stats.problems) == {"bad-packet": 1, "bad-hep": 1}
+    assert stats.to_dict()["malformed"] == 2
+
+
+def test_oversized_messages_are_dropped_and_counted() -> None:
+    with open_capture(INVITE + OPTIONS, limits=CaptureLimits(max_message=200)) as capture:
+        assert [m.data for m in capture] == [OPTIONS]
+    assert capture.stats.problems["oversized"] == 1
+
+
+def test_nanosecond_pcap(tmp_path: Path) -> None:
+    need_tools()
+    path = tmp_path / "x.pcap"
+    write_capture(
+        path,
+        [
+            Packet(
+                data=link(
+                    ip_frames(
+                        "192.0.2.1",
+                        "192.0.2.2",
+                        17,
+                        udp("192.0.2.1", "192.0.2.2", 5060, 5060, INVITE),
+                    )[0]
+                ),
+                time=T0,
+            )
+        ],
+    )
+    nano = tmp_path / "nano.pcap"
+    subprocess.run(
+        ["editcap", "-F", "nsecpcap", str(path), str(nano)], check=True, capture_output=True
+    )
+    with open_capture(nano) as capture:
+        (item,) = list(capture)
+    assert item.time == T0
+
+
+# Totality: arbitrary bytes give messages or CaptureError, never another exception.
+_HEADS = st.sampled_from(
+    [
+        b"",
+        b"\xd4\xc3\xb2\xa1",
+        b"\xa1\xb2\xc3\xd4",
+        b"\x0a\x0d\x0d\x0a",
+        b"INVITE sip:a SIP/2.0\r\n",
+    ]
+)
+
+
+def _total(data: bytes) -> None:
+    try:
+        with open_capture(data, limits=CaptureLimits(max_packet=4096, max_message=4096)) as capture:
+            for item in capture:
+                assert isinstance(item.data, bytes)
+            capture.stats.to_dict()
+    except CaptureError:
+        pass
+
+
+@given(head=_HEADS, body=st.binary(max_size=600))
+def test_any_bytes_read_or_raise_capture_error(head: bytes, body: bytes) -> None:
+    _total(head + body)
+
+
+_SAMPLE: dict[str, bytes] = {}
+
+
+@given(
+    flips=st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 255)), max_size=8),
+    cut=st.integers(0, 10_000),
+)
+def test_damaged_real_captures_never_crash(flips: list[tuple[int, int]], cut: int) -> None:
+    for sample in _SAMPLE.values():
+        data = bytearray(sample)
+        for where, value in flips:
+            data[where % len(data)] = value
+        _total(bytes(data[: max(cut, 24)]))
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _samples(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Real pcap and pcapng files (UDP and TCP) for the damage property above."""
+    try:
+        need_tools()
+    except pytest.skip.Exception:
+        return
+    from test_capture_pcap import _tcp_packets, _tcp_stream
+
+    base = tmp_path_factory.mktemp("samples")
+    _SAMPLE["pcap"] = write_capture(
+        base / "a.pcap", _tcp_packets(_tcp_stream([INVITE, OPTIONS], size=400))
+    ).read_bytes()
+    _SAMPLE["pcapng"] = write_capture(
+        base / "b.pcapng", _tcp_packets(_tcp_stream([INVITE], size=900)), pcapng=True
+    ).read_bytes()
