@@ -92,8 +92,9 @@ class _Seeder:
         return hmac.new(self.seed, label.encode(), hashlib.sha256).digest()
 
     def ec_key(self, label: str, curve: ec.EllipticCurve) -> ec.EllipticCurvePrivateKey:
-        if self.seed is None or not isinstance(curve, ec.SECP256R1):
+        if self.seed is None:
             return ec.generate_private_key(curve)
+        # Below the P-256 order, hence valid on P-256 and P-384 alike.
         scalar = int.from_bytes(self._digest("key:" + label)) % (_P256_ORDER - 1) + 1
         return ec.derive_private_key(scalar, curve)
 
@@ -264,6 +265,7 @@ class StiCA:
         not_before: datetime | None = None,
         not_after: datetime | None = None,
         deviations: Iterable[Deviation] = (),
+        key: PrivateKey | None = None,
     ) -> StiCert:
         """Issue an STI end-entity certificate.
 
@@ -280,6 +282,8 @@ class StiCA:
             not_after: End of validity; default 90 days after the CA's ``now``.
             deviations: Names from :data:`~shakentrace.testing.DEVIATIONS`, to break
                 ATIS-1000080 rules on purpose.
+            key: The subject's private key; default a new P-256 key (or as a
+                key deviation says). Lets a fixed RSA key make reproducible files.
 
         Returns:
             The certificate with its key, chain and PEM blobs.
@@ -293,7 +297,7 @@ class StiCA:
             raise ConfigurationError(f"unknown deviations: {', '.join(unknown)}")
         self._issued += 1
         label = spc or "delegate"
-        key = self._leaf_key(devs, f"leaf:{self._issued}")
+        key = key or self._leaf_key(devs, f"leaf:{self._issued}")
         now = self.now()
         start = _utc(not_before, "not_before") if not_before else now - timedelta(days=1)
         end = _utc(not_after, "not_after") if not_after else now + timedelta(days=90)

@@ -32,10 +32,11 @@ def _first_iat(identities: Sequence[str]) -> int | None:
     for value in identities:
         try:
             payload = value.split(";", 1)[0].split(".")[1]
-            iat = json.loads(b64url_decode(payload)).get("iat")
+            claims = json.loads(b64url_decode(payload))
         except (IndexError, ValueError):
             continue
-        if isinstance(iat, int):
+        iat = claims.get("iat") if isinstance(claims, dict) else None
+        if isinstance(iat, int) and 0 < iat < 2**33:
             return iat
     return None
 
