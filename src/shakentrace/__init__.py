@@ -7,6 +7,7 @@ over the call, who signed it, who most likely originated it and whom to ask next
 
 from __future__ import annotations
 
+from shakentrace.campaigns import CallRecord, Campaign, CampaignKey, NextRequest, find_campaigns
 from shakentrace.capture import (
     Capture,
     CapturedMessage,
@@ -50,6 +51,9 @@ __version__ = "0.1.0"
 
 __all__ = [
     "REASON_CODES",
+    "CallRecord",
+    "Campaign",
+    "CampaignKey",
     "Capture",
     "CaptureError",
     "CaptureLimits",
@@ -69,6 +73,7 @@ __all__ = [
     "Fetcher",
     "IdentityHeader",
     "IdentityParseError",
+    "NextRequest",
     "ParseError",
     "Passport",
     "PassportLimits",
@@ -93,6 +98,7 @@ __all__ = [
     "decode_passport",
     "encode_passport",
     "enum_domain_name",
+    "find_campaigns",
     "load_chain",
     "open_capture",
     "parse_identity",

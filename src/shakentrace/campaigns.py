@@ -1,0 +1,283 @@
+"""Campaigns: many calls grouped by who signed them and how, ranked by volume.
+
+A robocall campaign shows up in a capture as many calls that share a signer
+(the STI certificate's SPC), an origination identifier (``origid``, RFC 8588
+§4, which the signer maps back to one customer or ingress trunk), an attestation
+level, and often a calling-number pattern (neighbour spoofing keeps the
+NPA-NXX and varies the last digits). Ranking the groups by volume tells an
+analyst which traceback to start first, and the group's key is exactly what the
+next request needs: ask the signer who is behind ``origid``, or, for unsigned
+traffic, ask the upstream peer that handed it over (ITG policies; ATIS-1000088).
+
+Pure: records in, campaigns out; memory is bounded by ``max_groups``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from shakentrace.errors import ConfigurationError
+
+__all__ = ["CallRecord", "Campaign", "CampaignKey", "NextRequest", "find_campaigns", "orig_pattern"]
+
+_SAMPLES = 5
+_MAX_DISTINCT = 1000
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallRecord:
+    """What one captured call contributes to campaign grouping.
+
+    Attributes:
+        signer_spc: SPC (OCN) of the signing certificate, when known.
+        signer_name: The signer's organisation, when known.
+        x5u: The certificate URL, used as the signer's key when the SPC is unknown.
+        origid: The PASSporT ``origid``.
+        attestation: ``A``, ``B`` or ``C``.
+        orig_tn: The PASSporT's (else From's) calling number, canonical.
+        dest_tns: Called numbers.
+        iat: The PASSporT's ``iat``.
+        time: When the call was captured.
+        status: ``valid``, ``invalid``, ``no-identity``, or ``None`` if not verified.
+        upstream: The peer that handed the call over (``address:port``).
+        call_id: The SIP Call-ID.
+    """
+
+    signer_spc: str | None = None
+    signer_name: str | None = None
+    x5u: str | None = None
+    origid: str | None = None
+    attestation: str | None = None
+    orig_tn: str | None = None
+    dest_tns: tuple[str, ...] = ()
+    iat: datetime | None = None
+    time: datetime | None = None
+    status: str | None = None
+    upstream: str | None = None
+    call_id: str | None = None
+
+    @property
+    def signer(self) -> str:
+        """``SPC <spc>``, else the x5u, else ``unsigned``: the grouping key for the signer."""
+        if self.signer_spc:
+            return f"SPC {self.signer_spc}"
+        return self.x5u or "unsigned"
+
+
+def orig_pattern(tn: str | None, *, mask_digits: int = 4) -> str:
+    """The calling-number pattern: a canonical TN with its last digits masked.
+
+    >>> from shakentrace.campaigns import orig_pattern
+    >>> orig_pattern("12155551212")
+    '1215555XXXX'
+    >>> orig_pattern(None)
+    '-'
+    """
+    if not tn:
+        return "-"
+    if not tn.isdigit() or len(tn) <= mask_digits:
+        return tn
+    return tn[: len(tn) - mask_digits] + "X" * mask_digits if mask_digits else tn
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, order=True)
+class CampaignKey:
+    """What the calls of one campaign share."""
+
+    signer: str
+    origid: str
+    attestation: str
+    orig_pattern: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NextRequest:
+    """Whom to send the next traceback request for a campaign, and what to ask.
+
+    Attributes:
+        kind: ``signer`` (ask who is behind ``origid``), ``upstream`` (ask the peer
+            that handed the calls over), or ``own-records`` (no upstream known).
+        party: The signer or peer to ask.
+        ask: The request, in words, with the identifiers to hand over.
+        rule: The id of the traceback next-request rule it follows (N1 to N4).
+    """
+
+    kind: Literal["signer", "upstream", "own-records"]
+    party: str
+    ask: str
+    rule: str
+
+    def to_dict(self) -> dict[str, str]:
+        """JSON-safe data."""
+        return {"kind": self.kind, "party": self.party, "ask": self.ask, "rule": self.rule}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Campaign:
+    """One group of calls, with its volume and the next traceback request.
+
+    Attributes:
+        rank: 1 for the largest campaign.
+        key: What the calls share.
+        signer_name: The signer's organisation, if known.
+        calls: How many calls.
+        first_seen: Earliest capture time (else ``iat``).
+        last_seen: Latest capture time (else ``iat``).
+        statuses: Verification statuses and their counts.
+        upstreams: The peers that handed the calls over, most frequent first (top 5).
+        orig_samples: Some calling numbers seen (up to 5).
+        dest_count: Distinct called numbers (up to 1000 counted).
+        call_ids: Some Call-IDs, to quote in the request (up to 5).
+        next_request: Whom to ask next.
+    """
+
+    rank: int
+    key: CampaignKey
+    signer_name: str | None
+    calls: int
+    first_seen: datetime | None
+    last_seen: datetime | None
+    statuses: tuple[tuple[str, int], ...]
+    upstreams: tuple[tuple[str, int], ...]
+    orig_samples: tuple[str, ...]
+    dest_count: int
+    call_ids: tuple[str, ...]
+    next_request: NextRequest
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe data."""
+        return {
+            "rank": self.rank,
+            "signer": self.key.signer,
+            "signer_name": self.signer_name,
+            "origid": self.key.origid,
+            "attestation": self.key.attestation,
+            "orig_pattern": self.key.orig_pattern,
+            "calls": self.calls,
+            "first_seen": self.first_seen.isoformat() if self.first_seen else None,
+            "last_seen": self.last_seen.isoformat() if self.last_seen else None,
+            "statuses": dict(self.statuses),
+            "upstreams": dict(self.upstreams),
+            "orig_samples": list(self.orig_samples),
+            "dest_count": self.dest_count,
+            "call_ids": list(self.call_ids),
+            "next_request": self.next_request.to_dict(),
+        }
+
+
+@dataclass(slots=True)
+class _Group:
+    calls: int = 0
+    first: datetime | None = None
+    last: datetime | None = None
+    signer_name: str | None = None
+    statuses: Counter[str] = field(default_factory=Counter)
+    upstreams: Counter[str] = field(default_factory=Counter)
+    origs: list[str] = field(default_factory=list)
+    dests: set[str] = field(default_factory=set)
+    call_ids: list[str] = field(default_factory=list)
+
+    def add(self, record: CallRecord) -> None:
+        self.calls += 1
+        when = record.time or record.iat
+        if when is not None:
+            self.first = when if self.first is None else min(self.first, when)
+            self.last = when if self.last is None else max(self.last, when)
+        self.signer_name = self.signer_name or record.signer_name
+        self.statuses[record.status or "unverified"] += 1
+        if record.upstream and (
+            record.upstream in self.upstreams or len(self.upstreams) < _MAX_DISTINCT
+        ):
+            self.upstreams[record.upstream] += 1
+        if record.orig_tn and record.orig_tn not in self.origs and len(self.origs) < _SAMPLES:
+            self.origs.append(record.orig_tn)
+        if len(self.dests) < _MAX_DISTINCT:
+            self.dests.update(record.dest_tns[: _MAX_DISTINCT - len(self.dests)])
+        if record.call_id and len(self.call_ids) < _SAMPLES:
+            self.call_ids.append(record.call_id)
+
+
+def _next_request(key: CampaignKey, group: _Group) -> NextRequest:
+    """Signed and attributable: ask the signer (N1/N2); else the top upstream (N3/N4)."""
+    window = "in this capture"
+    if group.first and group.last:
+        window = f"between {group.first:%Y-%m-%d %H:%M:%S} and {group.last:%Y-%m-%d %H:%M:%S} UTC"
+    signed = key.signer != "unsigned" and group.statuses.get("invalid", 0) < group.calls
+    if signed and key.origid != "-":
+        rule = "N2-ask-gateway-upstream" if key.attestation == "C" else "N1-ask-signer-customer"
+        whom = "upstream trunk" if key.attestation == "C" else "customer"
+        ask = (
+            f"identify the {whom} behind origid {key.origid} for {group.calls} calls "
+            f"attested {key.attestation} from {key.orig_pattern} {window}"
+        )
+        return NextRequest(kind="signer", party=group.signer_name or key.signer, ask=ask, rule=rule)
+    if group.upstreams:
+        peer = group.upstreams.most_common(1)[0][0]
+        ask = f"name the provider that sent {group.calls} calls from {key.orig_pattern} {window}"
+        return NextRequest(kind="upstream", party=peer, ask=ask, rule="N3-ask-upstream")
+    ask = f"find the ingress trunk of {group.calls} calls from {key.orig_pattern} {window} in CDRs"
+    return NextRequest(kind="own-records", party="own network", ask=ask, rule="N4-ask-own-records")
+
+
+def find_campaigns(
+    records: Iterable[CallRecord],
+    *,
+    mask_digits: int = 4,
+    min_calls: int = 1,
+    max_groups: int = 100_000,
+) -> tuple[Campaign, ...]:
+    """Group calls into campaigns and rank them, largest first.
+
+    Args:
+        records: The calls, in any order (read once).
+        mask_digits: Trailing calling-number digits ignored by the pattern (0 keeps
+            whole numbers).
+        min_calls: Leave out groups smaller than this.
+        max_groups: Bound on distinct groups; calls of further groups are counted
+            under an ``(other)`` group.
+
+    Raises:
+        shakentrace.errors.ConfigurationError: A bound is negative or zero.
+    """
+    if mask_digits < 0 or min_calls < 1 or max_groups < 1:
+        raise ConfigurationError("mask_digits >= 0, min_calls >= 1 and max_groups >= 1 required")
+    groups: dict[CampaignKey, _Group] = {}
+    overflow = CampaignKey(signer="(other)", origid="-", attestation="-", orig_pattern="-")
+    for record in records:
+        key = CampaignKey(
+            signer=record.signer,
+            origid=record.origid or "-",
+            attestation=record.attestation or "-",
+            orig_pattern=orig_pattern(record.orig_tn, mask_digits=mask_digits),
+        )
+        if key not in groups and len(groups) >= max_groups:
+            key = overflow
+        groups.setdefault(key, _Group()).add(record)
+    ranked = sorted(groups.items(), key=lambda item: (-item[1].calls, item[0]))
+    return tuple(
+        _campaign(rank, key, group)
+        for rank, (key, group) in enumerate(
+            ((k, g) for k, g in ranked if g.calls >= min_calls), start=1
+        )
+    )
+
+
+def _campaign(rank: int, key: CampaignKey, group: _Group) -> Campaign:
+    return Campaign(
+        rank=rank,
+        key=key,
+        signer_name=group.signer_name,
+        calls=group.calls,
+        first_seen=group.first,
+        last_seen=group.last,
+        statuses=tuple(sorted(group.statuses.items())),
+        upstreams=tuple(group.upstreams.most_common(_SAMPLES)),
+        orig_samples=tuple(group.origs),
+        dest_count=len(group.dests),
+        call_ids=tuple(group.call_ids),
+        next_request=_next_request(key, group),
+    )
