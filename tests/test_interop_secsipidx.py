@@ -33,6 +33,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from shakentrace._jose import b64url_decode, verify_es256
+from shakentrace.passport import decode_passport
 from shakentrace.testing import MUTATIONS, StiCA, StiCert, split_token
 
 pytestmark = pytest.mark.interop
@@ -124,6 +125,14 @@ def test_secsipidx_sign_full_verifies_with_shakentrace(
     assert claims["origid"] == origid or (not origid and len(claims["origid"]) == 36)
     assert len(signature) == 64  # raw R‖S, like ours
     assert _ours_verifies(cert, token)
+    passport = decode_passport(token)
+    assert passport.attest == attest
+    assert passport.orig_tn == orig
+    assert passport.dest_tns == (dest,)
+    assert passport.x5u == cert.x5u
+    # Go's struct order happens to be RFC 8225 §9 order: no noncanonical-json warning.
+    assert "noncanonical-json" not in {w.code for w in passport.warnings}
+    assert all(w.severity != "error" for w in passport.warnings)
 
 
 def test_secsipidx_sign_of_given_json_verifies(secsipidx: str, cert: StiCert, keys: Path) -> None:
@@ -147,6 +156,10 @@ def test_secsipidx_escapes_json_differently(secsipidx: str, cert: StiCert, keys:
     assert b"\\u0026" in raw_header  # Go's HTML-safe escaping, valid JSON
     assert split_token(token)[0]["x5u"] == x5u
     assert _ours_verifies(cert, token)
+    passport = decode_passport(token)
+    assert passport.x5u == x5u
+    # Valid JSON, but not our byte serialisation: flagged as a warning only.
+    assert "noncanonical-json" in {w.code for w in passport.warnings}
 
 
 def test_secsipidx_sign_full_ignores_iat_and_ppt(secsipidx: str, keys: Path) -> None:

@@ -14,6 +14,7 @@ This package is not imported by ``shakentrace`` itself.
 
 from __future__ import annotations
 
+from shakentrace.fetch import StaticFetcher
 from shakentrace.testing._asn1 import encode_tn_auth_list
 from shakentrace.testing._blob import Blob
 from shakentrace.testing._ca import DEVIATIONS, SHAKEN_CP_OID, Deviation, StiCA
@@ -41,6 +42,7 @@ __all__ = [
     "Blob",
     "Deviation",
     "Mutation",
+    "StaticFetcher",
     "StiCA",
     "StiCert",
     "alg_hs256",
