@@ -3,7 +3,9 @@
 The defaults follow ATIS-1000080 §6.4.1 (v004/v005) and the US SHAKEN Certificate
 Policy: P-256 keys, ``ecdsa-with-SHA256``, critical BasicConstraints and KeyUsage,
 the SHAKEN CP OID on intermediate and end-entity certificates (not on the root), a
-CRL Distribution Point with a cRLIssuer, AKI/SKI, subject ``C``/``O``/``CN`` with
+CRL Distribution Point with a cRLIssuer on end-entity certificates (the intermediate
+has none, so a CRL-fetching verifier makes exactly one fetch per chain; ATIS-1000080
+would want one there too), AKI/SKI, subject ``C``/``O``/``CN`` with
 ``CN=SHAKEN <SPC>``, and an RFC 8226 TNAuthList on the end-entity certificate.
 ``deviations`` break these rules on purpose.
 """
@@ -111,14 +113,16 @@ def _utc(moment: datetime, what: str) -> datetime:
     return moment.astimezone(UTC).replace(microsecond=0)
 
 
-def _name(org: str, cn: str, country: str = "US") -> x509.Name:
-    return x509.Name(
-        [
-            x509.NameAttribute(NameOID.COUNTRY_NAME, country),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, org),
-            x509.NameAttribute(NameOID.COMMON_NAME, cn),
-        ]
-    )
+def _name(org: str, cn: str, country: str = "US", serial: str | None = None) -> x509.Name:
+    attributes = [
+        x509.NameAttribute(NameOID.COUNTRY_NAME, country),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, org),
+        x509.NameAttribute(NameOID.COMMON_NAME, cn),
+    ]
+    if serial is not None:
+        # SHAKEN CP 1.3 §3.1: end-entity subjects carry a serialNumber attribute.
+        attributes.append(x509.NameAttribute(NameOID.SERIAL_NUMBER, serial))
+    return x509.Name(attributes)
 
 
 def _key_usage(
@@ -305,6 +309,7 @@ class StiCA:
             organization or f"Test Carrier {label}",
             common_name or (f"SHAKEN-{label}" if "cn-format" in devs else f"SHAKEN {label}"),
             country,
+            serial=f"{label}-{self._issued}",
         )
         issuer_cert, issuer_key = self._issuer(devs, subject, key)
         serial = 1 if "short-serial" in devs else self._seeder.serial(f"leaf:{self._issued}")
@@ -378,20 +383,20 @@ class StiCA:
         if "no-policy" not in devs:
             exts.append((_policies(_OLD_CP_OID if "old-policy" in devs else SHAKEN_CP_OID), False))
         if "no-crl-dp" not in devs and issuer_cert is not None:
-            exts.append((self._crl_dp(issuer_cert), False))
+            exts.append((self._crl_dp(issuer_cert.subject), False))
         tn_auth = self._tn_auth(devs, spc, tns, tn_ranges)
         if tn_auth is not None:
             ext = x509.UnrecognizedExtension(x509.ObjectIdentifier(TN_AUTH_LIST_OID), tn_auth)
             exts.append((ext, "tnauthlist-critical" in devs))
         return exts
 
-    def _crl_dp(self, issuer_cert: x509.Certificate) -> x509.CRLDistributionPoints:
+    def _crl_dp(self, issuer: x509.Name) -> x509.CRLDistributionPoints:
         # ATIS-1000080 v004+: one DistributionPoint, an HTTP URL plus a cRLIssuer DN.
         point = x509.DistributionPoint(
             full_name=[x509.UniformResourceIdentifier(self.crl_url)],
             relative_name=None,
             reasons=None,
-            crl_issuer=[x509.DirectoryName(issuer_cert.subject)],
+            crl_issuer=[x509.DirectoryName(issuer)],
         )
         return x509.CRLDistributionPoints([point])
 
