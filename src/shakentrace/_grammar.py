@@ -1,0 +1,107 @@
+"""SIP grammar pieces as named, compiled regular expressions.
+
+Each name is the ABNF rule it implements, with the RFC section it comes from
+(RFC 3261 §25.1 unless said otherwise). Rules are compiled once and applied with
+``fullmatch``. Where real carrier traffic is looser than the ABNF, the regex says
+so in a comment (forensics must read what was sent, not only what is correct).
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = [
+    "CALL_ID",
+    "CSEQ",
+    "DIGITS",
+    "HEADER_LINE",
+    "HEADER_NAME",
+    "HOST",
+    "LIST_ELEMENT",
+    "PARAM",
+    "REQUEST_LINE",
+    "RFC1123_DATE",
+    "SCHEME",
+    "SENT_PROTOCOL",
+    "STATUS_LINE",
+    "TEL_NUMBER",
+    "TOKEN",
+    "USER",
+    "VISUAL_SEPARATORS",
+]
+
+# token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~")
+_TOKEN = r"[A-Za-z0-9\-.!%*_+`'~]+"
+TOKEN = re.compile(_TOKEN)
+
+# quoted-string = SWS DQUOTE *(qdtext / quoted-pair ) DQUOTE   (§25.1)
+_QUOTED = r'"(?:[^"\\]|\\.)*"'
+
+# SIP-Version = "SIP" "/" 1*DIGIT "." 1*DIGIT                    (§25.1)
+_VERSION = r"SIP/[0-9]+\.[0-9]+"
+
+# Request-Line = Method SP Request-URI SP SIP-Version CRLF        (§7.1)
+REQUEST_LINE = re.compile(rf"(?P<method>{_TOKEN}) (?P<uri>\S+) (?P<version>{_VERSION})")
+
+# Status-Line = SIP-Version SP Status-Code SP Reason-Phrase CRLF  (§7.2)
+STATUS_LINE = re.compile(rf"(?P<version>{_VERSION}) (?P<code>[1-6][0-9][0-9])(?: (?P<reason>.*))?")
+
+# header-name = token; HCOLON = *( SP / HTAB ) ":" SWS            (§7.3.1)
+HEADER_NAME = re.compile(_TOKEN)
+HEADER_LINE = re.compile(rf"(?P<name>{_TOKEN})[ \t]*:[ \t]*(?P<value>.*)")
+
+# One element of a comma-separated header list: commas inside quoted strings
+# and angle brackets do not separate elements (§7.3.1).
+LIST_ELEMENT = re.compile(rf'(?:{_QUOTED}|<[^>]*>|[^,"<])+')
+
+# generic-param = token [ EQUAL gen-value ]; gen-value = token / host / quoted-string
+# (§25.1). Real traffic also carries characters outside token in values
+# (e.g. ``verstat=TN-Validation-Passed``, URLs in ``info``), so any run of
+# non-separator characters is accepted as a value.
+PARAM = re.compile(
+    rf"[ \t]*(?P<name>[^\s;=,]+)[ \t]*(?:=[ \t]*(?P<value>{_QUOTED}|[^;\s]*))?[ \t]*"
+)
+
+# scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )            (RFC 3986 §3.1)
+SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+\-.]*")
+
+# user = 1*( unreserved / escaped / user-unreserved )             (§25.1)
+# Looser on purpose: any visible character but the URI delimiters, because
+# carriers send unescaped ``#`` and ``*`` in user parts.
+USER = re.compile(r"[^\s@<>\"]+")
+
+# host = hostname / IPv4address / IPv6reference; port = 1*DIGIT    (§25.1)
+# hostname labels are checked loosely (``_`` occurs in real host names).
+HOST = re.compile(
+    r"(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_](?:[A-Za-z0-9_\-.]*[A-Za-z0-9_\-])?\.?)"
+    r"(?::(?P<port>[0-9]{1,5}))?"
+)
+
+# telephone-subscriber digits: global-number-digits / local-number-digits
+# (RFC 3966 §3): phonedigit-hex = HEXDIG / "*" / "#" / visual-separator
+TEL_NUMBER = re.compile(r"\+?[0-9A-Fa-f*#\-.()]*[0-9A-Fa-f*#][0-9A-Fa-f*#\-.()]*")
+
+# visual-separator = "-" / "." / "(" / ")"                        (RFC 3966 §3)
+# plus whitespace and "/" as written in documents and databases.
+VISUAL_SEPARATORS = re.compile(r"[\s\-.()/]")
+
+# sent-protocol = protocol-name SLASH protocol-version SLASH transport  (§20.42)
+SENT_PROTOCOL = re.compile(
+    rf"(?P<name>{_TOKEN})\s*/\s*(?P<version>{_TOKEN})\s*/\s*(?P<transport>{_TOKEN})\s+(?P<rest>.*)",
+    re.DOTALL,
+)
+
+# CSeq = "CSeq" HCOLON 1*DIGIT LWS Method                          (§20.16)
+CSEQ = re.compile(rf"(?P<seq>[0-9]{{1,10}})\s+(?P<method>{_TOKEN})")
+
+# callid = word [ "@" word ]                                       (§25.1)
+CALL_ID = re.compile(r"[!-~]+")
+
+DIGITS = re.compile(r"[0-9]{1,10}")
+
+# rfc1123-date = wkday "," SP date1 SP time SP "GMT"               (§25.1, RFC 2616 §3.3.1)
+# Also accepted: a missing weekday and "UTC"/"UT" for "GMT".
+RFC1123_DATE = re.compile(
+    r"(?:[A-Za-z]{3},\s*)?(?P<day>[0-9]{1,2})\s+(?P<month>[A-Za-z]{3})\s+(?P<year>[0-9]{4})\s+"
+    r"(?P<hour>[0-9]{2}):(?P<minute>[0-9]{2}):(?P<second>[0-9]{2})\s+(?:GMT|UTC|UT)"
+)
