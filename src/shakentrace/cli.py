@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from shakentrace import __version__
 from shakentrace.errors import ShakenTraceError
+from shakentrace.testing._cli import register as _register_mint
 
 __all__ = ["main"]
 
@@ -23,7 +24,8 @@ def _parser() -> argparse.ArgumentParser:
         prog="shakentrace", description="SIP / STIR-SHAKEN header forensics."
     )
     parser.add_argument("--version", action="version", version=f"shakentrace {__version__}")
-    parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _register_mint(commands)
     return parser
 
 

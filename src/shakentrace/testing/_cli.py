@@ -1,0 +1,125 @@
+"""``shakentrace mint``: write a test STI-CA, a certificate and a signed INVITE to files.
+
+For people testing systems not written in Python (SBCs, SIPp scenarios): serve
+``chain.pem`` at the x5u URL, trust ``root.pem``, and send ``invite.sip`` (or paste
+``identity.txt`` into a scenario). Like ``trustme``'s command line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from shakentrace.testing._ca import DEVIATIONS, StiCA
+from shakentrace.testing._invite import build_invite
+
+__all__ = ["mint", "register"]
+
+
+def _moment(text: str) -> datetime:
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``mint`` subcommand to the ``shakentrace`` command line."""
+    p = subparsers.add_parser(
+        "mint",
+        help="write a test STI-CA, an STI certificate and a signed INVITE to files",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("directory", type=Path, help="where to write the files (created)")
+    p.add_argument("--spc", default="1234", help="SPC (OCN) in the TNAuthList [1234]")
+    p.add_argument("--orig", default="12155551212", help="calling TN [12155551212]")
+    p.add_argument("--dest", action="append", help="called TN; repeat for several")
+    p.add_argument("--attest", default="A", choices=("A", "B", "C"), help="attestation [A]")
+    p.add_argument("--origid", help="origination identifier [derived UUID]")
+    p.add_argument("--x5u", help="URL chain.pem will be served at")
+    p.add_argument("--seed", help="make every key, certificate and signature reproducible")
+    p.add_argument("--now", type=_moment, help="CA clock and iat, ISO 8601 [now]")
+    p.add_argument("--days", type=int, default=90, help="certificate lifetime in days [90]")
+    p.add_argument("--deviation", action="append", choices=sorted(DEVIATIONS), default=[],
+                   help="break an ATIS-1000080 rule on purpose; repeatable")  # fmt: skip
+    p.add_argument("--json", action="store_true", help="print what was written as JSON")
+    p.set_defaults(handler=_run)
+
+
+def mint(
+    directory: Path,
+    *,
+    spc: str = "1234",
+    orig: str = "12155551212",
+    dest: tuple[str, ...] = ("12155551213",),
+    attest: str = "A",
+    origid: str | None = None,
+    x5u: str | None = None,
+    seed: str | None = None,
+    now: datetime | None = None,
+    days: int = 90,
+    deviations: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """Write the files of ``shakentrace mint`` into ``directory``; return a summary.
+
+    Files: ``root.pem`` (trust anchor), ``intermediate.pem``, ``cert.pem``,
+    ``chain.pem`` (serve at x5u), ``key.pem``, ``public-key.pem``, ``crl.pem``,
+    ``passport.jwt``, ``identity.txt`` and ``invite.sip``.
+    """
+    ca = StiCA(seed=seed, now=now)
+    moment = ca.now()
+    cert = ca.issue_cert(
+        spc=spc,
+        x5u=x5u,
+        not_after=moment + timedelta(days=days),
+        deviations=deviations,  # type: ignore[arg-type]
+    )
+    token = cert.sign_passport(orig=orig, dest=list(dest), attest=attest, origid=origid)
+    identity = cert.identity_for(token)
+    directory.mkdir(parents=True, exist_ok=True)
+    blobs = {
+        "root.pem": ca.root_pem.data,
+        "intermediate.pem": ca.intermediate_pem.data,
+        "cert.pem": cert.cert_pem.data,
+        "chain.pem": cert.chain_pem.data,
+        "key.pem": cert.private_key_pem.data,
+        "public-key.pem": cert.public_key_pem.data,
+        "crl.pem": ca.crl().data,
+        "passport.jwt": token.encode() + b"\n",
+        "identity.txt": identity.encode() + b"\n",
+        "invite.sip": build_invite(identity=identity, orig=orig, dest=dest[0]),
+    }
+    for name, data in blobs.items():
+        (directory / name).write_bytes(data)
+    return {
+        "directory": str(directory),
+        "files": sorted(blobs),
+        "x5u": cert.x5u,
+        "spc": spc,
+        "iat": int(moment.timestamp()),
+        "fingerprint": cert.fingerprint,
+    }
+
+
+def _run(args: argparse.Namespace) -> int:
+    summary = mint(
+        args.directory,
+        spc=args.spc,
+        orig=args.orig,
+        dest=tuple(args.dest or ("12155551213",)),
+        attest=args.attest,
+        origid=args.origid,
+        x5u=args.x5u,
+        seed=args.seed,
+        now=args.now,
+        days=args.days,
+        deviations=tuple(args.deviation),
+    )
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        print(f"wrote {len(summary['files'])} files to {summary['directory']}")
+        print(f"serve chain.pem at {summary['x5u']} and trust root.pem")
+    return 0

@@ -1,0 +1,63 @@
+"""``shakentrace mint``: files a non-Python system under test can use."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+
+from shakentrace.cli import main
+from shakentrace.passport import decode_passport
+from shakentrace.trust import TrustStore
+
+NOW = "2026-03-01T12:00:00Z"
+
+
+def test_mint_writes_a_usable_set(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "sti"
+    argv = ["mint", str(out), "--seed", "s", "--now", NOW, "--spc", "987A", "--attest", "B"]
+    assert main([*argv, "--dest", "12155551213", "--dest", "12155551214", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["spc"] == "987A"
+    assert sorted(p.name for p in out.iterdir()) == summary["files"]
+    chain = x509.load_pem_x509_certificates((out / "chain.pem").read_bytes())
+    store = TrustStore.from_pem((out / "root.pem").read_bytes())
+    at = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    assert store.verify_chain(chain, at=at, orig_tn="12155551212").trusted
+    passport = decode_passport((out / "passport.jwt").read_text().strip())
+    assert passport.attest == "B"
+    assert passport.dest_tns == ("12155551213", "12155551214")
+    identity = (out / "identity.txt").read_text().strip()
+    assert identity.endswith(f";info=<{summary['x5u']}>;alg=ES256;ppt=shaken")
+    invite = (out / "invite.sip").read_bytes()
+    assert invite.startswith(b"INVITE sip:+12155551213@")
+    assert f"\r\nIdentity: {identity}\r\n".encode() in invite
+
+
+def test_mint_is_reproducible_with_a_seed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("a", "b"):
+        assert main(["mint", str(tmp_path / name), "--seed", "1", "--now", NOW]) == 0
+    assert "serve chain.pem at" in capsys.readouterr().out
+    for file in ("chain.pem", "key.pem", "invite.sip", "identity.txt", "crl.pem"):
+        assert (tmp_path / "a" / file).read_bytes() == (tmp_path / "b" / file).read_bytes()
+
+
+def test_mint_deviation_and_x5u(tmp_path: Path) -> None:
+    url = "https://certs.example.net/sti/1234.pem"
+    argv = ["mint", str(tmp_path), "--x5u", url, "--deviation", "no-tnauthlist", "--now", NOW]
+    assert main(argv) == 0
+    assert url in (tmp_path / "identity.txt").read_text()
+    cert = x509.load_pem_x509_certificate((tmp_path / "cert.pem").read_bytes())
+    with pytest.raises(x509.ExtensionNotFound):
+        cert.extensions.get_extension_for_oid(x509.ObjectIdentifier("1.3.6.1.5.5.7.1.26"))
+
+
+def test_mint_bad_usage_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["mint", str(tmp_path), "--deviation", "nope"]) == 2
+    assert main(["mint", str(tmp_path), "--attest", "D"]) == 2
+    capsys.readouterr()
