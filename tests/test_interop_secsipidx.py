@@ -28,13 +28,16 @@ import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from shakentrace._jose import b64url_decode, verify_es256
+from shakentrace.fetch import StaticFetcher
 from shakentrace.passport import decode_passport
 from shakentrace.testing import MUTATIONS, StiCA, StiCert, split_token
+from shakentrace.trust import TrustStore
 
 pytestmark = pytest.mark.interop
 
@@ -353,3 +356,25 @@ def test_end_to_end_revoked_certificate_fails(service: _Service) -> None:
     service.start(ca, crl=True)
     assert service.check(good) == "OK"
     assert service.check(bad) == "FAILED"
+
+
+# --- secsipidx-signed tokens through the whole shakentrace.Verifier -------------------
+
+
+def test_secsipidx_tokens_pass_the_verifier(secsipidx: str, tmp_path: Path) -> None:
+    verify: Any = pytest.importorskip("shakentrace.verify", reason="shakentrace.verify not landed")
+    live = StiCA(seed="interop-live")  # wall clock: secsipidx -sign-full signs with iat = now
+    cert = live.issue_cert(spc="5678", not_after=datetime(2099, 1, 1, tzinfo=UTC))
+    cert.private_key_pem.write_to_path(tmp_path / "key.pem")
+    fetcher = StaticFetcher({cert.x5u: bytes(cert.chain_pem)})
+    verifier = verify.Verifier(trust=TrustStore.from_pem(live.trust_pem), fetcher=fetcher)
+    for attest, orig, dest, origid in SIGN_FULL_CASES:
+        args = ["-sign-full", "-fprvkey", str(tmp_path / "key.pem"), "-attest", attest]
+        args += ["-orig-tn", orig, "-dest-tn", dest, "-x5u", cert.x5u, "-orig-id", origid or "o"]
+        identity = _run(secsipidx, *args).stdout.strip()
+        iat = split_token(identity.split(";")[0])[1]["iat"]
+        outcome = verifier.verify_identity(identity, now=datetime.fromtimestamp(iat + 1, UTC))
+        errors = [r for r in outcome.reasons if r.severity == "error"]
+        assert outcome.status == "valid", (orig, dest, errors)
+        assert outcome.attestation == attest
+        assert outcome.signer.spc == "5678"
