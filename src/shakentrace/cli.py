@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from shakentrace import __version__
+from shakentrace._cli_inspect import register as _register_inspect
 from shakentrace.errors import ShakenTraceError
 from shakentrace.testing._cli import register as _register_mint
 
@@ -25,6 +26,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"shakentrace {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _register_inspect(commands)
     _register_mint(commands)
     return parser
 
