@@ -16,6 +16,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from conftest import VECTORS
+from shakentrace import parse_sip
 from shakentrace._jose import b64url_decode, verify_es256
 from shakentrace.reasons import REASON_CODES
 
@@ -101,3 +102,15 @@ def test_corpus_is_reproducible() -> None:
         check=False,
     )  # fmt: skip
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+SIP_CASES = [c for c in CASES if c["input"]["type"] == "sip"]
+
+
+@pytest.mark.parametrize("case", SIP_CASES, ids=[c["id"] for c in SIP_CASES])
+def test_every_corpus_invite_parses(case: dict[str, Any]) -> None:
+    message = parse_sip((CORPUS / case["input"]["file"]).read_bytes())
+    assert message.method == "INVITE"
+    values = identities(case)
+    if all(values) and not any("," in v for v in values):  # empty and comma-split values aside
+        assert len(message.identities) == len(values)

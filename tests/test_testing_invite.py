@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from shakentrace import parse_sip
 from shakentrace.testing import StiCA, build_invite, forward_invite
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -78,3 +81,40 @@ def test_later_hop_through_a_proxy_adds_a_via(identity: str) -> None:
     later = forward_invite(first, by="proxy.example", b2bua=False)
     assert _get(later, "Call-ID") == _get(first, "Call-ID")
     assert _get(later, "Via")[1:] == _get(first, "Via")
+
+
+# --- round trip through shakentrace's own SIP parser ----------------------------------
+
+TNS = st.text(alphabet="0123456789", min_size=11, max_size=15)
+HOSTS = st.sampled_from(["192.0.2.10:5060", "10.1.2.3", "edge.carrier.example", "[2001:db8::1]"])
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    orig=TNS,
+    dest=TNS,
+    count=st.integers(min_value=0, max_value=3),
+    compact=st.booleans(),
+    via=st.lists(HOSTS, min_size=1, max_size=4),
+    b2bua=st.booleans(),
+)
+def test_build_invite_round_trips_through_parse_sip(
+    identity: str, orig: str, dest: str, count: int, compact: bool, via: list[str], b2bua: bool
+) -> None:
+    raw = build_invite(
+        identity=[identity] * count, orig=orig, dest=dest, compact_identity=compact, via=via
+    )
+    message = parse_sip(raw)
+    assert message.method == "INVITE"
+    assert message.from_ is not None
+    assert message.to is not None
+    assert message.from_.uri.tn == orig
+    assert message.to.uri.tn == dest
+    assert [p.uri.tn for p in message.pai] == [orig]
+    assert message.identities == (identity,) * count
+    assert len(message.via) == len(via)
+    later = parse_sip(forward_invite(raw, by="198.51.100.7:5060", b2bua=b2bua))
+    assert later.identities == message.identities
+    assert (later.call_id == message.call_id) is not b2bua
+    assert len(later.via) == (1 if b2bua else len(via) + 1)
+    assert later.max_forwards == 69
