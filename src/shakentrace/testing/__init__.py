@@ -17,7 +17,7 @@ from __future__ import annotations
 from shakentrace.fetch import StaticFetcher
 from shakentrace.testing._asn1 import encode_tn_auth_list
 from shakentrace.testing._blob import Blob
-from shakentrace.testing._ca import DEVIATIONS, SHAKEN_CP_OID, Deviation, StiCA
+from shakentrace.testing._ca import StiCA
 from shakentrace.testing._cert import StiCert
 from shakentrace.testing._invite import build_invite, forward_invite
 from shakentrace.testing._jws import canonical_json, encode_jws, format_identity, split_token
@@ -34,6 +34,7 @@ from shakentrace.testing._mutators import (
     sign_with_wrong_key,
     tamper_claim,
 )
+from shakentrace.testing._profile import DEVIATIONS, SHAKEN_CP_OID, Deviation
 
 __all__ = [
     "DEVIATIONS",

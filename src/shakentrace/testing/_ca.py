@@ -12,137 +12,30 @@ would want one there too), AKI/SKI, subject ``C``/``O``/``CN`` with
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Literal
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import NameOID
 
 from shakentrace.errors import ConfigurationError
 from shakentrace.testing._asn1 import TN_AUTH_LIST_OID, encode_ia5string, encode_tn_auth_list
 from shakentrace.testing._blob import Blob
 from shakentrace.testing._cert import PrivateKey, StiCert
+from shakentrace.testing._profile import (
+    DEVIATIONS,
+    OLD_CP_OID,
+    SHAKEN_CP_OID,
+    Deviation,
+    Seeder,
+    key_usage,
+    name,
+    policies,
+    utc,
+)
 
-__all__ = ["DEVIATIONS", "SHAKEN_CP_OID", "Deviation", "StiCA"]
-
-#: US SHAKEN Certificate Policy v1.3 (STI-PA); v1.1 is ``…1.1.1``, v1.4 ``…1.1.4``.
-SHAKEN_CP_OID = "2.16.840.1.114569.1.1.3"
-_OLD_CP_OID = "2.16.840.1.114569.1.1.1"
-_P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
-
-Deviation = Literal[
-    "no-tnauthlist",
-    "empty-tnauthlist",
-    "tnauthlist-ia5string",
-    "tnauthlist-critical",
-    "ca-leaf",
-    "no-basic-constraints",
-    "no-key-usage",
-    "key-cert-sign",
-    "rsa-key",
-    "p384-key",
-    "no-policy",
-    "old-policy",
-    "no-crl-dp",
-    "cn-format",
-    "short-serial",
-    "issued-by-root",
-    "self-signed",
-]
-
-#: Every deviation :meth:`StiCA.issue_cert` knows, with the rule it breaks.
-DEVIATIONS: dict[str, str] = {
-    "no-tnauthlist": "no TNAuthList extension (RFC 8226 §9; ATIS-1000080 §6.4.1)",
-    "empty-tnauthlist": "TNAuthList is an empty SEQUENCE (RFC 8226: SIZE (1..MAX))",
-    "tnauthlist-ia5string": "TNAuthList is a bare IA5String URL (libstirshaken's encoding)",
-    "tnauthlist-critical": "TNAuthList marked critical",
-    "ca-leaf": "end-entity BasicConstraints says CA:TRUE",
-    "no-basic-constraints": "no BasicConstraints extension",
-    "no-key-usage": "no KeyUsage extension",
-    "key-cert-sign": "end-entity KeyUsage is keyCertSign, not digitalSignature",
-    "rsa-key": "RSA-2048 subject key instead of P-256 (ATIS-1000080: id-ecPublicKey P-256)",
-    "p384-key": "P-384 subject key (ES256 needs P-256)",
-    "no-policy": "no CertificatePolicies extension (SHAKEN CP)",
-    "old-policy": "CP v1.1 OID 2.16.840.1.114569.1.1.1, rejected by current lints",
-    "no-crl-dp": "no CRL Distribution Points extension",
-    "cn-format": "subject CN is not 'SHAKEN <SPC>'",
-    "short-serial": "serial number 1 (ATIS-1000080 v005: at least 64 bits of CSPRNG output)",
-    "issued-by-root": "issued directly by the root (no intermediate in the chain)",
-    "self-signed": "self-signed end-entity certificate (chains to no STI-CA)",
-}
-
-
-class _Seeder:
-    """Deterministic key and serial material from a seed (random without one)."""
-
-    def __init__(self, seed: int | str | bytes | None) -> None:
-        if isinstance(seed, int):
-            seed = str(seed)
-        self.seed = seed.encode() if isinstance(seed, str) else seed
-
-    @property
-    def deterministic(self) -> bool:
-        return self.seed is not None
-
-    def _digest(self, label: str) -> bytes:
-        assert self.seed is not None
-        return hmac.new(self.seed, label.encode(), hashlib.sha256).digest()
-
-    def ec_key(self, label: str, curve: ec.EllipticCurve) -> ec.EllipticCurvePrivateKey:
-        if self.seed is None:
-            return ec.generate_private_key(curve)
-        # Below the P-256 order, hence valid on P-256 and P-384 alike.
-        scalar = int.from_bytes(self._digest("key:" + label)) % (_P256_ORDER - 1) + 1
-        return ec.derive_private_key(scalar, curve)
-
-    def serial(self, label: str) -> int:
-        if self.seed is None:
-            return x509.random_serial_number()
-        # 120 bits, top bit clear: positive and at least 64 bits (ATIS-1000080 v005).
-        return int.from_bytes(self._digest("serial:" + label)[:15]) | (1 << 118)
-
-
-def _utc(moment: datetime, what: str) -> datetime:
-    if moment.tzinfo is None:
-        raise ConfigurationError(f"{what} must be an aware datetime (UTC)")
-    return moment.astimezone(UTC).replace(microsecond=0)
-
-
-def _name(org: str, cn: str, country: str = "US", serial: str | None = None) -> x509.Name:
-    attributes = [
-        x509.NameAttribute(NameOID.COUNTRY_NAME, country),
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, org),
-        x509.NameAttribute(NameOID.COMMON_NAME, cn),
-    ]
-    if serial is not None:
-        # SHAKEN CP 1.3 §3.1: end-entity subjects carry a serialNumber attribute.
-        attributes.append(x509.NameAttribute(NameOID.SERIAL_NUMBER, serial))
-    return x509.Name(attributes)
-
-
-def _key_usage(
-    *, sign: bool = False, cert_sign: bool = False, crl_sign: bool = False
-) -> x509.KeyUsage:
-    return x509.KeyUsage(
-        digital_signature=sign,
-        content_commitment=False,
-        key_encipherment=False,
-        data_encipherment=False,
-        key_agreement=False,
-        key_cert_sign=cert_sign,
-        crl_sign=crl_sign,
-        encipher_only=False,
-        decipher_only=False,
-    )
-
-
-def _policies(oid: str) -> x509.CertificatePolicies:
-    return x509.CertificatePolicies([x509.PolicyInformation(x509.ObjectIdentifier(oid), None)])
+__all__ = ["StiCA"]
 
 
 class StiCA:
@@ -174,8 +67,8 @@ class StiCA:
         crl_url: str = "http://crl.sti-pa.example/crl.der",
         x5u_base: str = "https://cr.sti.example/",
     ) -> None:
-        self._seeder = _Seeder(seed)
-        self._now = _utc(now, "now") if now is not None else None
+        self._seeder = Seeder(seed)
+        self._now = utc(now, "now") if now is not None else None
         self.organization = organization
         self.crl_url = crl_url
         self.x5u_base = x5u_base
@@ -184,13 +77,13 @@ class StiCA:
         start = self.now() - timedelta(days=365)
         end = start + timedelta(days=3650)
         self.root_key = self._seeder.ec_key("root", ec.SECP256R1())
-        root_name = _name(organization, f"{organization} Root")
+        root_name = name(organization, f"{organization} Root")
         self.root_cert = self._ca_cert(
             root_name, self.root_key, root_name, self.root_key, start, end
         )
         self.intermediate_key = self._seeder.ec_key("intermediate", ec.SECP256R1())
         self.intermediate_cert = self._ca_cert(
-            _name(organization, f"{organization} Intermediate"),
+            name(organization, f"{organization} Intermediate"),
             self.intermediate_key,
             root_name,
             self.root_key,
@@ -241,14 +134,14 @@ class StiCA:
             .not_valid_before(start)
             .not_valid_after(end)
             .add_extension(x509.BasicConstraints(ca=True, path_length=None if is_root else 0), True)
-            .add_extension(_key_usage(cert_sign=True, crl_sign=True), True)
+            .add_extension(key_usage(cert_sign=True, crl_sign=True), True)
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
         )
         if not is_root:
             # ATIS-1000080 §6.4.1: roots carry neither the CP OID, a CRL DP nor an AKI need.
             builder = builder.add_extension(
                 x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), False
-            ).add_extension(_policies(SHAKEN_CP_OID), False)
+            ).add_extension(policies(SHAKEN_CP_OID), False)
         return self._sign(builder, issuer_key)
 
     def _sign(
@@ -303,9 +196,9 @@ class StiCA:
         label = spc or "delegate"
         key = key or self._leaf_key(devs, f"leaf:{self._issued}")
         now = self.now()
-        start = _utc(not_before, "not_before") if not_before else now - timedelta(days=1)
-        end = _utc(not_after, "not_after") if not_after else now + timedelta(days=90)
-        subject = _name(
+        start = utc(not_before, "not_before") if not_before else now - timedelta(days=1)
+        end = utc(not_after, "not_after") if not_after else now + timedelta(days=90)
+        subject = name(
             organization or f"Test Carrier {label}",
             common_name or (f"SHAKEN-{label}" if "cn-format" in devs else f"SHAKEN {label}"),
             country,
@@ -374,14 +267,14 @@ class StiCA:
         if "no-basic-constraints" not in devs:
             exts.append((x509.BasicConstraints(ca="ca-leaf" in devs, path_length=None), True))
         if "no-key-usage" not in devs:
-            usage = _key_usage(cert_sign=True) if "key-cert-sign" in devs else _key_usage(sign=True)
+            usage = key_usage(cert_sign=True) if "key-cert-sign" in devs else key_usage(sign=True)
             exts.append((usage, True))
         exts.append((x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False))
         exts.append(
             (x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), False)
         )
         if "no-policy" not in devs:
-            exts.append((_policies(_OLD_CP_OID if "old-policy" in devs else SHAKEN_CP_OID), False))
+            exts.append((policies(OLD_CP_OID if "old-policy" in devs else SHAKEN_CP_OID), False))
         if "no-crl-dp" not in devs and issuer_cert is not None:
             exts.append((self._crl_dp(issuer_cert.subject), False))
         tn_auth = self._tn_auth(devs, spc, tns, tn_ranges)
@@ -417,7 +310,7 @@ class StiCA:
 
     def revoke(self, cert: StiCert, *, at: datetime | None = None) -> None:
         """Put ``cert`` on the CA's CRL, revoked at ``at`` (default: the CA's ``now``)."""
-        when = _utc(at, "at") if at is not None else self.now()
+        when = utc(at, "at") if at is not None else self.now()
         self._revoked[cert.certificate.serial_number] = when
 
     def crl(
@@ -429,8 +322,8 @@ class StiCA:
             this_update: Default: the CA's ``now``.
             next_update: Default: seven days after ``this_update``.
         """
-        start = _utc(this_update, "this_update") if this_update else self.now()
-        end = _utc(next_update, "next_update") if next_update else start + timedelta(days=7)
+        start = utc(this_update, "this_update") if this_update else self.now()
+        end = utc(next_update, "next_update") if next_update else start + timedelta(days=7)
         builder = (
             x509.CertificateRevocationListBuilder()
             .issuer_name(self.intermediate_cert.subject)

@@ -13,8 +13,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from shakentrace.testing._ca import DEVIATIONS, StiCA
+from shakentrace.testing._ca import StiCA
 from shakentrace.testing._invite import build_invite
+from shakentrace.testing._profile import DEVIATIONS
 
 __all__ = ["mint", "register"]
 
