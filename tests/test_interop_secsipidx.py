@@ -378,3 +378,85 @@ def test_secsipidx_tokens_pass_the_verifier(secsipidx: str, tmp_path: Path) -> N
         assert outcome.status == "valid", (orig, dest, errors)
         assert outcome.attestation == attest
         assert outcome.signer.spc == "5678"
+
+
+# --- secsipidx over the conformance corpus --------------------------------------------
+
+#: Findings ``secsipidx -check -fpubkey`` can reach: it has the key, not the chain or SIP.
+TOKEN_LEVEL = {
+    "identity-malformed", "passport-malformed", "unsupported-alg", "unsupported-ppt",
+    "info-x5u-mismatch", "stale", "iat-in-future", "bad-signature",
+}  # fmt: skip
+
+#: Corpus cases where secsipidx 1.2.0 and the corpus disagree, and why.
+SECSIPIDX_DISAGREES = {
+    "agranig-103-iat-future": "no future-iat check",
+    "agranig-104-iat-far-future": "no future-iat check",
+    "iat-future-300": "no future-iat check",
+    "mutation-future-iat": "no future-iat check",
+    "man-12-token-no-ppt": "ppt is neither required in the header nor as a parameter",
+    "man-21-no-ppt-param": "ppt parameter not required",
+    "man-24-wrong-attest": "attest value not checked",
+    "mutation-bad-attest": "attest value not checked",
+    "passport-attest-lowercase": "attest value not checked",
+    "agranig-300-orig-dest-missing": "required claims not checked",
+    "agranig-306-dest-empty": "dest contents not checked",
+    "agranig-307-orig-garbage": "orig contents not checked",
+    "mutation-missing-attest": "required SHAKEN claims not checked",
+    "mutation-missing-dest": "required claims not checked",
+    "mutation-missing-orig": "required claims not checked",
+    "mutation-missing-origid": "required SHAKEN claims not checked",
+    "mutation-missing-x5u": "x5u not required in the header",
+    "mutation-crit-header": "crit not processed (RFC 7515 §4.1.11)",
+    "jwt-crit-unknown": "crit not processed (RFC 7515 §4.1.11)",
+    "jwt-b64-false": "crit/b64 not processed",
+    "jwt-duplicate-alg": "Go's JSON decoder keeps the last duplicate member",
+    "identity-info-no-brackets": "accepts info without angle brackets",
+    "identity-uppercase-param-names": "parameter names compared case-sensitively (RFC 3261 §7.3.1)",
+}
+
+
+def _corpus_in_scope() -> list[tuple[str, str, bytes, float, bool]]:
+    import sys as _sys
+
+    _sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    from test_corpus import CASES, CORPUS, identities
+
+    rows = []
+    for case in CASES:
+        expected = case["expected"]
+        codes = set(expected.get("errors", [])) | set(expected.get("errors_include", []))
+        if not codes <= TOKEN_LEVEL or case["id"].startswith("man-08"):
+            continue  # needs the chain, the SIP headers or the Date header
+        served = [v for v in case["certificates"].values() if isinstance(v, str)]
+        values = identities(case)
+        if not served or not values:
+            continue
+        try:
+            leaf = x509.load_pem_x509_certificates((CORPUS / served[0]).read_bytes())[0]
+        except ValueError:
+            continue
+        key = leaf.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        now = datetime.fromisoformat(case["now"].replace("Z", "+00:00")).timestamp()
+        rows.append((case["id"], values[0], key, now, expected["status"] == "valid"))
+    return rows
+
+
+def test_secsipidx_over_the_corpus(secsipidx: str, tmp_path: Path) -> None:
+    disagreements = set()
+    rows = _corpus_in_scope()
+    for case_id, value, key, now, valid in rows:
+        (tmp_path / "pub.pem").write_bytes(key)
+        # secsipidx judges iat against the wall clock: shift its window to the case's now.
+        expire = str(int(time.time() - now) + 60)
+        ok, _ = _check(secsipidx, value, tmp_path / "pub.pem", expire=expire)
+        if ok != valid:
+            disagreements.add(case_id)
+    assert len(rows) >= 100
+    assert disagreements == set(SECSIPIDX_DISAGREES)
+    print(f"secsipidx agrees on {len(rows) - len(disagreements)} of {len(rows)} token-level cases")
