@@ -1,0 +1,171 @@
+"""Hypothesis strategies for shakentrace's inputs (SIP messages, URIs, numbers).
+
+``sip_messages()`` draws a :class:`MessageModel` and its rendered bytes, in any
+mix of full/compact header names, CRLF/LF line ends, folded lists and
+comma-joined Identity headers, so that a property can compare what was rendered
+with what :func:`shakentrace.parse_sip` reads back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hypothesis import strategies as st
+
+__all__ = [
+    "MessageModel",
+    "display_names",
+    "hosts",
+    "identity_values",
+    "mutated",
+    "sip_messages",
+    "tokens",
+]
+
+_TOKEN_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.!%*_+`'~"
+_JUNK = (b"\r", b"\n", b" ", b"\t", b",", b";", b"<", b">", b'"', b"\\", b":", b"@", b"=")
+_B64URL = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_"
+
+
+def tokens(max_size: int = 12) -> st.SearchStrategy[str]:
+    """RFC 3261 ``token`` values."""
+    return st.text(_TOKEN_CHARS, min_size=1, max_size=max_size)
+
+
+def _labels() -> st.SearchStrategy[str]:
+    return st.from_regex(r"[a-z][a-z0-9-]{0,8}[a-z0-9]", fullmatch=True)
+
+
+def hosts() -> st.SearchStrategy[str]:
+    """Host names and IPv4 addresses."""
+    names = st.lists(_labels(), min_size=1, max_size=3).map(".".join)
+    ipv4 = st.tuples(*[st.integers(0, 255)] * 4).map(lambda t: ".".join(map(str, t)))
+    return st.one_of(names, ipv4)
+
+
+def display_names() -> st.SearchStrategy[str]:
+    """Display names, any printable Unicode including quotes and backslashes."""
+    return st.text(
+        st.characters(codec="utf-8", exclude_categories=("Cc", "Cs", "Zl", "Zp")), max_size=20
+    )
+
+
+def _quoted(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _numbers() -> st.SearchStrategy[str]:
+    return st.from_regex(r"\+1[2-9][0-9]{2}[2-9][0-9]{6}", fullmatch=True)
+
+
+def identity_values() -> st.SearchStrategy[str]:
+    """Identity header values shaped like RFC 8224 §4 ones (contents are random)."""
+    segment = st.text(_B64URL, min_size=1, max_size=40)
+    token = st.tuples(segment, segment, segment).map(".".join)
+    info = st.tuples(hosts(), st.text(_B64URL, max_size=10)).map(
+        lambda t: f";info=<https://{t[0]}/{t[1]}.pem>"
+    )
+    tail = st.sampled_from(["", ";alg=ES256", ";alg=ES256;ppt=shaken", ';ppt="div"'])
+    return st.tuples(token, info, tail).map("".join)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageModel:
+    """What a generated message says, to compare with the parse."""
+
+    method: str
+    ruri_user: str
+    ruri_host: str
+    from_display: str | None
+    from_user: str
+    from_host: str
+    from_tag: str
+    to_user: str
+    via: tuple[tuple[str, str, int | None, str], ...]
+    call_id: str
+    cseq: int
+    max_forwards: int
+    pai: tuple[str, ...]
+    identities: tuple[str, ...]
+
+
+def _models() -> st.SearchStrategy[MessageModel]:
+    via = st.tuples(
+        st.sampled_from(["UDP", "TCP", "TLS"]),
+        hosts(),
+        st.none() | st.integers(1, 65535),
+        tokens(),
+    )
+    return st.builds(
+        MessageModel,
+        method=st.sampled_from(["INVITE", "OPTIONS", "BYE", "MESSAGE"]),
+        ruri_user=_numbers(),
+        ruri_host=hosts(),
+        from_display=st.none() | display_names(),
+        from_user=_numbers() | st.from_regex(r"[a-z][a-z0-9]{0,8}", fullmatch=True),
+        from_host=hosts(),
+        from_tag=tokens(),
+        to_user=_numbers(),
+        via=st.lists(via, min_size=1, max_size=4).map(tuple),
+        call_id=st.from_regex(r"[!-~]{1,30}", fullmatch=True),
+        cseq=st.integers(0, 2**31 - 1),
+        max_forwards=st.integers(0, 255),
+        pai=st.lists(_numbers(), max_size=2).map(tuple),
+        identities=st.lists(identity_values(), max_size=3).map(tuple),
+    )
+
+
+@st.composite
+def sip_messages(draw: st.DrawFn) -> tuple[MessageModel, bytes]:
+    """A :class:`MessageModel` and the bytes of a message that says it."""
+    model = draw(_models())
+    eol = draw(st.sampled_from(["\r\n", "\n"]))
+    compact = draw(st.booleans())
+    fold = draw(st.sampled_from([", ", "," + eol + " ", "," + eol + "\t"]))
+
+    def name(full: str, short: str) -> str:
+        return short if compact else full
+
+    via = fold.join(
+        f"SIP/2.0/{t} {h}{f':{p}' if p else ''};branch=z9hG4bK{b}" for t, h, p, b in model.via
+    )
+    display = _quoted(model.from_display) + " " if model.from_display is not None else ""
+    lines = [
+        f"{model.method} sip:{model.ruri_user}@{model.ruri_host};user=phone SIP/2.0",
+        f"{name('Via', 'v')}: {via}",
+        f"{name('From', 'f')}: {display}<sip:{model.from_user}@{model.from_host}>"
+        f";tag={model.from_tag}",
+        f"{name('To', 't')}: <tel:{model.to_user}>",
+        f"{name('Call-ID', 'i')}: {model.call_id}",
+        f"CSeq: {model.cseq} {model.method}",
+        f"Max-Forwards: {model.max_forwards}",
+        *(f"P-Asserted-Identity: <sip:{n}@{model.from_host};user=phone>" for n in model.pai),
+    ]
+    joined: bool = draw(st.booleans())
+    if model.identities and joined:
+        lines.append(f"{name('Identity', 'y')}: " + fold.join(model.identities))
+    else:
+        lines += [f"{name('Identity', 'y')}: {value}" for value in model.identities]
+    body = draw(st.sampled_from(["", "v=0" + eol]))
+    lines.append(f"{name('Content-Length', 'l')}: {len(body.encode())}")
+    return model, (eol.join(lines) + eol + eol + body).encode("utf-8")
+
+
+@st.composite
+def mutated(draw: st.DrawFn, seeds: tuple[bytes, ...]) -> bytes:
+    """One of ``seeds`` with a few bytes inserted, deleted or replaced."""
+    data = bytearray(draw(st.sampled_from(seeds)))
+    for _ in range(draw(st.integers(1, 6))):
+        at = draw(st.integers(0, len(data)))
+        action = draw(st.sampled_from(["insert", "delete", "replace"]))
+        junk = draw(
+            st.sampled_from([b"\r", b"\n", b" ", b",", b";", b"<", b">", b'"', b"\\", b":"])
+        )
+        junk = draw(st.just(junk) | st.binary(min_size=1, max_size=3))
+        if action == "insert":
+            data[at:at] = junk
+        elif action == "delete":
+            del data[at : at + len(junk)]
+        else:
+            data[at : at + len(junk)] = junk
+    return bytes(data)
