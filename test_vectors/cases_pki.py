@@ -257,3 +257,19 @@ def peers(c: Corpus) -> None:
         normative=False,
         notes="libstirshaken's own verifier accepts it; secsipidx rejects the payload",
     )
+
+
+def real_world(c: Corpus) -> None:
+    """A real production PASSporT with its real chain (test_vectors/bandwidth/PROVENANCE.md)."""
+    value = (HERE / "bandwidth" / "identity_header_callstate_example.txt").read_text().strip()
+    x5u = "https://bw-shaken-cert-pub.s3.amazonaws.com/bandwidth-shaken-cert_20230716.pem"
+    c.add(
+        "peer-bandwidth-callstate-real-token",
+        "Bandwidth production token (attest A, SPC 997E) with its Neustar chain",
+        source="Bandwidth/ruby-sdk docs/CallState.md (MIT); chain from shaken-pki-reports",
+        identity=value,
+        certificates={x5u: "../bandwidth/x5u_served_chain.pem"},
+        trust=["../bandwidth/neustar_root_ca.pem"],
+        now=datetime.fromtimestamp(1656534337, UTC),
+        expected=valid(value),
+    )

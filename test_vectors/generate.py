@@ -34,6 +34,7 @@ FAMILIES = (
     cases_pki.cert_defects,
     cases_pki.x5u_policy,
     cases_pki.peers,
+    cases_pki.real_world,
 )
 
 
