@@ -7,8 +7,11 @@ from datetime import UTC, datetime
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
+from hypothesis import given
+from hypothesis import strategies as st
 
 from shakentrace._jose import b64url_decode, verify_es256
+from shakentrace.passport import decode_passport
 from shakentrace.testing import StiCA, StiCert, canonical_json, format_identity, split_token
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -122,3 +125,31 @@ def test_unseeded_signatures_still_verify() -> None:
     cert = StiCA(now=NOW).issue_cert()
     token = cert.sign_passport()
     assert _verifies(cert, token)
+
+
+CERT = StiCA(seed="passport-property", now=NOW).issue_cert(spc="1234")
+TN = st.text(alphabet="0123456789*#", min_size=1, max_size=15)
+
+
+@given(
+    orig=TN,
+    dest=st.lists(TN, min_size=1, max_size=3),
+    attest=st.sampled_from("ABC"),
+    origid=st.text(min_size=1, max_size=40),
+    iat=st.integers(min_value=0, max_value=2**33),
+    nam=st.none() | st.text(max_size=30),
+)
+def test_sign_passport_round_trips(
+    orig: str, dest: list[str], attest: str, origid: str, iat: int, nam: str | None
+) -> None:
+    rcd = {"nam": nam} if nam is not None else None
+    token = CERT.sign_passport(orig=orig, dest=dest, attest=attest, origid=origid, iat=iat, rcd=rcd)
+    header, claims, _ = split_token(token)
+    assert b64url_decode(token.split(".")[1]) == canonical_json(claims)
+    assert header["x5u"] == CERT.x5u
+    assert _verifies(CERT, token)
+    passport = decode_passport(token)
+    assert (passport.attest, passport.origid, passport.iat) == (attest, origid, iat)
+    assert passport.orig_tn == orig
+    assert passport.dest_tns == tuple(dest)
+    assert "noncanonical-json" not in {w.code for w in passport.warnings}
