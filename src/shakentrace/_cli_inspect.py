@@ -1,44 +1,100 @@
-"""``shakentrace inspect FILE``: the parsed headers and numbers of one SIP message."""
+"""``shakentrace inspect FILE…``: decode SIP messages without verifying them.
+
+Each INVITE (every message with ``--all``) of each input (text, pcap, pcapng;
+``-`` for stdin): its parsed headers and numbers, each Identity header with its
+PASSporT header and claims, and the signing certificate's facts when ``--certs``
+holds the x5u chain. ``--json`` prints one object per message: the
+:meth:`shakentrace.sip.SipMessage.to_dict` facts plus ``capture`` (file, frame,
+time, addresses) and ``passports`` (each Identity decoded). A message that does
+not parse is reported on stderr and makes the exit code 2; the others still print.
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
-import sys
+from typing import Any
 
+from shakentrace._cli_io import Console, mapped
+from shakentrace._cli_views import identity_views, passport_text
+from shakentrace.capture import CapturedMessage
+from shakentrace.errors import SipParseError
+from shakentrace.fetch import Fetcher
 from shakentrace.sip import SipMessage, parse_sip
 from shakentrace.uri import NameAddr
 
 __all__ = ["register"]
+
+_FETCHER: list[Fetcher | None] = [None]
+_EVERY = [False]
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``inspect`` subcommand to the ``shakentrace`` command line."""
     parser = commands.add_parser(
         "inspect",
-        help="print the parsed headers and numbers of a SIP message",
-        description="Parse one SIP message (a text file, '-' for stdin) and print what it says.",
+        help="decode SIP messages (headers, numbers, PASSporTs) without verifying",
+        description="Decode the INVITEs of SIP text files and packet captures.",
     )
-    parser.add_argument("file", help="the SIP message; '-' reads stdin")
-    parser.add_argument("--json", action="store_true", help="print JSON facts instead of text")
+    parser.add_argument(
+        "files", nargs="+", metavar="FILE", help="text, pcap or pcapng; '-' reads stdin"
+    )
+    parser.add_argument("--json", action="store_true", help="JSON lines: one object per message")
+    parser.add_argument("--all", action="store_true", help="every message, not only INVITEs")
+    parser.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
     parser.set_defaults(handler=_run)
 
 
-def _read(name: str) -> bytes:
-    if name == "-":
-        return sys.stdin.buffer.read()
-    with open(name, "rb") as stream:
-        return stream.read()
+def _init(certs: str | None, every: bool) -> None:
+    _FETCHER[0] = None  # --certs arrives with DirectoryFetcher
+    _EVERY[0] = every
+
+
+def _one(captured: CapturedMessage) -> tuple[CapturedMessage, Any] | None:
+    """Parse and decode one message (in a worker): ``(captured, view or error text)``."""
+    try:
+        msg = parse_sip(captured.data)
+    except SipParseError as exc:
+        return captured, f"{_where(captured)}: {exc}"
+    if not _EVERY[0] and msg.method != "INVITE":
+        return None
+    facts = msg.to_dict()
+    view = {**facts, "capture": captured.to_dict(), "passports": identity_views(msg, _FETCHER[0])}
+    return captured, (view, _text(msg, facts["errors"]))
+
+
+def _where(captured: CapturedMessage) -> str:
+    return f"{captured.source}:{captured.frame or captured.line or captured.index + 1}"
 
 
 def _run(args: argparse.Namespace) -> int:
-    data = _read(args.file)
-    msg = parse_sip(data)
-    if args.json:
-        print(json.dumps(msg.to_dict(), indent=2, ensure_ascii=False))
-    else:
-        print("\n".join(_text(msg)))
-    return 0
+    console: Console = args.console
+    setup = (None, bool(args.all))
+    _init(*setup)  # a bad --certs fails before reading
+    failed = False
+    for captured, result in mapped(args, console, _one, _init, setup):
+        if isinstance(result, str):
+            console.error(result)
+            failed = True
+            continue
+        view, text = result
+        if args.json:
+            console.json(view)
+        else:
+            console.line(_render(captured, text, view["passports"], console))
+    return 2 if failed else 0
+
+
+def _render(
+    captured: CapturedMessage, text: list[str], passports: list[dict[str, Any]], console: Console
+) -> str:
+    lines = []
+    if captured.frame is not None or captured.time is not None:
+        where = f"{_where(captured)}  {captured.time.isoformat() if captured.time else '-'}"
+        lines.append(console.style(f"== {where}  {captured.src} -> {captured.dst}", "bold"))
+    lines += text
+    for n, view in enumerate(passports, start=1):
+        lines += passport_text(n, view, console)
+    return "\n".join(lines) + ("\n" if captured.frame is not None else "")
 
 
 def _tn(address: NameAddr | None) -> str:
@@ -60,7 +116,7 @@ def _numbers(msg: SipMessage) -> list[str]:
     return [line for line in lines if line]
 
 
-def _text(msg: SipMessage) -> list[str]:
+def _text(msg: SipMessage, problems: list[dict[str, Any]]) -> list[str]:
     start = (
         f"{msg.method} {msg.request_uri}"
         if msg.is_request
@@ -71,7 +127,6 @@ def _text(msg: SipMessage) -> list[str]:
     lines += ["", "Numbers:", *_numbers(msg)]
     lines += ["", f"Identity headers: {len(msg.identities)}"]
     lines += [f"  [{i}] {value}" for i, value in enumerate(msg.identities, 1)]
-    problems = msg.to_dict()["errors"]
     if problems:
         lines += ["", "Malformed headers:"]
         lines += [f"  line {p['line']}: {p['field']} ({p['code']})" for p in problems]

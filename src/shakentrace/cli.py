@@ -1,19 +1,27 @@
 """The ``shakentrace`` command line.
 
+Commands: ``inspect`` (decode, no verification), ``verify``, ``trace`` and
+``campaigns``, each over capture files (text, pcap, pcapng; ``-`` is stdin),
+each with ``--json`` for JSON lines (one object per message or campaign).
+
 Exit codes: 0 all verified (or nothing to verify), 1 some message failed
-verification, 2 bad usage or unreadable input (one line on stderr).
+verification, 2 bad usage or unreadable input (one line on stderr, no traceback).
+A progress bar is drawn on stderr only when it is a terminal; colour only on a
+terminal, and never with ``NO_COLOR`` set.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
 from shakentrace import __version__
-from shakentrace._cli_inspect import register as _register_inspect
+from shakentrace._cli_inspect import register as register_inspect
+from shakentrace._cli_io import Console
 from shakentrace.errors import ShakenTraceError
-from shakentrace.testing._cli import register as _register_mint
+from shakentrace.testing._cli import register as register_mint
 
 __all__ = ["main"]
 
@@ -26,20 +34,35 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"shakentrace {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    _register_inspect(commands)
-    _register_mint(commands)
+    register_inspect(commands)
+    register_mint(commands)
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, console: Console | None = None) -> int:
     """Run the command line with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
     parser = _parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on bad usage, 0 on --help
         return int(exc.code or 0)
+    console = console or Console()
+    args.console = console
     try:
         return int(args.handler(args))
-    except (ShakenTraceError, OSError) as exc:
-        print(f"shakentrace: error: {exc}", file=sys.stderr)
+    except BrokenPipeError:  # e.g. `shakentrace verify x.pcap | head`
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        return EXIT_OK
+    except (ShakenTraceError, OSError, ValueError) as exc:
+        console.clear_progress()
+        print(f"shakentrace: error: {_one_line(exc)}", file=console.err)
         return EXIT_USAGE
+    except KeyboardInterrupt:
+        console.clear_progress()
+        return 130
+
+
+def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.filename}: {exc.strerror}" if exc.filename else exc.strerror
+    return " ".join(str(exc).split())

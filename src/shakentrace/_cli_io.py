@@ -1,0 +1,146 @@
+"""Terminal plumbing for the command line: inputs, progress, colour, JSON lines.
+
+Colour and the progress bar appear only when the stream is a terminal, and
+colour never when ``NO_COLOR`` is set (https://no-color.org). JSON output is one
+compact object per line, so it pipes into ``jq``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from itertools import islice
+from typing import IO, Any
+
+from shakentrace.capture import CapturedMessage, open_capture
+
+__all__ = ["Console", "mapped", "read_inputs"]
+
+_BATCH = 1024
+
+_COLOURS = {"red": "31", "green": "32", "yellow": "33", "blue": "34", "bold": "1", "dim": "2"}
+_TICK = 0.2
+
+
+def _is_tty(stream: IO[str]) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+class Console:
+    """Where the command writes: results on ``out``, progress and warnings on ``err``."""
+
+    def __init__(self, out: IO[str] | None = None, err: IO[str] | None = None) -> None:
+        self.out = out or sys.stdout
+        self.err = err or sys.stderr
+        no_color = "NO_COLOR" in os.environ and os.environ["NO_COLOR"] != ""
+        self.colour = _is_tty(self.out) and not no_color and os.environ.get("TERM") != "dumb"
+        self.progress_on = _is_tty(self.err)
+        self._last = 0.0
+        self._shown = False
+
+    def style(self, text: str, *names: str) -> str:
+        """``text`` in the given colours/weights when colour is on."""
+        if not self.colour or not names:
+            return text
+        codes = ";".join(_COLOURS[name] for name in names)
+        return f"\x1b[{codes}m{text}\x1b[0m"
+
+    def line(self, text: str = "") -> None:
+        """Write one line of results."""
+        self.clear_progress()
+        print(text, file=self.out)
+
+    def json(self, value: Any) -> None:
+        """Write one JSON object as one line."""
+        self.out.write(
+            json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str) + "\n"
+        )
+
+    def error(self, text: str) -> None:
+        """An error line on stderr (the command goes on; the exit code says it)."""
+        self.clear_progress()
+        print(f"shakentrace: error: {text}", file=self.err)
+
+    def warn(self, text: str) -> None:
+        """A warning line on stderr."""
+        self.clear_progress()
+        print(f"shakentrace: warning: {text}", file=self.err)
+
+    def progress(self, label: str, done: int, total: int | None, count: int) -> None:
+        """Redraw the progress bar (terminal only, at most five times a second)."""
+        now = time.monotonic()
+        if not self.progress_on or now - self._last < _TICK:
+            return
+        self._last = now
+        if total:
+            filled = int(30 * min(done / total, 1.0))
+            bar = f"[{'#' * filled}{'.' * (30 - filled)}] {100 * done // total:3d}%"
+        else:
+            bar = f"{done / 2**20:.1f} MiB"
+        self.err.write(f"\r{label[-30:]:<30} {bar} {count} messages")
+        self.err.flush()
+        self._shown = True
+
+    def clear_progress(self) -> None:
+        """Erase the progress bar before other output."""
+        if self._shown:
+            self.err.write("\r\x1b[K")
+            self.err.flush()
+            self._shown = False
+
+
+def _open(path: str) -> tuple[IO[bytes], int | None, bool]:
+    if path == "-":
+        return sys.stdin.buffer, None, False
+    stream = open(path, "rb")  # noqa: SIM115 (closed by read_inputs)
+    return stream, os.fstat(stream.fileno()).st_size, True
+
+
+def read_inputs(paths: Sequence[str], console: Console) -> Iterator[CapturedMessage]:
+    """Every SIP message of every input, in order, with progress and warnings.
+
+    Raises:
+        shakentrace.errors.CaptureError: An input cannot be read at all.
+        OSError: An input cannot be opened.
+    """
+    for path in paths:
+        stream, size, owned = _open(path)
+        try:
+            with open_capture(stream, name=path) as capture:
+                for count, message in enumerate(capture, start=1):
+                    if size and console.progress_on:
+                        console.progress(path, stream.tell(), size, count)
+                    yield message
+                stats = capture.stats
+        finally:
+            if owned:
+                stream.close()
+        console.clear_progress()
+        for text in stats.warnings:
+            console.warn(f"{path}: {text}")
+        if stats.malformed and not stats.warnings:
+            console.warn(f"{path}: {stats.malformed} malformed packets skipped")
+
+
+def mapped(
+    args: Any,
+    console: Console,
+    work: Callable[[CapturedMessage], Any],
+    init: Callable[..., None],
+    initargs: tuple[Any, ...],
+) -> Iterator[Any]:
+    """``work`` over every input message, on ``--jobs`` processes, in order, in batches."""
+    messages = read_inputs(args.files, console)
+    if args.jobs <= 1:
+        init(*initargs)
+        yield from (result for result in map(work, messages) if result is not None)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=args.jobs, initializer=init, initargs=initargs) as pool:
+        while batch := list(islice(messages, _BATCH)):
+            yield from (r for r in pool.map(work, batch, chunksize=64) if r is not None)

@@ -1,0 +1,157 @@
+"""What the commands show: JSON-safe views and one-line renderings.
+
+Kept apart from :mod:`shakentrace.cli` (argument handling) so both stay short.
+Every view carries the capture metadata (file, frame or line, time, addresses).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from shakentrace.campaigns import CallRecord, Campaign
+from shakentrace.certs import cert_facts, load_chain
+from shakentrace.errors import ShakenTraceError
+from shakentrace.identity import parse_identity
+from shakentrace.passport import Passport, decode_passport
+from shakentrace.tn import tn_from_uri
+
+if TYPE_CHECKING:
+    from shakentrace._cli_io import Console
+    from shakentrace.capture import CapturedMessage
+    from shakentrace.fetch import Fetcher
+    from shakentrace.sip import SipMessage
+
+__all__ = [
+    "call_record",
+    "campaign_text",
+    "identity_views",
+    "passport_text",
+    "shaken_passport",
+    "verify_text",
+]
+
+_STATUS_COLOUR = {"valid": "green", "invalid": "red", "no-identity": "yellow"}
+
+
+def _error(exc: ShakenTraceError) -> dict[str, str]:
+    return {"code": exc.code, "message": exc.message}
+
+
+def _tn(value: Any) -> str | None:
+    try:
+        return tn_from_uri(value) if value is not None else None
+    except ShakenTraceError:
+        return None
+
+
+def _certificate(passport: Passport, fetcher: Fetcher | None) -> dict[str, Any] | None:
+    url = passport.x5u
+    if fetcher is None or url is None:
+        return None
+    try:
+        chain = load_chain(fetcher.fetch(url))
+    except ShakenTraceError as exc:
+        return {"error": _error(exc)}
+    return cert_facts(chain[0]).to_dict()
+
+
+def _identity_view(raw: str, fetcher: Fetcher | None) -> dict[str, Any]:
+    view: dict[str, Any] = {"raw": raw}
+    try:
+        header = parse_identity(raw)
+        view["header"] = header.to_dict()
+        passport = decode_passport(header.token)
+    except ShakenTraceError as exc:
+        view["error"] = _error(exc)
+        return view
+    view["passport"] = passport.to_dict()
+    view["certificate"] = _certificate(passport, fetcher)
+    return view
+
+
+def shaken_passport(message: SipMessage) -> Passport | None:
+    """The first SHAKEN PASSporT that decodes (no signature check), if any."""
+    for raw in message.identities:
+        try:
+            passport = decode_passport(parse_identity(raw).token)
+        except ShakenTraceError:
+            continue
+        if passport.ppt in (None, "shaken"):
+            return passport
+    return None
+
+
+def identity_views(message: SipMessage, fetcher: Fetcher | None) -> list[dict[str, Any]]:
+    """Each Identity header decoded: parameters, PASSporT header and claims, certificate."""
+    return [_identity_view(raw, fetcher) for raw in message.identities]
+
+
+def passport_text(number: int, view: dict[str, Any], console: Console) -> list[str]:
+    """A few lines on one decoded Identity header."""
+    lines = ["", f"PASSporT [{number}]"]
+    if "error" in view:
+        error = view["error"]
+        return [*lines, console.style(f"  {error['code']}: {error['message']}", "red")]
+    passport = view["passport"]
+    lines.append(f"  header  {json.dumps(passport.get('header'), sort_keys=True)}")
+    lines.append(f"  claims  {json.dumps(passport.get('claims'), sort_keys=True)}")
+    return lines + _cert_text(view.get("certificate"), console)
+
+
+def _cert_text(cert: dict[str, Any] | None, console: Console) -> list[str]:
+    if not cert:
+        return []
+    if "error" in cert:
+        return [console.style(f"  cert    {cert['error']['message']}", "yellow")]
+    subject = f"O={cert.get('organization')}  CN={cert.get('common_name')}"
+    return [f"  cert    SPC {cert.get('spc')}  {subject}  issuer {cert.get('issuer')}"]
+
+
+def verify_text(captured: CapturedMessage, outcome: Any, console: Console) -> str:
+    """One line per verified call."""
+    signer = outcome.signer
+    who = f"SPC {signer.spc} ({signer.organization})" if signer and signer.spc else "-"
+    status = console.style(f"{outcome.status:<11}", _STATUS_COLOUR.get(outcome.status, "bold"))
+    codes = ",".join(sorted({r.code for r in outcome.reasons if r.severity == "error"})) or "-"
+    where = f"{captured.source}:{captured.frame or captured.line or captured.index}"
+    dest = ",".join(outcome.dest_tns) or "-"
+    return (
+        f"{where}  {status} attest={outcome.attestation or '-'} {outcome.orig_tn or '-'} -> {dest}"
+        f"  signer={who}  origid={outcome.origid or '-'}  reasons={codes}"
+    )
+
+
+def call_record(captured: CapturedMessage, message: SipMessage, outcome: Any | None) -> CallRecord:
+    """What one INVITE contributes to campaign grouping."""
+    passport = outcome.passport if outcome is not None else shaken_passport(message)
+    signer = outcome.signer if outcome is not None else None
+    return CallRecord(
+        signer_spc=signer.spc if signer else None,
+        signer_name=signer.organization if signer else None,
+        x5u=passport.x5u if passport else None,
+        origid=passport.origid if passport else None,
+        attestation=passport.attest if passport else None,
+        orig_tn=(passport.orig_tn if passport else None) or _tn(message.from_),
+        dest_tns=passport.dest_tns if passport else tuple(filter(None, [_tn(message.to)])),
+        iat=passport.issued_at if passport else None,
+        time=captured.time,
+        status=outcome.status if outcome is not None else None,
+        upstream=str(captured.src) if captured.src else None,
+        call_id=message.call_id,
+    )
+
+
+def campaign_text(campaign: Campaign, console: Console) -> str:
+    """A campaign and its next traceback request, a few lines."""
+    key, request = campaign.key, campaign.next_request
+    statuses = " ".join(f"{name}={count}" for name, count in campaign.statuses)
+    signer = f"{key.signer} ({campaign.signer_name})" if campaign.signer_name else key.signer
+    return "\n".join(
+        [
+            console.style(f"#{campaign.rank}  {campaign.calls} calls  {signer}", "bold"),
+            f"    origid={key.origid}  attest={key.attestation}  orig={key.orig_pattern}"
+            f"  {statuses}",
+            f"    next: ask {request.party} to {request.ask}  [{request.rule}]",
+        ]
+    )

@@ -1,0 +1,182 @@
+"""The inspect, verify and campaigns commands over captures: main(argv) and real processes."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from pcaptools import Packet, ip_frames, link, need_tools, udp, write_capture
+from shakentrace._cli_io import Console
+from shakentrace.cli import main
+from shakentrace.testing import StiCA, build_invite
+
+T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+OK = b"SIP/2.0 200 OK\r\nCall-ID: x\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n"
+
+
+class _Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def _run(argv: list[str]) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(argv, console=Console(out=out, err=err))
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A pcap with two good INVITEs, one forged, a 200 OK; trust anchor; x5u folder."""
+    need_tools()
+    base = tmp_path_factory.mktemp("cli")
+    ca = StiCA(seed=11, now=T0)
+    cert = ca.issue_cert(spc="1234")
+    good = [
+        build_invite(
+            identity=cert.identity_header(orig=f"121555500{n}0", dest="13105550000", origid="gw-7"),
+            orig=f"121555500{n}0",
+            dest="13105550000",
+            call_id=f"good-{n}",
+        )
+        for n in range(2)
+    ]
+    forged = build_invite(
+        identity=cert.identity_header(orig="12155550999", dest="13105550000", origid="gw-7"),
+        orig="19995550000",  # From no longer matches orig: orig-mismatch
+        dest="13105550000",
+        call_id="forged",
+    )
+    messages = [*good, OK, forged]
+    packets = [
+        Packet(
+            data=link(
+                ip_frames(
+                    "192.0.2.10",
+                    "198.51.100.1",
+                    17,
+                    udp("192.0.2.10", "198.51.100.1", 5060, 5060, m),
+                )[0]
+            ),
+            time=T0 + timedelta(seconds=n + 1),
+        )
+        for n, m in enumerate(messages)
+    ]
+    certs = base / "certs"
+    certs.mkdir()
+    (certs / cert.x5u.rsplit("/", 1)[1]).write_bytes(bytes(cert.chain_pem))
+    (base / "trust.pem").write_bytes(ca.trust_pem)
+    good_only = list(packets[:2])
+    return {
+        "pcap": write_capture(base / "calls.pcapng", packets, pcapng=True),
+        "good": write_capture(base / "good.pcap", good_only),
+        "trust": base / "trust.pem",
+        "certs": certs,
+    }
+
+
+def test_inspect_json_lines_with_capture_and_passports(world: dict[str, Path]) -> None:
+    code, out, _ = _run(["inspect", "--json", str(world["pcap"])])
+    assert code == 0
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [r["call_id"] for r in rows] == ["good-0", "good-1", "forged"]
+    first = rows[0]
+    assert first["capture"]["frame"] == 1
+    assert first["capture"]["src"] == "192.0.2.10:5060"
+    assert first["capture"]["time"] == (T0 + timedelta(seconds=1)).isoformat()
+    passport = first["passports"][0]
+    assert passport["passport"]["claims"]["origid"] == "gw-7"
+    assert passport["header"]["info"] == "https://cr.sti.example/1234/1.pem"
+
+
+def test_inspect_text_and_all_messages(world: dict[str, Path]) -> None:
+    code, out, _ = _run(["inspect", "--all", str(world["pcap"])])
+    assert code == 0
+    assert out.count("== ") == 4
+    assert "200 OK" in out
+    assert '"origid": "gw-7"' in out
+
+
+def test_inspect_unparseable_message_exits_2_but_prints_the_rest(tmp_path: Path) -> None:
+    path = tmp_path / "two.sip"
+    path.write_bytes(
+        build_invite(call_id="a") + b"INVITE sip:x SIP/2.0\r\nCall-ID: \x01bad\r\n\r\n"
+    )
+    code, out, err = _run(["inspect", "--json", str(path)])
+    assert code == 2
+    assert json.loads(out)["call_id"] == "a"
+    assert err.count("\n") == 1
+    assert f"{path}:" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["inspect", "/nonexistent.pcap"], "No such file"),
+    ],
+)
+def test_bad_usage_exits_2_with_one_line(argv: list[str], message: str) -> None:
+    code, out, err = _run(argv)
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1
+    assert message in err
+
+
+def test_unreadable_capture_exits_2(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.bin"
+    junk.write_bytes(b"\x00\x01binary\x00" * 50)
+    code, _, err = _run(["inspect", str(junk)])
+    assert code == 2
+    assert "neither a capture" in err
+
+
+def test_truncated_capture_warns_on_stderr(world: dict[str, Path], tmp_path: Path) -> None:
+    cut = tmp_path / "cut.pcap"
+    cut.write_bytes(world["good"].read_bytes()[:-100])
+    code, out, err = _run(["inspect", "--json", str(cut)])
+    assert code == 0
+    assert len(out.splitlines()) == 1
+    assert "warning" in err
+    assert "truncated" in err
+
+
+def test_colour_only_on_a_terminal_and_never_with_no_color(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+    assert Console(out=_Tty(), err=io.StringIO()).colour
+    assert not Console(out=io.StringIO(), err=io.StringIO()).colour
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert not Console(out=_Tty(), err=_Tty()).colour
+
+
+def test_progress_bar_only_when_stderr_is_a_terminal(world: dict[str, Path]) -> None:
+    err = _Tty()
+    console = Console(out=io.StringIO(), err=err)
+    console._last = -1.0  # draw on the first message
+    assert main(["inspect", str(world["pcap"])], console=console) == 0
+    assert "messages" in err.getvalue()
+    assert "\r" in err.getvalue()
+    quiet = io.StringIO()
+    assert main(["inspect", str(world["pcap"])], console=Console(out=io.StringIO(), err=quiet)) == 0
+    assert quiet.getvalue() == ""
+
+
+def test_inspect_as_a_process_over_a_pcap(world: dict[str, Path]) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "NO_COLOR": "1"}
+    argv = [sys.executable, "-m", "shakentrace", "inspect", "--json", str(world["pcap"])]
+    result = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert [json.loads(line)["capture"]["frame"] for line in result.stdout.splitlines()] == [
+        1,
+        2,
+        4,
+    ]
