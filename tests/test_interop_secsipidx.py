@@ -3,7 +3,8 @@
 Both directions: tokens secsipidx signs verify with shakentrace, and tokens
 ``shakentrace.testing`` signs pass ``secsipidx -check``. An end-to-end case runs
 secsipidx as an HTTP verification service on 127.0.0.1 that fetches the x5u chain
-from its own file server and validates it against our test STI-CA and CRL.
+from its own file server and validates it against our test STI-CA and CRL; another
+fetches the chain over HTTPS from a TLS server the test runs on 127.0.0.1.
 
 Disagreements found (also in test_vectors/corpus/README.md):
 
@@ -271,7 +272,7 @@ class _Service:
         self.www.mkdir(exist_ok=True)
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self, ca: StiCA, *, crl: bool = False) -> None:
+    def start(self, ca: StiCA, *, crl: bool = False, env: dict[str, str] | None = None) -> None:
         folder = self.folder
         ca.root_pem.write_to_path(folder / "root.pem")
         ca.intermediate_pem.write_to_path(folder / "inter.pem")
@@ -280,7 +281,12 @@ class _Service:
         args += ["-expire", FOREVER, "-timeout", "3", "-ca-file", str(folder / "root.pem")]
         args += ["-ca-inter", str(folder / "inter.pem"), "-crl-file", str(folder / "crl.pem")]
         args += ["-cert-verify", "29" if crl else "13"]  # time, CA file, inter (, CRL)
-        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            args,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env={**os.environ, **(env or {})},
+        )
         deadline = time.monotonic() + TIMEOUT
         while time.monotonic() < deadline:
             with socket.socket() as sock:
@@ -460,3 +466,89 @@ def test_secsipidx_over_the_corpus(secsipidx: str, tmp_path: Path) -> None:
     assert len(rows) >= 100
     assert disagreements == set(SECSIPIDX_DISAGREES)
     print(f"secsipidx agrees on {len(rows) - len(disagreements)} of {len(rows)} token-level cases")
+
+
+# --- end to end over HTTPS: our TLS server on 127.0.0.1, secsipidx fetching x5u -------
+
+
+def _tls_files(folder: Path) -> tuple[Path, Path, Path]:
+    """A TLS CA and a server certificate for 127.0.0.1 (trustme-style, with cryptography)."""
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.x509.oid import NameOID
+
+    def name(cn: str) -> x509.Name:
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+    start, end = datetime(2020, 1, 1, tzinfo=UTC), datetime(2099, 1, 1, tzinfo=UTC)
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca = (
+        x509.CertificateBuilder().subject_name(name("TLS test CA")).issuer_name(name("TLS test CA"))
+        .public_key(ca_key.public_key()).serial_number(1).not_valid_before(start)
+        .not_valid_after(end).add_extension(x509.BasicConstraints(ca=True, path_length=0), True)
+        .sign(ca_key, hashes.SHA256())
+    )  # fmt: skip
+    san = x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))])
+    server = (
+        x509.CertificateBuilder().subject_name(name("127.0.0.1")).issuer_name(ca.subject)
+        .public_key(key.public_key()).serial_number(2).not_valid_before(start)
+        .not_valid_after(end).add_extension(san, False).sign(ca_key, hashes.SHA256())
+    )  # fmt: skip
+    pem = serialization.Encoding.PEM
+    (folder / "tls-ca.pem").write_bytes(ca.public_bytes(pem))
+    (folder / "tls-cert.pem").write_bytes(server.public_bytes(pem))
+    (folder / "tls-key.pem").write_bytes(
+        key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return folder / "tls-ca.pem", folder / "tls-cert.pem", folder / "tls-key.pem"
+
+
+def test_end_to_end_over_https(secsipidx: str, ca: StiCA, tmp_path: Path) -> None:
+    import http.server
+    import ssl
+    import threading
+
+    tls_ca, tls_cert, tls_key = _tls_files(tmp_path)
+    served: dict[str, bytes] = {}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = served.get(self.path)
+            self.send_response(200 if body else 404)
+            self.send_header("Content-Type", "application/pem-certificate-chain")
+            self.send_header("Content-Length", str(len(body or b"")))
+            self.end_headers()
+            self.wfile.write(body or b"")
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(tls_cert, tls_key)
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    service, blind = _Service(secsipidx, tmp_path), _Service(secsipidx, tmp_path)
+    try:
+        port = httpd.server_address[1]
+        cert = ca.issue_cert(x5u=f"https://127.0.0.1:{port}/sti/1234.pem", not_after=FAR)
+        served["/sti/1234.pem"] = bytes(cert.chain_pem)
+        # Go's crypto/x509 takes its system pool from SSL_CERT_FILE.
+        service.start(ca, env={"SSL_CERT_FILE": str(tls_ca)})
+        blind.start(ca, env={"SSL_CERT_FILE": str(tmp_path / "root.pem")})
+        assert service.check(cert.identity_header()) == "OK"
+        assert blind.check(cert.identity_header()) == "FAILED"  # TLS not trusted: no fetch
+        stranger = StiCA(seed="https-stranger").issue_cert(
+            x5u=f"https://127.0.0.1:{port}/sti/other.pem", not_after=FAR
+        )
+        served["/sti/other.pem"] = bytes(stranger.chain_pem)
+        assert service.check(stranger.identity_header()) == "FAILED"
+    finally:
+        service.close()
+        blind.close()
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=TIMEOUT)
