@@ -226,7 +226,7 @@ def _iat(reader: _Reader, value: Any) -> int | None:
         reader.bad(f"iat is the string {value!r}, not a number (RFC 8225 §5.1)")
         return int(value) if value.isascii() and value.isdigit() and len(value) < 20 else None
     if isinstance(value, float):
-        reader.bad("iat is not an integer (RFC 8225 §5.1)", "warning")
+        reader.bad("iat is not an integer (RFC 8225 §5.1: NumericDate, integer in PASSporT)")
         return int(value) if value == value and abs(value) < 1e18 else None
     return value
 

@@ -144,13 +144,18 @@ def canonical_json(value: Mapping[str, Any]) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result = dict(pairs)
-    if len(result) != len(pairs):
-        # RFC 7515 §4: a parser must reject duplicate names or use the last one;
-        # two readers could see two different tokens, so reject.
-        raise ValueError("duplicate member name")
-    return result
+class _Members:
+    """``object_pairs_hook`` that keeps the last duplicate and remembers it."""
+
+    def __init__(self) -> None:
+        self.duplicates: list[str] = []
+
+    def __call__(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        result = dict(pairs)
+        if len(result) != len(pairs):
+            names = [k for k, _ in pairs]
+            self.duplicates += [k for k in set(names) if names.count(k) > 1]
+        return result
 
 
 def _reject_constant(name: str) -> Any:
@@ -165,14 +170,17 @@ def _depth(value: Any) -> int:
     return 0
 
 
-def _json_object(segment: str, what: str, limits: PassportLimits) -> tuple[dict[str, Any], bytes]:
+def _json_object(
+    segment: str, what: str, limits: PassportLimits, findings: list[Reason]
+) -> tuple[dict[str, Any], bytes]:
     data = _jose.b64url_decode(segment, what=what)
+    members = _Members()
     if len(data) > limits.max_json_bytes:
         raise PassportParseError(f"{what} is larger than {limits.max_json_bytes} bytes")
     try:
         value = json.loads(
             data.decode("utf-8"),
-            object_pairs_hook=_no_duplicates,
+            object_pairs_hook=members,
             parse_constant=_reject_constant,
         )
     except (ValueError, RecursionError) as exc:
@@ -183,6 +191,11 @@ def _json_object(segment: str, what: str, limits: PassportLimits) -> tuple[dict[
         value
     ) > limits.max_json_depth:
         raise PassportParseError(f"{what} nests deeper than {limits.max_json_depth}")
+    if members.duplicates:
+        # RFC 7515 §4: reject, or use the last; two readers could then disagree
+        # on what was signed, so report it as an error (and keep the last).
+        names = ", ".join(sorted(set(members.duplicates)))
+        findings.append(Reason.of("passport-malformed", f"{what} repeats {names}"))
     return value, data
 
 
@@ -218,7 +231,12 @@ def _split(token: str, limits: PassportLimits) -> tuple[str, str, str]:
         raise PassportParseError(f"token longer than {limits.max_token_length} characters")
     parts = token.split(".")
     if len(parts) != 3:
-        raise PassportParseError(f"a JWS has 3 dot-separated parts, this token has {len(parts)}")
+        # Not even header.payload.signature: the Identity value's token syntax
+        # (RFC 8224 §4 signed-identity-digest) is what is wrong.
+        raise PassportParseError(
+            f"a JWS has 3 dot-separated parts, this token has {len(parts)}",
+            code="identity-malformed",
+        )
     return parts[0], parts[1], parts[2]
 
 
@@ -250,10 +268,16 @@ def decode_passport(token: str, *, limits: PassportLimits = DEFAULT_LIMITS) -> P
             signing_input=signing_input,
             compact=True,
         )
-    header, header_bytes = _json_object(raw_header, "JWS header", limits)
-    claims, payload_bytes = _json_object(raw_payload, "payload", limits)
+    findings: list[Reason] = []
+    header, header_bytes = _json_object(raw_header, "JWS header", limits, findings)
+    claims, payload_bytes = _json_object(raw_payload, "payload", limits, findings)
     return _assemble(
-        header, claims, header_bytes, payload_bytes, (raw_header, raw_payload, raw_signature)
+        header,
+        claims,
+        header_bytes,
+        payload_bytes,
+        (raw_header, raw_payload, raw_signature),
+        early=findings,
     )
 
 
@@ -265,10 +289,11 @@ def _assemble(
     segments: tuple[str, str, str],
     *,
     compact: bool = False,
+    early: list[Reason] | None = None,
 ) -> Passport:
     ppt = _str(header.get("ppt"))
     fields = read_claims(claims, ppt)
-    findings = _header_findings(header, header_bytes) + list(fields.findings)
+    findings = (early or []) + _header_findings(header, header_bytes) + list(fields.findings)
     if payload_bytes and canonical_json(claims) != payload_bytes:
         findings.append(Reason.of("noncanonical-json", "payload is not in RFC 8225 §9 form"))
     signature = _jose.b64url_decode(segments[2], what="signature")

@@ -1,0 +1,247 @@
+"""The individual checks of a PASSporT verification, each returning reasons.
+
+Pure functions over already-decoded data; :func:`shakentrace.verify.evaluate`
+runs them in the order a verification service would (RFC 8224 §6.2,
+ATIS-1000074 §5.3.2), so the first error decides the SIP response code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from shakentrace import _jose
+from shakentrace.identity import IdentityHeader
+from shakentrace.passport import Passport, expand_compact
+from shakentrace.reasons import Reason, Severity
+from shakentrace.tn import TnMatch, compare_tns
+
+__all__ = [
+    "Pairing",
+    "check_alg",
+    "check_date",
+    "check_freshness",
+    "check_info",
+    "check_pairings",
+    "check_ppt",
+    "check_signature",
+    "reconstructions",
+]
+
+# (claim, header, claim value, header value, match)
+Pairing = tuple[str, str, str | None, str | None, str]
+
+
+def check_alg(
+    header: IdentityHeader, passport: Passport, *, algorithms: Sequence[str], require_params: bool
+) -> list[Reason]:
+    """``alg`` parameter and JWS ``alg`` against the allowlist (ATIS-1000074 §5.3.1)."""
+    reasons = []
+    if header.alg is None:
+        severity: Severity = "error" if require_params else "warning"
+        reasons.append(
+            Reason.of(
+                "unsupported-alg", "no alg parameter (ATIS-1000074: alg=ES256)", severity=severity
+            )
+        )
+    elif header.alg not in algorithms:
+        reasons.append(Reason.of("unsupported-alg", f"alg parameter {header.alg!r} is not allowed"))
+    if not passport.compact and passport.alg not in algorithms:
+        reasons.append(
+            Reason.of(
+                "unsupported-alg",
+                f"JWS alg {passport.alg!r} is not allowed ({', '.join(algorithms)})",
+            )
+        )
+    elif header.alg is not None and passport.alg is not None and header.alg != passport.alg:
+        reasons.append(
+            Reason.of("unsupported-alg", f"alg parameter {header.alg!r} ≠ JWS alg {passport.alg!r}")
+        )
+    return reasons
+
+
+def check_ppt(
+    header: IdentityHeader, passport: Passport, *, ppts: Sequence[str], require_params: bool
+) -> list[Reason]:
+    """``ppt`` parameter against the JWS ``ppt`` and the known types (RFC 8224 §4)."""
+    reasons = []
+    if header.ppt is None:
+        severity: Severity = "error" if require_params else "warning"
+        reasons.append(
+            Reason.of(
+                "unsupported-ppt",
+                "no ppt parameter; shaken assumed (ATIS-1000074)",
+                severity=severity,
+            )
+        )
+    elif not passport.compact and header.ppt != passport.ppt:
+        reasons.append(
+            Reason.of(
+                "unsupported-ppt",
+                f"ppt parameter {header.ppt!r} ≠ JWS ppt {passport.ppt!r} (RFC 8224 §4)",
+            )
+        )
+    ppt = passport.ppt if not passport.compact else header.ppt
+    if ppt is not None and ppt not in ppts:
+        reasons.append(Reason.of("unsupported-ppt", f"ppt {ppt!r} is not one of {', '.join(ppts)}"))
+    return reasons
+
+
+def check_info(header: IdentityHeader, passport: Passport) -> list[Reason]:
+    """``info`` parameter against the JWS ``x5u`` (secsipidx, vesper and vermouth reject it)."""
+    if header.info is None or passport.x5u is None or header.info == passport.x5u:
+        return []
+    return [Reason.of("info-x5u-mismatch", f"info <{header.info}> ≠ x5u <{passport.x5u}>")]
+
+
+def _looks_der(signature: bytes) -> bool:
+    return (
+        len(signature) in range(8, 73)
+        and signature[0] == 0x30
+        and signature[1] == len(signature) - 2
+    )
+
+
+def check_signature(passport: Passport, key: ec.EllipticCurvePublicKey) -> list[Reason]:
+    """ES256 over the received ``header.payload`` bytes with raw R‖S (RFC 7518 §3.4)."""
+    if _jose.verify_es256(key, passport.signing_input, passport.signature):
+        return []
+    size = len(passport.signature)
+    if size == _jose.ES256_SIGNATURE_LENGTH:
+        why = "ES256 signature does not verify over the received header.payload"
+    elif _looks_der(passport.signature):
+        why = f"signature is {size} bytes of DER, not the 64-byte raw R‖S of RFC 7518 §3.4"
+    else:
+        why = f"signature is {size} bytes, not the 64-byte raw R‖S of RFC 7518 §3.4"
+    return [Reason.of("bad-signature", why)]
+
+
+def check_freshness(
+    iat: int | None, now: datetime, *, max_age: timedelta, future_skew: timedelta
+) -> list[Reason]:
+    """``iat`` within ``max_age`` before ``now`` and ``future_skew`` after it (RFC 8224 §6.2)."""
+    if iat is None:
+        return []
+    age = now.timestamp() - iat
+    if age > max_age.total_seconds():
+        return [Reason.of("stale", f"iat is {age:.0f} s old (max {max_age.total_seconds():.0f} s)")]
+    if -age > future_skew.total_seconds():
+        return [
+            Reason.of(
+                "iat-in-future",
+                f"iat is {-age:.0f} s ahead (skew {future_skew.total_seconds():.0f} s)",
+            )
+        ]
+    return []
+
+
+def check_date(
+    date: datetime | None,
+    iat: int | None,
+    now: datetime,
+    *,
+    max_age: timedelta,
+    future_skew: timedelta,
+) -> list[Reason]:
+    """The SIP Date header against now (RFC 8224 §6.2 step 4) and against ``iat``."""
+    if date is None:
+        return []
+    reasons = []
+    age = (now - date).total_seconds()
+    if age > max_age.total_seconds():
+        reasons.append(Reason.of("stale", f"Date header is {age:.0f} s old (RFC 8224 §6.2)"))
+    elif -age > future_skew.total_seconds():
+        reasons.append(
+            Reason.of("iat-in-future", f"Date header is {-age:.0f} s ahead (RFC 8224 §6.2)")
+        )
+    if iat is not None and abs(date.timestamp() - iat) > max_age.total_seconds():
+        gap = date.timestamp() - iat
+        reasons.append(Reason.of("date-mismatch", f"Date header and iat differ by {gap:.0f} s"))
+    return reasons
+
+
+def _pair(claim: str, label: str, value: str | None, header_tn: str | None) -> Pairing:
+    if value is None or header_tn is None:
+        return (claim, label, value, header_tn, "no-tn")
+    return (claim, label, value, header_tn, str(compare_tns(value, header_tn)))
+
+
+def _judge(claim: str, pairings: list[Pairing], accepted: frozenset[str]) -> list[Reason]:
+    code = f"{claim}-mismatch"
+    compared = [p for p in pairings if p[4] != "no-tn"]
+    good = [p for p in compared if p[4] in accepted]
+    bad = [p for p in compared if p[4] not in accepted]
+    if not compared:
+        # Nothing in the SIP headers names a TN the claim could be checked against.
+        where = " or ".join(p[1] for p in pairings)
+        return [Reason.of(code, f"no TN in {where} to compare {claim} with")] if pairings else []
+    severity: Severity = "warning" if good else "error"
+    return [
+        Reason.of(code, f"{claim} {p[2]} ≠ {p[1]} {p[3]} ({p[4]})", severity=severity) for p in bad
+    ]
+
+
+def check_pairings(
+    passport: Passport, headers: Sequence[tuple[str, str, str | None]], accepted: frozenset[str]
+) -> tuple[list[Pairing], list[Reason]]:
+    """Compare ``orig`` and ``dest`` with each SIP header naming the caller or callee.
+
+    Args:
+        passport: The PASSporT.
+        headers: ``(role, label, tn)`` with role ``orig`` (From, each PAI) or
+            ``dest`` (To, Request-URI).
+        accepted: The :class:`~shakentrace.tn.TnMatch` values that count as a match.
+
+    Returns:
+        Every pairing, and the reasons: an error when no header agrees with the
+        claim, a warning for each header that disagrees while another agrees.
+    """
+    pairings: dict[str, list[Pairing]] = {"orig": [], "dest": []}
+    for role, label, tn in headers:
+        if role == "orig":
+            pairings["orig"].append(_pair("orig", label, passport.orig_tn, tn))
+        else:
+            pairings["dest"].append(_dest_pair(passport.dest_tns, label, tn))
+    reasons = _judge("orig", pairings["orig"], accepted) if passport.orig_tn is not None else []
+    reasons += _judge("dest", pairings["dest"], accepted) if passport.dest_tns else []
+    return pairings["orig"] + pairings["dest"], reasons
+
+
+def _dest_pair(dest_tns: Sequence[str], label: str, tn: str | None) -> Pairing:
+    if tn is None or not dest_tns:
+        return ("dest", label, ",".join(dest_tns) or None, tn, "no-tn")
+    matches = [compare_tns(d, tn) for d in dest_tns]
+    best = min(matches, key=list(TnMatch).index)
+    return ("dest", label, ",".join(dest_tns), tn, str(best))
+
+
+def reconstructions(
+    passport: Passport,
+    header: IdentityHeader,
+    *,
+    origs: Iterable[tuple[str, dict[str, Any]]],
+    dests: Iterable[tuple[str, dict[str, Any]]],
+    date: datetime | None,
+) -> list[tuple[str, Passport]]:
+    """Full-form candidates for a compact PASSporT, rebuilt from SIP (RFC 8224 §5.2).
+
+    x5u comes from ``info``, ``ppt`` from the parameter, ``iat`` from the Date
+    header: as a number (RFC 8225 §5.1), then as a string (the RFC 8225 §7.1 and
+    RFC 8224 §4.1 examples, which only verify that way).
+    """
+    if date is None or header.info is None:
+        return []
+    jose: dict[str, Any] = {"alg": header.alg or "ES256", "typ": "passport", "x5u": header.info}
+    if header.ppt is not None:
+        jose["ppt"] = header.ppt
+    iat = int(date.timestamp())
+    candidates = []
+    for (orig_label, orig), (dest_label, dest) in ((o, d) for o in origs for d in dests):
+        for iat_value, iat_label in ((iat, "a number"), (str(iat), "a string")):
+            claims = {"dest": dest, "iat": iat_value, "orig": orig}
+            label = f"orig from {orig_label}, dest from {dest_label}, iat from Date as {iat_label}"
+            candidates.append((label, expand_compact(passport, jose, claims)))
+    return candidates

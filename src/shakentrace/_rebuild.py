@@ -1,0 +1,239 @@
+"""Per-Identity evaluation: decode, rebuild compact form, run the checks in order.
+
+:class:`CallFacts` is what verification needs from a SIP message (documented as
+:class:`shakentrace.verify.CallFacts`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from shakentrace import _checks
+from shakentrace._outcome import IdentityResult, SignatureState, TnPairing
+from shakentrace.claims import PassportLimits
+from shakentrace.errors import ParseError
+from shakentrace.identity import IdentityHeader, parse_identity
+from shakentrace.passport import Passport, decode_passport
+from shakentrace.reasons import Reason
+
+if TYPE_CHECKING:
+    from shakentrace.sip import SipMessage
+    from shakentrace.verify import Credential, Policy
+
+__all__ = ["CallFacts", "Decoded", "decode_identity", "evaluate_identity"]
+
+#: (label, canonical TN or None, URI text or None)
+Party = tuple[str, str | None, str | None]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallFacts:
+    """What verification needs from a SIP message.
+
+    Attributes:
+        identities: Identity header values, in order (comma-joined ones split).
+        callers: ``(label, tn, uri)`` of From and each P-Asserted-Identity.
+        callees: ``(label, tn, uri)`` of To and the Request-URI.
+        date: The Date header (aware UTC), if any.
+    """
+
+    identities: tuple[str, ...] = ()
+    callers: tuple[Party, ...] = ()
+    callees: tuple[Party, ...] = ()
+    date: datetime | None = None
+
+    @classmethod
+    def from_message(cls, message: SipMessage) -> CallFacts:
+        """Extract the facts from a parsed :class:`~shakentrace.sip.SipMessage`."""
+        callers: list[Party] = []
+        if message.from_ is not None:
+            callers.append(("From", message.from_.uri.tn, message.from_.uri.raw))
+        for n, pai in enumerate(message.pai, 1):
+            label = "P-Asserted-Identity" if len(message.pai) == 1 else f"P-Asserted-Identity[{n}]"
+            callers.append((label, pai.uri.tn, pai.uri.raw))
+        callees: list[Party] = []
+        if message.to is not None:
+            callees.append(("To", message.to.uri.tn, message.to.uri.raw))
+        if message.request_uri is not None:
+            callees.append(("Request-URI", message.request_uri.tn, message.request_uri.raw))
+        identities = tuple(message.identities)
+        if not identities and "identity" in message.headers:
+            identities = ("",)  # an empty Identity header is malformed, not absent
+        return cls(
+            identities=identities,
+            callers=tuple(callers),
+            callees=tuple(callees),
+            date=message.date,
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Decoded:
+    """One Identity value after parsing and decoding (no verification yet).
+
+    Attributes:
+        raw: The value as received.
+        header: The parsed header, or ``None``.
+        passport: The decoded PASSporT, or ``None``.
+        reasons: Why parsing or decoding failed.
+    """
+
+    raw: str
+    header: IdentityHeader | None
+    passport: Passport | None
+    reasons: tuple[Reason, ...] = ()
+
+
+def decode_identity(value: str, limits: PassportLimits) -> Decoded:
+    """Parse and decode one Identity value; failures become reasons."""
+    try:
+        header = parse_identity(value, limits=limits)
+    except ParseError as exc:
+        return Decoded(raw=value, header=None, passport=None, reasons=(_reason(exc),))
+    try:
+        passport = decode_passport(header.token, limits=limits)
+    except ParseError as exc:
+        return Decoded(
+            raw=value, header=header, passport=None, reasons=(*header.findings, _reason(exc))
+        )
+    return Decoded(raw=value, header=header, passport=passport)
+
+
+def _reason(exc: ParseError) -> Reason:
+    return Reason.of(
+        exc.code
+        if exc.code in ("identity-malformed", "passport-malformed")
+        else "passport-malformed",
+        exc.message,
+    )
+
+
+def _claim_of(
+    label: str, tn: str | None, uri: str | None, many: bool
+) -> tuple[str, dict[str, Any]] | None:
+    if tn is not None:
+        return f"{label} (tn {tn})", ({"tn": [tn]} if many else {"tn": tn})
+    if uri is not None:
+        return f"{label} (uri {uri})", ({"uri": [uri]} if many else {"uri": uri})
+    return None
+
+
+def _rebuild(
+    passport: Passport, header: IdentityHeader, call: CallFacts, credential: Credential | None
+) -> tuple[Passport, str | None, list[Reason]]:
+    """Pick the full form a compact PASSporT stands for (RFC 8224 §5.2)."""
+    # RFC 8224 §5.2: orig from P-Asserted-Identity if present, else From.
+    origs = [c for p in reversed(call.callers) if (c := _claim_of(p[0], p[1], p[2], False))]
+    dests = [c for p in call.callees if (c := _claim_of(p[0], p[1], p[2], True))]
+    candidates = _checks.reconstructions(passport, header, origs=origs, dests=dests, date=call.date)
+    if not candidates:
+        why = "compact form, and no Date header or info to rebuild it from (RFC 8224 §5.2)"
+        return passport, None, [Reason.of("passport-malformed", why)]
+    key = credential.public_key if credential else None
+    if key is None:
+        label, chosen = candidates[0]
+        return (
+            chosen,
+            label,
+            [Reason.of("compact-form", f"rebuilt ({label}); not verified: no key")],
+        )
+    for label, candidate in candidates:
+        if not _checks.check_signature(candidate, key):
+            return candidate, label, [Reason.of("compact-form", f"rebuilt and verified: {label}")]
+    tried = "; ".join(label for label, _ in candidates)
+    return (
+        candidates[0][1],
+        None,
+        [Reason.of("bad-signature", f"compact form: no rebuild verifies; tried {tried}")],
+    )
+
+
+def _ppt(header: IdentityHeader | None, passport: Passport | None) -> str | None:
+    if passport is not None and not passport.compact:
+        return passport.ppt
+    return header.ppt if header else None
+
+
+def evaluate_identity(
+    index: int,
+    decoded: Decoded,
+    credential: Credential | None,
+    call: CallFacts,
+    policy: Policy,
+    now: datetime,
+) -> IdentityResult:
+    """Run every check on one Identity value, in a verification service's order."""
+    header, passport = decoded.header, decoded.passport
+    reasons = list(decoded.reasons)
+    if header is None or passport is None:
+        return _result(index, decoded, header, None, reasons, "unchecked", credential, (), None)
+    reasons += header.findings
+    reconstruction = None
+    signature: SignatureState = "unchecked"
+    if passport.compact:
+        passport, reconstruction, rebuilt = _rebuild(passport, header, call, credential)
+        reasons += rebuilt
+        if credential is not None and credential.public_key is not None:
+            signature = "valid" if reconstruction else "invalid"
+    reasons += _checks.check_alg(
+        header, passport, algorithms=policy.algorithms, require_params=policy.require_alg
+    )
+    reasons += _checks.check_ppt(
+        header, passport, ppts=policy.ppts, require_params=policy.require_ppt
+    )
+    reasons += passport.findings
+    reasons += _checks.check_info(header, passport)
+    if credential is not None:
+        reasons += credential.all_reasons
+        # The JWS alg is never used to pick an algorithm (RFC 8725 §3.1): a token
+        # that declares another one is refused above and not checked as ES256.
+        checkable = not passport.compact and passport.alg in policy.algorithms
+        if credential.public_key is not None and checkable:
+            bad = _checks.check_signature(passport, credential.public_key)
+            signature = "invalid" if bad else "valid"
+            reasons += bad
+    reasons += _checks.check_freshness(
+        passport.iat, now, max_age=policy.max_age, future_skew=policy.future_skew
+    )
+    parties = [("orig", p[0], p[1]) for p in call.callers] + [
+        ("dest", p[0], p[1]) for p in call.callees
+    ]
+    pairs, mismatches = _checks.check_pairings(passport, parties, policy.accepted_matches)
+    if signature == "invalid":
+        # Unsigned claims prove nothing; their disagreement is noted, not decisive.
+        mismatches = [Reason.of(r.code, r.message, severity="warning") for r in mismatches]
+    reasons += mismatches
+    pairings = tuple(
+        TnPairing(claim=a, header=b, claim_tn=c, header_tn=d, match=e) for a, b, c, d, e in pairs
+    )
+    return _result(
+        index, decoded, header, passport, reasons, signature, credential, pairings, reconstruction
+    )
+
+
+def _result(
+    index: int,
+    decoded: Decoded,
+    header: IdentityHeader | None,
+    passport: Passport | None,
+    reasons: Sequence[Reason],
+    signature: SignatureState,
+    credential: Credential | None,
+    pairings: tuple[TnPairing, ...],
+    reconstruction: str | None,
+) -> IdentityResult:
+    return IdentityResult(
+        index=index,
+        raw=decoded.raw,
+        header=header,
+        passport=passport,
+        ppt=_ppt(header, passport),
+        signature=signature,
+        signer=credential.signer if credential else None,
+        pairings=pairings,
+        reconstruction=reconstruction,
+        reasons=tuple(reasons),
+    )

@@ -1,0 +1,466 @@
+"""Verification: :class:`Policy`, the pure :func:`evaluate` core and the :class:`Verifier` shell.
+
+:func:`evaluate` decides from data alone: the call's SIP facts, the Identity
+values, and a :class:`Credential` (public key and chain verdict) per value. The
+:class:`Verifier` does the I/O around it: parsing, fetching x5u through the
+injected :class:`~shakentrace.fetch.Fetcher`, and judging the chain with the
+:class:`~shakentrace.trust.TrustStore` at the PASSporT's ``iat``
+(time is evidence, DESIGN §2). :func:`verify_many` spreads a batch over processes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from shakentrace import _jose
+from shakentrace._checks import check_freshness
+from shakentrace._outcome import IdentityResult, Outcome, SignerInfo, TnPairing, verdict
+from shakentrace._rebuild import CallFacts, Decoded, decode_identity, evaluate_identity
+from shakentrace.certs import load_chain
+from shakentrace.claims import DEFAULT_LIMITS, PassportLimits
+from shakentrace.errors import ConfigurationError, FetchError, ShakenTraceError, SipParseError
+from shakentrace.fetch import Fetcher
+from shakentrace.reasons import Reason
+from shakentrace.sip import SipMessage, parse_sip
+from shakentrace.trust import ChainResult, TrustStore
+
+__all__ = [
+    "CallFacts",
+    "Credential",
+    "IdentityResult",
+    "Outcome",
+    "Policy",
+    "SignerInfo",
+    "TnPairing",
+    "Verifier",
+    "evaluate",
+    "verify_many",
+]
+
+for _cls in (IdentityResult, Outcome, SignerInfo, TnPairing, CallFacts):
+    _cls.__module__ = __name__  # documented and pickled as shakentrace.verify.*
+
+#: The PASSporT types shakentrace understands (IANA PASSporT Extensions registry).
+KNOWN_PPTS: tuple[str, ...] = ("shaken", "div", "rcd", "rph")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Policy:
+    """How strict a verification is. Immutable; make variants with :func:`dataclasses.replace`.
+
+    Attributes:
+        max_age: Oldest acceptable ``iat`` (and Date header) before now (60 s is
+            common practice: OpenSIPS, FreeSWITCH, vesper, vermouth).
+        future_skew: How far ahead of now an ``iat`` may be (clock skew).
+        algorithms: Allowed ``alg`` values; a subset of ``("ES256",)``.
+        ppts: PASSporT types accepted.
+        require_alg: A missing ``alg`` Identity parameter is an error
+            (ATIS-1000074) rather than a warning (RFC 8224 §4 makes it optional).
+        require_ppt: A missing ``ppt`` Identity parameter is an error (a SHAKEN
+            PASSporT needs ``ppt=shaken``, RFC 8588 §3) rather than a warning.
+        check_date: Judge the SIP Date header against now (RFC 8224 §6.2).
+        accept_last10: Count a last-10-digits TN match as a match.
+        max_identities: Identity values examined per message.
+        limits: Size bounds of the decoder.
+    """
+
+    max_age: timedelta = timedelta(seconds=60)
+    future_skew: timedelta = timedelta(seconds=5)
+    algorithms: tuple[str, ...] = ("ES256",)
+    ppts: tuple[str, ...] = KNOWN_PPTS
+    require_alg: bool = False
+    require_ppt: bool = True
+    check_date: bool = True
+    accept_last10: bool = False
+    max_identities: int = 16
+    limits: PassportLimits = field(default=DEFAULT_LIMITS)
+
+    def __post_init__(self) -> None:
+        if self.max_age < timedelta(0) or self.future_skew < timedelta(0):
+            raise ConfigurationError("max_age and future_skew must not be negative")
+        if not self.algorithms or not set(self.algorithms) <= set(_jose.ALGORITHMS):
+            raise ConfigurationError(f"algorithms must be a subset of {_jose.ALGORITHMS}")
+        if self.max_identities < 1:
+            raise ConfigurationError("max_identities must be at least 1")
+
+    @property
+    def accepted_matches(self) -> frozenset[str]:
+        """The TN match levels that count as agreeing."""
+        base = {"equal", "canonical-equal"}
+        return frozenset(base | {"last10"} if self.accept_last10 else base)
+
+
+DEFAULT_POLICY = Policy()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Credential:
+    """What the shell obtained for one PASSporT's certificate.
+
+    Attributes:
+        url: The x5u (or info) URL the certificate came from.
+        public_key: The key to check the signature with (the leaf's, even when
+            the chain is not trusted), or ``None``.
+        chain: The trust verdict on the chain, when one was fetched.
+        reasons: Why no usable certificate was obtained (fetch, parse), if so.
+        pinned: The key was given by the caller for ``url`` (no certificate).
+    """
+
+    url: str | None
+    public_key: ec.EllipticCurvePublicKey | None = None
+    chain: ChainResult | None = None
+    reasons: tuple[Reason, ...] = ()
+    pinned: bool = False
+
+    @property
+    def signer(self) -> SignerInfo | None:
+        """The certificate's facts, if a chain was examined."""
+        leaf = self.chain.leaf if self.chain else None
+        if leaf is None or self.chain is None:
+            return None
+        return SignerInfo(
+            spc=leaf.spc,
+            organization=leaf.organization,
+            common_name=leaf.common_name,
+            x5u=self.url,
+            issuer=leaf.issuer,
+            not_before=leaf.not_before,
+            not_after=leaf.not_after,
+            fingerprint=leaf.fingerprint,
+            verified=self.chain.trusted,
+        )
+
+    @property
+    def all_reasons(self) -> tuple[Reason, ...]:
+        """Fetch reasons, then the chain's."""
+        return self.reasons + (self.chain.reasons if self.chain else ())
+
+
+def _primary(results: Sequence[IdentityResult]) -> IdentityResult:
+    for wanted in ("shaken", None):
+        for result in results:
+            if result.ppt == wanted:
+                return result
+    return results[0]
+
+
+def evaluate(
+    call: CallFacts,
+    credentials: Sequence[Credential | None] = (),
+    *,
+    policy: Policy = DEFAULT_POLICY,
+    now: datetime,
+    decoded: Sequence[Decoded] | None = None,
+) -> Outcome:
+    """Decide a call's verification from data alone (no I/O).
+
+    Args:
+        call: The SIP facts and Identity values of the call.
+        credentials: For each Identity value (same order), its certificate
+            evidence, or ``None`` when none was obtained.
+        policy: The policy.
+        now: The moment to judge freshness at (aware).
+        decoded: The Identity values already decoded (the shell's work), if any.
+
+    Returns:
+        The outcome; the SHAKEN PASSporT's reasons decide its status.
+    """
+    if now.tzinfo is None:
+        raise ConfigurationError("evaluate needs an aware datetime for 'now'")
+    values = call.identities[: policy.max_identities]
+    if not values:
+        reason = Reason.of("no-identity", "no Identity header (RFC 8224 §6.2.2: 428)")
+        return _outcome((reason,), (), None, None, now, has_identity=False)
+    items = decoded or [decode_identity(v, policy.limits) for v in values]
+    creds = list(credentials) + [None] * (len(items) - len(credentials))
+    results = [evaluate_identity(i, d, creds[i], call, policy, now) for i, d in enumerate(items)]
+    primary = _primary(results)
+    results = [_link(r, primary, results, policy) for r in results]
+    primary = results[primary.index]
+    # A div PASSporT that does not chain breaks the call's identity chain (DESIGN §5).
+    broken = tuple(
+        r for res in results if res is not primary for r in res.reasons if r.code == "div-broken"
+    )
+    reasons = (
+        primary.reasons + broken + _call_reasons(call, primary, policy, now, len(call.identities))
+    )
+    return _outcome(reasons, tuple(results), primary, creds[primary.index], now, has_identity=True)
+
+
+def _link(
+    result: IdentityResult,
+    primary: IdentityResult,
+    others: Sequence[IdentityResult],
+    policy: Policy,
+) -> IdentityResult:
+    """RFC 8946 §3 / ATIS-1000085: a div PASSporT's ``div`` is a dest of an earlier one.
+
+    The earlier one is the shaken PASSporT or, after several retargetings,
+    another div PASSporT; ``orig`` stays the shaken one's.
+    """
+    div, shaken = result.passport, primary.passport
+    if result.ppt != "div" or div is None or shaken is None or result is primary:
+        return result
+    dests = [d for other in others if other is not result and other.passport
+             for d in other.passport.dest_tns]  # fmt: skip
+    problems = []
+    target = div.div.tn if div.div else None
+    if target is None or not any(_same_tn(target, d, policy) for d in dests):
+        problems.append(f"div {target!r} is not a dest of the shaken PASSporT {shaken.dest_tns}")
+    if not _same_tn(div.orig_tn or "", shaken.orig_tn or "", policy):
+        problems.append(f"div orig {div.orig_tn!r} ≠ shaken orig {shaken.orig_tn!r}")
+    extra = tuple(Reason.of("div-broken", p) for p in problems)
+    return IdentityResult(**{**_fields(result), "reasons": result.reasons + extra})
+
+
+def _same_tn(a: str, b: str, policy: Policy) -> bool:
+    from shakentrace.tn import compare_tns
+
+    return bool(a and b) and str(compare_tns(a, b)) in policy.accepted_matches
+
+
+def _fields(result: IdentityResult) -> dict[str, Any]:
+    return {name: getattr(result, name) for name in IdentityResult.__dataclass_fields__}
+
+
+def _call_reasons(
+    call: CallFacts, primary: IdentityResult, policy: Policy, now: datetime, count: int
+) -> tuple[Reason, ...]:
+    from shakentrace._checks import check_date
+
+    reasons: list[Reason] = []
+    if primary.ppt not in ("shaken", None):
+        reasons.append(
+            Reason.of("unsupported-ppt", f"no shaken PASSporT among {count} Identity values")
+        )
+    if policy.check_date:
+        iat = primary.passport.iat if primary.passport else None
+        reasons += check_date(
+            call.date, iat, now, max_age=policy.max_age, future_skew=policy.future_skew
+        )
+    if count > policy.max_identities:
+        message = f"{count} Identity values; only the first {policy.max_identities} were examined"
+        reasons.append(Reason.of("identity-malformed", message, severity="warning"))
+    return tuple(reasons)
+
+
+def _outcome(
+    reasons: tuple[Reason, ...],
+    results: tuple[IdentityResult, ...],
+    primary: IdentityResult | None,
+    credential: Credential | None,
+    now: datetime,
+    *,
+    has_identity: bool,
+) -> Outcome:
+    status, verstat, code, phrase, header = verdict(reasons, has_identity=has_identity)
+    passport = primary.passport if primary else None
+    return Outcome(
+        status=status,
+        verstat=verstat,
+        sip_code=code,
+        sip_reason=phrase,
+        reason_header=header,
+        attestation=passport.attest if passport else None,
+        origid=passport.origid if passport else None,
+        orig_tn=passport.orig_tn if passport else None,
+        dest_tns=passport.dest_tns if passport else (),
+        iat=passport.issued_at if passport else None,
+        signer=primary.signer if primary else None,
+        reasons=reasons,
+        identities=results,
+        passport=passport,
+        now=now,
+    )
+
+
+class Verifier:
+    """Verify SIP INVITEs (or Identity values): the I/O shell around :func:`evaluate`.
+
+    Args:
+        trust: STI-CA roots and CRLs the certificate chain must lead to.
+        fetcher: Gets the x5u chain (HTTPS, cache, static map, directory).
+        policy: The verification policy.
+        keys: Public keys pinned by x5u URL, used instead of fetching (for
+            published test vectors that come with a bare key).
+
+    Raises:
+        ConfigurationError: Neither a fetcher nor pinned keys were given.
+    """
+
+    def __init__(
+        self,
+        trust: TrustStore | None = None,
+        fetcher: Fetcher | None = None,
+        policy: Policy = DEFAULT_POLICY,
+        *,
+        keys: Mapping[str, ec.EllipticCurvePublicKey] | None = None,
+    ) -> None:
+        if fetcher is None and not keys:
+            raise ConfigurationError("a Verifier needs a fetcher or pinned keys")
+        if not isinstance(policy, Policy):
+            raise ConfigurationError("policy must be a shakentrace.verify.Policy")
+        self.trust = trust
+        self.fetcher = fetcher
+        self.policy = policy
+        self._keys = dict(keys or {})
+        self._chains: dict[bytes, Any] = {}
+
+    def verify(self, message: bytes | str | SipMessage, now: datetime | None = None) -> Outcome:
+        """Verify a SIP message; never raises for bad input.
+
+        Args:
+            message: Raw SIP text or bytes, or a parsed :class:`~shakentrace.sip.SipMessage`.
+            now: The moment to judge at (capture time for a capture); default
+                the wall clock.
+
+        Raises:
+            TypeError: ``message`` is of another type.
+            ConfigurationError: ``now`` is naive.
+        """
+        moment = _moment(now)
+        if isinstance(message, SipMessage):
+            parsed = message
+        elif isinstance(message, bytes | str):
+            try:
+                parsed = parse_sip(message)
+            except SipParseError as exc:
+                reason = Reason.of("sip-malformed", f"SIP message does not parse: {exc}")
+                return _outcome((reason,), (), None, None, moment, has_identity=False)
+        else:
+            raise TypeError(
+                f"verify() takes bytes, str or SipMessage, not {type(message).__name__}"
+            )
+        return self.verify_call(CallFacts.from_message(parsed), now=moment)
+
+    def verify_identity(self, value: str, now: datetime | None = None) -> Outcome:
+        """Verify one Identity header value alone (no SIP headers to compare with)."""
+        if not isinstance(value, str):
+            raise TypeError("verify_identity() takes a str")
+        return self.verify_call(CallFacts(identities=(value,)), now=now)
+
+    def verify_call(self, call: CallFacts, now: datetime | None = None) -> Outcome:
+        """Verify already-extracted call facts (fetching certificates as needed)."""
+        moment = _moment(now)
+        decoded = [
+            decode_identity(v, self.policy.limits)
+            for v in call.identities[: self.policy.max_identities]
+        ]
+        credentials = [self._credential(d, moment) for d in decoded]
+        return evaluate(call, credentials, policy=self.policy, now=moment, decoded=decoded)
+
+    def _credential(self, decoded: Decoded, now: datetime) -> Credential | None:
+        passport, header = decoded.passport, decoded.header
+        if passport is None or header is None:
+            return None
+        url = passport.x5u or header.info
+        if url is None:
+            return Credential(
+                url=None, reasons=(Reason.of("cert-unavailable", "no x5u or info URL"),)
+            )
+        if url in self._keys:
+            return Credential(url=url, public_key=self._keys[url], pinned=True)
+        if header.info is not None and passport.x5u is not None and header.info != passport.x5u:
+            return None  # refused before any fetch (436): neither URL is vouched for
+        return self._fetched(url, self._validity_moment(passport.iat, now), passport.orig_tn)
+
+    def _validity_moment(self, iat: int | None, now: datetime) -> datetime:
+        """Certificates are judged at a fresh ``iat`` (DESIGN §2 rule 6), else at ``now``."""
+        policy = self.policy
+        if iat is None or check_freshness(
+            iat, now, max_age=policy.max_age, future_skew=policy.future_skew
+        ):
+            return now
+        return datetime.fromtimestamp(iat, UTC)
+
+    def _fetched(self, url: str, at: datetime, orig_tn: str | None) -> Credential:
+        if self.fetcher is None:
+            return Credential(
+                url=url, reasons=(Reason.of("cert-unavailable", f"no fetcher for {url}"),)
+            )
+        try:
+            data = self.fetcher.fetch(url)
+            chain = self._load(data)
+        except FetchError as exc:
+            code = (
+                exc.code
+                if exc.code in ("x5u-forbidden", "cert-unavailable")
+                else "cert-unavailable"
+            )
+            return Credential(url=url, reasons=(Reason.of(code, f"{url}: {exc.message}"),))
+        except ShakenTraceError as exc:
+            reason = Reason.of(
+                "cert-unavailable", f"{url} holds no certificate chain: {exc.message}"
+            )
+            return Credential(url=url, reasons=(reason,))
+        if self.trust is None:
+            key = chain[0].public_key()
+            usable = key if isinstance(key, ec.EllipticCurvePublicKey) else None
+            reason = Reason.of("cert-untrusted", "no TrustStore configured; chain not checked")
+            return Credential(url=url, public_key=usable, reasons=(reason,))
+        result = self.trust.verify_chain(chain, at=at, orig_tn=orig_tn)
+        return Credential(url=url, public_key=result.public_key, chain=result)
+
+    def _load(self, data: bytes) -> Any:
+        chain = self._chains.get(data)
+        if chain is None:
+            chain = load_chain(data)
+            if len(self._chains) >= 256:
+                self._chains.clear()
+            self._chains[data] = chain
+        return chain
+
+
+def _moment(now: datetime | None) -> datetime:
+    if now is None:
+        return datetime.now(UTC)
+    if not isinstance(now, datetime) or now.tzinfo is None:
+        raise ConfigurationError("now must be an aware datetime")
+    return now
+
+
+_WORKER: Verifier | None = None
+
+
+def _init_worker(factory: Callable[[], Verifier]) -> None:
+    global _WORKER
+    _WORKER = factory()
+
+
+def _verify_one(item: tuple[bytes | str, datetime | None]) -> Outcome:
+    assert _WORKER is not None
+    return _WORKER.verify(item[0], now=item[1])
+
+
+def verify_many(
+    messages: Iterable[bytes | str],
+    factory: Callable[[], Verifier],
+    *,
+    now: datetime | None = None,
+    workers: int | None = 2,
+    chunksize: int = 16,
+) -> list[Outcome]:
+    """Verify many raw messages on several processes; results keep the input order.
+
+    Args:
+        messages: Raw SIP messages.
+        factory: Builds the :class:`Verifier` in each worker process (a
+            module-level function or :func:`functools.partial`, so it pickles).
+        now: The moment to judge every message at; default each one's wall clock.
+        workers: Processes to use; ``1`` or ``None``... ``1`` verifies in this process.
+        chunksize: Messages handed to a worker at a time.
+    """
+    items = [(m, now) for m in messages]
+    if workers == 1 or len(items) < 2:
+        verifier = factory()
+        return [verifier.verify(m, now=when) for m, when in items]
+    with ProcessPoolExecutor(
+        max_workers=workers, initializer=_init_worker, initargs=(factory,)
+    ) as pool:
+        return list(pool.map(_verify_one, items, chunksize=chunksize))
