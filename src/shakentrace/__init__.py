@@ -57,12 +57,25 @@ from shakentrace.sipheaders import (
 from shakentrace.tn import TnMatch, canonical_tn, compare_tns, is_anonymous, tn_from_uri
 from shakentrace.trust import ChainResult, TrustStore
 from shakentrace.uri import NameAddr, Params, Uri, parse_name_addr, parse_uri
+from shakentrace.verify import (
+    CallFacts,
+    Credential,
+    IdentityResult,
+    Outcome,
+    Policy,
+    SignerInfo,
+    TnPairing,
+    Verifier,
+    evaluate,
+    verify_many,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "REASON_CODES",
     "CSeq",
+    "CallFacts",
     "CallRecord",
     "Campaign",
     "CampaignKey",
@@ -77,6 +90,7 @@ __all__ = [
     "ChargingVector",
     "ClaimConstraints",
     "ConfigurationError",
+    "Credential",
     "CrlDistributionPoint",
     "DirectoryError",
     "Diversion",
@@ -90,14 +104,17 @@ __all__ = [
     "HistoryEntry",
     "IdentityHeader",
     "IdentityParseError",
+    "IdentityResult",
     "NameAddr",
     "NextRequest",
+    "Outcome",
     "Params",
     "ParseError",
     "Passport",
     "PassportLimits",
     "PassportParseError",
     "Peer",
+    "Policy",
     "Provider",
     "ProviderDirectory",
     "Reason",
@@ -105,6 +122,7 @@ __all__ = [
     "ReasonHeader",
     "Resolver",
     "ShakenTraceError",
+    "SignerInfo",
     "SipLimits",
     "SipMessage",
     "SipParseError",
@@ -113,10 +131,12 @@ __all__ = [
     "TNAuthList",
     "TNRange",
     "TnMatch",
+    "TnPairing",
     "TrunkGroup",
     "TrustStore",
     "Uri",
     "VerificationError",
+    "Verifier",
     "Via",
     "__version__",
     "canonical_tn",
@@ -125,6 +145,7 @@ __all__ = [
     "decode_passport",
     "encode_passport",
     "enum_domain_name",
+    "evaluate",
     "find_campaigns",
     "is_anonymous",
     "load_chain",
@@ -134,4 +155,5 @@ __all__ = [
     "parse_sip",
     "parse_uri",
     "tn_from_uri",
+    "verify_many",
 ]

@@ -134,7 +134,7 @@ class IdentityResult:
     header: IdentityHeader | None
     passport: Passport | None
     ppt: str | None
-    signature: SignatureState
+    signature: Literal["valid", "invalid", "unchecked"]
     signer: SignerInfo | None
     pairings: tuple[TnPairing, ...]
     reconstruction: str | None
@@ -189,8 +189,8 @@ class Outcome:
         now: The moment freshness and validity were judged at.
     """
 
-    status: Status
-    verstat: Verstat
+    status: Literal["valid", "invalid", "no-identity"]
+    verstat: Literal["TN-Validation-Passed", "TN-Validation-Failed", "No-TN-Validation"]
     sip_code: int | None
     sip_reason: str | None
     reason_header: str | None

@@ -41,8 +41,8 @@ class CallFacts:
     """
 
     identities: tuple[str, ...] = ()
-    callers: tuple[Party, ...] = ()
-    callees: tuple[Party, ...] = ()
+    callers: tuple[tuple[str, str | None, str | None], ...] = ()
+    callees: tuple[tuple[str, str | None, str | None], ...] = ()
     date: datetime | None = None
 
     @classmethod

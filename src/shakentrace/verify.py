@@ -33,17 +33,19 @@ from shakentrace.trust import ChainResult, TrustStore
 __all__ = [
     "CallFacts",
     "Credential",
+    "Decoded",
     "IdentityResult",
     "Outcome",
     "Policy",
     "SignerInfo",
     "TnPairing",
     "Verifier",
+    "decode_identity",
     "evaluate",
     "verify_many",
 ]
 
-for _cls in (IdentityResult, Outcome, SignerInfo, TnPairing, CallFacts):
+for _cls in (IdentityResult, Outcome, SignerInfo, TnPairing, CallFacts, Decoded):
     _cls.__module__ = __name__  # documented and pickled as shakentrace.verify.*
 
 #: The PASSporT types shakentrace understands (IANA PASSporT Extensions registry).
@@ -52,7 +54,7 @@ KNOWN_PPTS: tuple[str, ...] = ("shaken", "div", "rcd", "rph")
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Policy:
-    """How strict a verification is. Immutable; make variants with :func:`dataclasses.replace`.
+    """How strict a verification is. Immutable; make variants with ``dataclasses.replace``.
 
     Attributes:
         max_age: Oldest acceptable ``iat`` (and Date header) before now (60 s is
@@ -451,7 +453,7 @@ def verify_many(
     Args:
         messages: Raw SIP messages.
         factory: Builds the :class:`Verifier` in each worker process (a
-            module-level function or :func:`functools.partial`, so it pickles).
+            module-level function or ``functools.partial``, so it pickles).
         now: The moment to judge every message at; default each one's wall clock.
         workers: Processes to use; ``1`` or ``None``... ``1`` verifies in this process.
         chunksize: Messages handed to a worker at a time.
