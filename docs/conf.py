@@ -7,6 +7,8 @@ from pathlib import Path
 
 # Document the source next to this file (each git worktree builds its own code).
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+# Local extensions (reasontable: the reason-code table generated from the code).
+sys.path.insert(0, str(Path(__file__).resolve().parent / "_ext"))
 
 project = "shakentrace"
 author = "The shakentrace developers"
@@ -16,6 +18,7 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.napoleon",
     "sphinx.ext.doctest",
+    "reasontable",
 ]
 html_theme = "furo"
 autodoc_member_order = "bysource"

@@ -1,0 +1,169 @@
+"""Raw INVITE to Outcome, with a cached certificate, against two references, same run.
+
+* floor: cryptography's ECDSA P-256 verify of the same signatures (DER prepared in
+  advance), the cost no ES256 verifier can go below;
+* libsecsipid: Debian's ``libsecsipid1`` (Go, asipto/secsipidx),
+  ``SecSIPIDCheckFullPubKey(identity, len, expire, pubkey, len)`` through ctypes
+  on the same Identity values: header parameters, JWT decode, ``iat`` age, ES256.
+
+shakentrace does more per call: it parses the whole SIP message, checks the
+certificate chain (time-dependent part; the path is cached per chain by the
+TrustStore), compares orig/dest with From/PAI/To/Request-URI and the Date header,
+and builds a full Outcome. Single process, single core. Run from the repository
+root::
+
+    python benchmarks/verify.py            # 2000 calls, best of 5 rounds
+    python benchmarks/verify.py -n 200 --rounds 1 --json
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import ctypes.util
+import json
+import platform
+import sys
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+
+from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature  # noqa: E402
+
+from shakentrace import StaticFetcher, TrustStore, Verifier  # noqa: E402
+from shakentrace._jose import b64url_decode  # noqa: E402
+from shakentrace.testing import StiCA, build_invite  # noqa: E402
+
+
+def _calls(count: int, now: datetime) -> tuple[Any, list[bytes], list[str]]:
+    ca = StiCA(seed="bench", now=now)
+    cert = ca.issue_cert(spc="1234")
+    invites, identities = [], []
+    for n in range(count):
+        orig, dest = f"1215555{n % 10000:04d}", f"1202555{(n * 7) % 10000:04d}"
+        identity = cert.identity_header(orig=orig, dest=dest, iat=now)
+        identities.append(identity)
+        invites.append(build_invite(identity=[identity], orig=orig, dest=dest, date=now))
+    return (ca, cert), invites, identities
+
+
+def _floor_inputs(identities: Sequence[str]) -> list[tuple[bytes, bytes]]:
+    out = []
+    for value in identities:
+        head, payload, signature = value.split(";", 1)[0].split(".")
+        raw = b64url_decode(signature)
+        der = encode_dss_signature(int.from_bytes(raw[:32]), int.from_bytes(raw[32:]))
+        out.append((der, f"{head}.{payload}".encode()))
+    return out
+
+
+def _best(rounds: int, count: int, run: Callable[[], None]) -> float:
+    """Best calls per second over ``rounds`` runs of ``count`` calls."""
+    best = float("inf")
+    for _ in range(rounds):
+        start = time.perf_counter()
+        run()
+        best = min(best, time.perf_counter() - start)
+    return count / best
+
+
+def _libsecsipid() -> Any | None:
+    name = ctypes.util.find_library("secsipid") or "libsecsipid.so.1"
+    try:
+        lib = ctypes.CDLL(name)
+    except OSError:
+        return None
+    fn = lib.SecSIPIDCheckFullPubKey
+    fn.argtypes = [ctypes.c_char_p, ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
+    fn.restype = ctypes.c_int
+    return fn
+
+
+def run(count: int, rounds: int) -> dict[str, Any]:
+    """Measure the three paths on the same ``count`` calls; return the figures."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    (ca, cert), invites, identities = _calls(count, now)
+    verifier = Verifier(
+        trust=TrustStore.from_pem(ca.trust_pem),
+        fetcher=StaticFetcher({cert.x5u: bytes(cert.chain_pem)}),
+    )
+    assert all(verifier.verify(raw, now=now).ok for raw in invites[:50]), "setup: calls must verify"
+    public = cert.private_key.public_key()
+    floor_inputs = _floor_inputs(identities)
+    algorithm = ec.ECDSA(hashes.SHA256())
+
+    def floor() -> None:
+        for der, data in floor_inputs:
+            public.verify(der, data, algorithm)
+
+    def shakentrace() -> None:
+        for raw in invites:
+            verifier.verify(raw, now=now)
+
+    results: dict[str, Any] = {
+        "calls": count,
+        "rounds": rounds,
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "floor_per_s": _best(rounds, count, floor),
+        "shakentrace_per_s": _best(rounds, count, shakentrace),
+    }
+    check = _libsecsipid()
+    if check is not None:
+        pem = public.public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        values = [v.encode() for v in identities]
+        assert all(check(v, len(v), 3600, pem, len(pem)) == 0 for v in values[:50]), "libsecsipid"
+
+        def secsipid() -> None:
+            for value in values:
+                check(value, len(value), 3600, pem, len(pem))
+
+        results["libsecsipid_per_s"] = _best(rounds, count, secsipid)
+    return results
+
+
+def report(figures: dict[str, Any]) -> str:
+    """Render the figures and ratios as text."""
+    floor, ours = figures["floor_per_s"], figures["shakentrace_per_s"]
+    lines = [
+        f"{figures['calls']} calls, best of {figures['rounds']}, Python {figures['python']}",
+        f"  cryptography ECDSA verify (floor): {floor:9.0f}/s  {1e6 / floor:7.1f} µs/call",
+        f"  shakentrace raw INVITE -> Outcome: {ours:9.0f}/s  {1e6 / ours:7.1f} µs/call",
+        f"  shakentrace time / floor time: {floor / ours:.2f}x (target ≤ 1.25x)",
+    ]
+    secsipid = figures.get("libsecsipid_per_s")
+    if secsipid:
+        lines.insert(
+            3,
+            f"  libsecsipid CheckFullPubKey:        {secsipid:9.0f}/s  {1e6 / secsipid:7.1f} µs/call",
+        )
+        lines.append(
+            f"  shakentrace throughput / libsecsipid: {ours / secsipid:.2f}x (target ≥ 1x)"
+        )
+    else:
+        lines.append("  libsecsipid not found (apt-get install libsecsipid1)")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("-n", "--calls", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_args(argv)
+    figures = run(args.calls, args.rounds)
+    print(json.dumps(figures, indent=1) if args.json else report(figures))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
