@@ -32,13 +32,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
-from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
-from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature  # noqa: E402
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
-from shakentrace import StaticFetcher, TrustStore, Verifier  # noqa: E402
-from shakentrace._jose import b64url_decode  # noqa: E402
-from shakentrace.testing import StiCA, build_invite  # noqa: E402
+from shakentrace import StaticFetcher, TrustStore, Verifier
+from shakentrace._jose import b64url_decode
+from shakentrace.testing import StiCA, build_invite
 
 
 def _calls(count: int, now: datetime) -> tuple[Any, list[bytes], list[str]]:
@@ -143,7 +143,7 @@ def report(figures: dict[str, Any]) -> str:
     if secsipid:
         lines.insert(
             3,
-            f"  libsecsipid CheckFullPubKey:        {secsipid:9.0f}/s  {1e6 / secsipid:7.1f} µs/call",
+            f"  libsecsipid CheckFullPubKey:       {secsipid:9.0f}/s  {1e6 / secsipid:7.1f} µs/call",
         )
         lines.append(
             f"  shakentrace throughput / libsecsipid: {ours / secsipid:.2f}x (target ≥ 1x)"
