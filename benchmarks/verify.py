@@ -135,15 +135,15 @@ def report(figures: dict[str, Any]) -> str:
     floor, ours = figures["floor_per_s"], figures["shakentrace_per_s"]
     lines = [
         f"{figures['calls']} calls, best of {figures['rounds']}, Python {figures['python']}",
-        f"  cryptography ECDSA verify (floor): {floor:9.0f}/s  {1e6 / floor:7.1f} µs/call",
-        f"  shakentrace raw INVITE -> Outcome: {ours:9.0f}/s  {1e6 / ours:7.1f} µs/call",
+        f"  cryptography ECDSA verify (floor): {floor:9.0f}/s  {1e6 / floor:7.1f} µs",
+        f"  shakentrace raw INVITE -> Outcome: {ours:9.0f}/s  {1e6 / ours:7.1f} µs",
         f"  shakentrace time / floor time: {floor / ours:.2f}x (target ≤ 1.25x)",
     ]
     secsipid = figures.get("libsecsipid_per_s")
     if secsipid:
         lines.insert(
             3,
-            f"  libsecsipid CheckFullPubKey:       {secsipid:9.0f}/s  {1e6 / secsipid:7.1f} µs/call",
+            f"  libsecsipid CheckFullPubKey:       {secsipid:9.0f}/s  {1e6 / secsipid:7.1f} µs",
         )
         lines.append(
             f"  shakentrace throughput / libsecsipid: {ours / secsipid:.2f}x (target ≥ 1x)"
