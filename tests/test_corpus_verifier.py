@@ -27,8 +27,24 @@ def _verifier_exists() -> None:
         pytest.skip("shakentrace.Verifier has not landed")
 
 
+def _fetch_policy_landed() -> bool:
+    """Whether shakentrace ships the x5u URL policy the runner applies (issue 4)."""
+    import importlib
+
+    for name in ("shakentrace._https", "shakentrace.fetch"):
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        if hasattr(module, "check_url"):
+            return True
+    return False
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
 def test_case(case: dict[str, Any]) -> None:
+    if case["id"].startswith(("x5u-", "agranig-208")) and not _fetch_policy_landed():
+        pytest.xfail("the x5u URL policy (FetchPolicy/check_url) lands with the HTTPS fetcher")
     result = corpus_runner.run_case(case, VECTORS / "corpus")
     mismatches = [str(m) for m in corpus_runner.compare(case["expected"], result)]
     if mismatches and not case["normative"]:
