@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from cryptography.hazmat.primitives.asymmetric import ec
+
 from shakentrace import _checks
-from shakentrace._outcome import IdentityResult, SignatureState, TnPairing
+from shakentrace._outcome import IdentityResult, SignatureState, SignerInfo, TnPairing
 from shakentrace.claims import PassportLimits
 from shakentrace.errors import ParseError
 from shakentrace.identity import IdentityHeader, parse_identity
@@ -21,9 +23,10 @@ from shakentrace.reasons import Reason
 
 if TYPE_CHECKING:
     from shakentrace.sip import SipMessage
-    from shakentrace.verify import Credential, Policy
+    from shakentrace.trust import ChainResult
+    from shakentrace.verify import Policy
 
-__all__ = ["CallFacts", "Decoded", "decode_identity", "evaluate_identity"]
+__all__ = ["CallFacts", "Credential", "Decoded", "decode_identity", "evaluate_identity"]
 
 #: (label, canonical TN or None, URI text or None)
 Party = tuple[str, str | None, str | None]
@@ -68,6 +71,49 @@ class CallFacts:
             callees=tuple(callees),
             date=message.date,
         )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Credential:
+    """What the shell obtained for one PASSporT's certificate.
+
+    Attributes:
+        url: The x5u (or info) URL the certificate came from.
+        public_key: The key to check the signature with (the leaf's, even when
+            the chain is not trusted), or ``None``.
+        chain: The trust verdict on the chain, when one was fetched.
+        reasons: Why no usable certificate was obtained (fetch, parse), if so.
+        pinned: The key was given by the caller for ``url`` (no certificate).
+    """
+
+    url: str | None
+    public_key: ec.EllipticCurvePublicKey | None = None
+    chain: ChainResult | None = None
+    reasons: tuple[Reason, ...] = ()
+    pinned: bool = False
+
+    @property
+    def signer(self) -> SignerInfo | None:
+        """The certificate's facts, if a chain was examined."""
+        leaf = self.chain.leaf if self.chain else None
+        if leaf is None or self.chain is None:
+            return None
+        return SignerInfo(
+            spc=leaf.spc,
+            organization=leaf.organization,
+            common_name=leaf.common_name,
+            x5u=self.url,
+            issuer=leaf.issuer,
+            not_before=leaf.not_before,
+            not_after=leaf.not_after,
+            fingerprint=leaf.fingerprint,
+            verified=self.chain.trusted,
+        )
+
+    @property
+    def all_reasons(self) -> tuple[Reason, ...]:
+        """Fetch reasons, then the chain's."""
+        return self.reasons + (self.chain.reasons if self.chain else ())
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

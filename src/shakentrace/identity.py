@@ -143,8 +143,15 @@ def parse_identity(value: str, *, limits: PassportLimits = DEFAULT_LIMITS) -> Id
         token, _, rest = value.partition(" ")
         rest = rest.strip()
         findings.append(_malformed("no ';' after the token: no parameters (RFC 8224 §4)"))
-    if not token or not _TOKEN_CHARS.fullmatch(token) or any(c in token for c in '<>"'):
+    if not token:
         raise IdentityParseError(f"Identity value has no PASSporT token: {value[:40]!r}")
+    if not _TOKEN_CHARS.fullmatch(token) or any(c in token for c in '<>"'):
+        # Name the byte: pasted or mangled tokens (libstirshaken #134) need it.
+        bad = next(i for i, c in enumerate(token) if not " " < c < "\x7f" or c in '<>"')
+        raise IdentityParseError(
+            f"Identity value has no PASSporT token: character {token[bad]!r} at offset {bad}"
+            f" in {value[:40]!r}"
+        )
     params, more = _scan_params(rest) if rest else ({}, [])
     findings += more
     info = _info(params.get("info"), findings) if sep or rest else None

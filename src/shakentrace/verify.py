@@ -10,8 +10,7 @@ injected :class:`~shakentrace.fetch.Fetcher`, and judging the chain with the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,16 +18,17 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from shakentrace import _jose
+from shakentrace._batch import verify_many
 from shakentrace._checks import check_freshness
 from shakentrace._outcome import IdentityResult, Outcome, SignerInfo, TnPairing, verdict
-from shakentrace._rebuild import CallFacts, Decoded, decode_identity, evaluate_identity
+from shakentrace._rebuild import CallFacts, Credential, Decoded, decode_identity, evaluate_identity
 from shakentrace.certs import load_chain
 from shakentrace.claims import DEFAULT_LIMITS, PassportLimits
 from shakentrace.errors import ConfigurationError, FetchError, ShakenTraceError, SipParseError
 from shakentrace.fetch import Fetcher
 from shakentrace.reasons import Reason
 from shakentrace.sip import SipMessage, parse_sip
-from shakentrace.trust import ChainResult, TrustStore
+from shakentrace.trust import TrustStore
 
 __all__ = [
     "CallFacts",
@@ -45,8 +45,9 @@ __all__ = [
     "verify_many",
 ]
 
-for _cls in (IdentityResult, Outcome, SignerInfo, TnPairing, CallFacts, Decoded):
+for _cls in (IdentityResult, Outcome, SignerInfo, TnPairing, CallFacts, Credential, Decoded):
     _cls.__module__ = __name__  # documented and pickled as shakentrace.verify.*
+verify_many.__module__ = __name__
 
 #: The PASSporT types shakentrace understands (IANA PASSporT Extensions registry).
 KNOWN_PPTS: tuple[str, ...] = ("shaken", "div", "rcd", "rph")
@@ -99,49 +100,6 @@ class Policy:
 
 
 DEFAULT_POLICY = Policy()
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Credential:
-    """What the shell obtained for one PASSporT's certificate.
-
-    Attributes:
-        url: The x5u (or info) URL the certificate came from.
-        public_key: The key to check the signature with (the leaf's, even when
-            the chain is not trusted), or ``None``.
-        chain: The trust verdict on the chain, when one was fetched.
-        reasons: Why no usable certificate was obtained (fetch, parse), if so.
-        pinned: The key was given by the caller for ``url`` (no certificate).
-    """
-
-    url: str | None
-    public_key: ec.EllipticCurvePublicKey | None = None
-    chain: ChainResult | None = None
-    reasons: tuple[Reason, ...] = ()
-    pinned: bool = False
-
-    @property
-    def signer(self) -> SignerInfo | None:
-        """The certificate's facts, if a chain was examined."""
-        leaf = self.chain.leaf if self.chain else None
-        if leaf is None or self.chain is None:
-            return None
-        return SignerInfo(
-            spc=leaf.spc,
-            organization=leaf.organization,
-            common_name=leaf.common_name,
-            x5u=self.url,
-            issuer=leaf.issuer,
-            not_before=leaf.not_before,
-            not_after=leaf.not_after,
-            fingerprint=leaf.fingerprint,
-            verified=self.chain.trusted,
-        )
-
-    @property
-    def all_reasons(self) -> tuple[Reason, ...]:
-        """Fetch reasons, then the chain's."""
-        return self.reasons + (self.chain.reasons if self.chain else ())
 
 
 def _primary(results: Sequence[IdentityResult]) -> IdentityResult:
@@ -425,44 +383,3 @@ def _moment(now: datetime | None) -> datetime:
     if not isinstance(now, datetime) or now.tzinfo is None:
         raise ConfigurationError("now must be an aware datetime")
     return now
-
-
-_WORKER: Verifier | None = None
-
-
-def _init_worker(factory: Callable[[], Verifier]) -> None:
-    global _WORKER
-    _WORKER = factory()
-
-
-def _verify_one(item: tuple[bytes | str, datetime | None]) -> Outcome:
-    assert _WORKER is not None
-    return _WORKER.verify(item[0], now=item[1])
-
-
-def verify_many(
-    messages: Iterable[bytes | str],
-    factory: Callable[[], Verifier],
-    *,
-    now: datetime | None = None,
-    workers: int | None = 2,
-    chunksize: int = 16,
-) -> list[Outcome]:
-    """Verify many raw messages on several processes; results keep the input order.
-
-    Args:
-        messages: Raw SIP messages.
-        factory: Builds the :class:`Verifier` in each worker process (a
-            module-level function or ``functools.partial``, so it pickles).
-        now: The moment to judge every message at; default each one's wall clock.
-        workers: Processes to use; ``1`` or ``None``... ``1`` verifies in this process.
-        chunksize: Messages handed to a worker at a time.
-    """
-    items = [(m, now) for m in messages]
-    if workers == 1 or len(items) < 2:
-        verifier = factory()
-        return [verifier.verify(m, now=when) for m, when in items]
-    with ProcessPoolExecutor(
-        max_workers=workers, initializer=_init_worker, initargs=(factory,)
-    ) as pool:
-        return list(pool.map(_verify_one, items, chunksize=chunksize))

@@ -1,0 +1,54 @@
+"""Batch verification over processes (documented as :func:`shakentrace.verify.verify_many`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from shakentrace._outcome import Outcome
+    from shakentrace.verify import Verifier
+
+__all__ = ["verify_many"]
+
+_WORKER: Verifier | None = None
+
+
+def _init_worker(factory: Callable[[], Verifier]) -> None:
+    global _WORKER
+    _WORKER = factory()
+
+
+def _verify_one(item: tuple[bytes | str, datetime | None]) -> Outcome:
+    assert _WORKER is not None
+    return _WORKER.verify(item[0], now=item[1])
+
+
+def verify_many(
+    messages: Iterable[bytes | str],
+    factory: Callable[[], Verifier],
+    *,
+    now: datetime | None = None,
+    workers: int | None = 2,
+    chunksize: int = 16,
+) -> list[Outcome]:
+    """Verify many raw messages on several processes; results keep the input order.
+
+    Args:
+        messages: Raw SIP messages.
+        factory: Builds the :class:`Verifier` in each worker process (a
+            module-level function or ``functools.partial``, so it pickles).
+        now: The moment to judge every message at; default each one's wall clock.
+        workers: Processes to use (``None``: one per core); ``1`` verifies in this process.
+        chunksize: Messages handed to a worker at a time.
+    """
+    items = [(m, now) for m in messages]
+    if workers == 1 or len(items) < 2:
+        verifier = factory()
+        return [verifier.verify(m, now=when) for m, when in items]
+    with ProcessPoolExecutor(
+        max_workers=workers, initializer=_init_worker, initargs=(factory,)
+    ) as pool:
+        return list(pool.map(_verify_one, items, chunksize=chunksize))
