@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import strategies
 from shakentrace import (
     ConfigurationError,
     Outcome,
@@ -414,3 +415,19 @@ def test_verify_is_total_over_mangled_invites(data: st.DataObject) -> None:
         raw[pos] = data.draw(st.integers(0, 255))
     out = verifier().verify(bytes(raw), now=NOW)
     assert out.status in ("valid", "invalid", "no-identity")
+
+
+@settings(max_examples=40)
+@given(strategies.sip_messages())
+def test_verify_is_total_over_generated_sip_messages(model_and_raw: tuple[object, bytes]) -> None:
+    out = verifier().verify(model_and_raw[1], now=NOW)
+    assert out.status in ("valid", "invalid", "no-identity")
+    json.dumps(out.to_dict())
+
+
+@settings(max_examples=40)
+@given(strategies.identity_values())
+def test_verify_is_total_over_rfc8224_shaped_identity_values(value: str) -> None:
+    out = verifier().verify(invite(value), now=NOW)
+    assert out.status == "invalid"
+    assert out.identities

@@ -31,6 +31,8 @@ __all__ = [
     "reconstructions",
 ]
 
+_STRENGTH = {match: n for n, match in enumerate(TnMatch)}
+
 # (claim, header, claim value, header value, match)
 Pairing = tuple[str, str, str | None, str | None, str]
 
@@ -214,7 +216,7 @@ def _dest_pair(dest_tns: Sequence[str], label: str, tn: str | None) -> Pairing:
     if tn is None or not dest_tns:
         return ("dest", label, ",".join(dest_tns) or None, tn, "no-tn")
     matches = [compare_tns(d, tn) for d in dest_tns]
-    best = min(matches, key=list(TnMatch).index)
+    best = min(matches, key=_STRENGTH.__getitem__)
     return ("dest", label, ",".join(dest_tns), tn, str(best))
 
 
