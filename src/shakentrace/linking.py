@@ -1,0 +1,289 @@
+"""Join hop records from different providers into one call path (DESIGN §6).
+
+Call-IDs and Vias change at every B2BUA, but the PASSporT travels unaltered
+(47 CFR 64.6302), so its signature is the cross-carrier key. :func:`link` orders
+the captured hops from the terminating provider towards the origin by their
+upstream relations (then by time), marks each gap where a provider in the path has
+no capture, and reads the path for where the Identity first appeared, changed or
+vanished and where the call entered the U.S. (:data:`shakentrace.rules.PATH_RULES`).
+:func:`group_campaigns` groups calls whose PASSporTs share signer and origid, so
+that one traceback answers them all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from shakentrace.rules import PATH_RULES
+from shakentrace.traceback import Finding, Hop, Originator, TraceRequest
+
+__all__ = ["Gap", "HopCampaign", "PathEvent", "Traceback", "group_campaigns", "link"]
+
+_RULES = {r.id: r for r in PATH_RULES}
+_DOMESTIC = "US"
+
+
+def _key(name: str | None) -> str:
+    return (name or "").strip().upper()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Gap:
+    """A provider in the path with no capture: where a real traceback waits.
+
+    Attributes:
+        after: Index (in :attr:`Traceback.hops`) of the hop whose upstream is missing.
+        provider: The missing provider, or ``None`` if no hop named it.
+        ocn: Its OCN, if known.
+    """
+
+    after: int
+    provider: str | None
+    ocn: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return JSON-safe data."""
+        return {"after": self.after, "provider": self.provider, "ocn": self.ocn}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PathEvent:
+    """Something that happened to the Identity between two providers.
+
+    Attributes:
+        code: ``first-signed``, ``identity-stripped``, ``resigned``, ``downstream-signed``.
+        hop: Index of the hop that observed it (the downstream side).
+        by: The provider responsible (the upstream side), if known.
+        message: The rule's conclusion.
+    """
+
+    code: str
+    hop: int
+    by: str | None
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return JSON-safe data."""
+        return {"code": self.code, "hop": self.hop, "by": self.by, "message": self.message}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Traceback:
+    """One call's path, terminating provider first.
+
+    Attributes:
+        hops: The captured hops, terminating → originating, with path findings added.
+        gaps: Providers in the path without a capture.
+        events: Where the Identity first appeared, changed or vanished.
+        signing_hop: Index of the hop where the (last) PASSporT first appears.
+        entry_point: The U.S. point of entry (gateway provider), if determined.
+        originator: The path's conclusion on who originated the call.
+        next_request: Where the traceback goes next.
+        unlinked: Hops that could not be placed in this path.
+    """
+
+    hops: tuple[Hop, ...]
+    gaps: tuple[Gap, ...] = ()
+    events: tuple[PathEvent, ...] = ()
+    signing_hop: int | None = None
+    entry_point: str | None = None
+    originator: Originator | None = None
+    next_request: TraceRequest | None = None
+    unlinked: tuple[Hop, ...] = ()
+
+    @property
+    def providers(self) -> tuple[str, ...]:
+        """The capturing providers, terminating first."""
+        return tuple(h.provider for h in self.hops)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return JSON-safe data."""
+        return {
+            "hops": [h.to_dict() for h in self.hops],
+            "gaps": [g.to_dict() for g in self.gaps],
+            "events": [e.to_dict() for e in self.events],
+            "signing_hop": self.signing_hop,
+            "entry_point": self.entry_point,
+            "originator": self.originator.to_dict() if self.originator else None,
+            "next_request": self.next_request.to_dict() if self.next_request else None,
+            "unlinked": [h.to_dict() for h in self.unlinked],
+        }
+
+
+def _names(hop: Hop) -> set[str]:
+    return {_key(hop.provider), _key(hop.provider_ocn)} - {""}
+
+
+def _upstream_of(hop: Hop, pool: Sequence[Hop]) -> Hop | None:
+    wanted = {_key(hop.upstream.name), _key(hop.upstream.ocn)} - {""}
+    return next((h for h in pool if wanted & _names(h)), None) if wanted else None
+
+
+def _latest(hops: Iterable[Hop]) -> datetime:
+    return max((h.received_at for h in hops if h.received_at), default=datetime.min)
+
+
+def _order(hops: Sequence[Hop]) -> list[Hop]:
+    """Terminating first: the hop no other hop names as upstream, latest receipt first."""
+    named = set().union(*({_key(h.upstream.name), _key(h.upstream.ocn)} for h in hops))
+    heads = [h for h in hops if not (_names(h) & named)] or list(hops)
+    heads.sort(key=lambda h: h.received_at or datetime.min, reverse=True)
+    path, left = [heads[0]], [h for h in hops if h is not heads[0]]
+    while left:
+        nxt = _upstream_of(path[-1], left)
+        if nxt is None:  # a gap of unknown length: continue with the latest remaining hop
+            nxt = max(left, key=lambda h: h.received_at or datetime.min)
+        path.append(nxt)
+        left.remove(nxt)
+    return path
+
+
+def _gaps(path: Sequence[Hop]) -> list[Gap]:
+    """A gap after each hop whose named upstream has no capture next in the path."""
+    gaps = []
+    for i, hop in enumerate(path):
+        upstream = path[i + 1] if i + 1 < len(path) else None
+        linked = upstream is not None and _upstream_of(hop, [upstream]) is upstream
+        if not linked and (hop.upstream.name is not None or upstream is not None):
+            gaps.append(Gap(after=i, provider=hop.upstream.name, ocn=hop.upstream.ocn))
+    return gaps
+
+
+def _event(code: str, hop: int, by: str | None) -> PathEvent:
+    return PathEvent(code=code, hop=hop, by=by, message=_RULES[code].conclusion)
+
+
+def _events(path: Sequence[Hop]) -> list[PathEvent]:
+    events = []
+    for i in range(len(path) - 1):
+        down, up = path[i], path[i + 1]
+        by = down.upstream.name or up.provider
+        if up.passport_key and not down.passport_key:
+            events.append(_event("identity-stripped", i, by))
+        elif up.passport_key and down.passport_key and up.passport_key != down.passport_key:
+            events.append(_event("resigned", i, by))
+        elif down.passport_key and not up.passport_key:
+            events.append(_event("first-signed", i, by))
+            if _downstream_signed(down, up):
+                events.append(_event("downstream-signed", i, by))
+    return events
+
+
+def _downstream_signed(hop: Hop, signer_hop: Hop | None) -> bool:
+    """A/B at the signing hop by a provider that did not originate the call (PATH_RULES)."""
+    signer = hop.signer
+    if signer is None or not signer.verified or signer.attestation not in ("A", "B"):
+        return False
+    handed_by = {_key(hop.upstream.name), _key(hop.upstream.ocn)} - {""}
+    signer_names = {_key(signer.spc), _key(signer.organization)}
+    not_in_path = bool(handed_by) and not (signer_names & handed_by)
+    own = signer_hop is not None and bool(_names(signer_hop) & signer_names)
+    received_from_carrier = own and signer_hop is not None and signer_hop.upstream.name is not None
+    return not_in_path or received_from_carrier
+
+
+def _signing_hop(path: Sequence[Hop], events: Sequence[PathEvent]) -> int | None:
+    firsts = [e.hop for e in events if e.code in ("first-signed", "resigned")]
+    if firsts:
+        return min(firsts)
+    signed = [i for i, h in enumerate(path) if h.passport_key]
+    return max(signed) if signed and signed[-1] == len(path) - 1 else None
+
+
+def _entry_point(path: Sequence[Hop]) -> str | None:
+    for hop in reversed(path):  # the most originating crossing wins
+        up_country = hop.upstream.country
+        if hop.provider_country == _DOMESTIC and up_country and up_country != _DOMESTIC:
+            return hop.provider
+    gateways = [h.signer for h in path if h.signer and h.signer.verified]
+    gateway = next((s for s in reversed(gateways) if s.attestation == "C"), None)
+    return gateway.organization if gateway else None
+
+
+def _with_events(path: Sequence[Hop], events: Sequence[PathEvent]) -> tuple[Hop, ...]:
+    out = []
+    for i, hop in enumerate(path):
+        extra = [
+            Finding(code=e.code, message=f"{e.message} ({e.by})", source=_RULES[e.code].source)
+            for e in events
+            if e.hop == i and e.code != "first-signed" and e.code not in hop.finding_codes
+        ]
+        out.append(replace(hop, findings=hop.findings + tuple(extra)) if extra else hop)
+    return tuple(out)
+
+
+def link(hops: Iterable[Hop]) -> Traceback:
+    """Join one call's hops, captured by different providers, into a :class:`Traceback`.
+
+    Hops whose PASSporT (by signature) is carried by no other hop and that no
+    upstream relation reaches are still placed by time; pass one call's hops only
+    (see :func:`group_campaigns` for many calls).
+    """
+    hops = list(hops)
+    if not hops:
+        return Traceback(hops=())
+    path = _order(hops)
+    events = _events(path)
+    linked = _with_events(path, events)
+    last = linked[-1]
+    return Traceback(
+        hops=linked,
+        gaps=tuple(_gaps(path)),
+        events=tuple(events),
+        signing_hop=_signing_hop(path, events),
+        entry_point=_entry_point(path),
+        originator=last.likely_originator,
+        next_request=last.next_request,
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HopCampaign:
+    """Calls whose PASSporTs share signer and origid: one traceback answers them all.
+
+    Attributes:
+        signer: The signer's SPC (or organization).
+        origid: The shared origination identifier.
+        hops: Every hop record of those calls.
+        calls: Distinct PASSporT keys (one per call).
+    """
+
+    signer: str
+    origid: str
+    hops: tuple[Hop, ...]
+    calls: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return JSON-safe data."""
+        return {
+            "signer": self.signer,
+            "origid": self.origid,
+            "calls": list(self.calls),
+            "hops": [h.to_dict() for h in self.hops],
+        }
+
+
+def group_campaigns(hops: Iterable[Hop]) -> tuple[HopCampaign, ...]:
+    """Group hops by (signer SPC, origid), largest group first (traceback-domain §2.6).
+
+    origid is only meaningful within its signer's namespace, so the pair is the key;
+    hops without a signed origid are left out.
+    """
+    groups: dict[tuple[str, str], list[Hop]] = {}
+    for hop in hops:
+        if hop.signer and hop.signer.origid and (hop.signer.spc or hop.signer.organization):
+            key = (str(hop.signer.spc or hop.signer.organization), hop.signer.origid)
+            groups.setdefault(key, []).append(hop)
+    campaigns = [
+        HopCampaign(
+            signer=signer,
+            origid=origid,
+            hops=tuple(group),
+            calls=tuple(dict.fromkeys(h.passport_key for h in group if h.passport_key)),
+        )
+        for (signer, origid), group in groups.items()
+    ]
+    return tuple(sorted(campaigns, key=lambda c: (-len(c.calls), c.signer, c.origid)))

@@ -1,0 +1,283 @@
+"""Robocall networks for traceback tests: every hop's INVITE, and the ground truth.
+
+A :class:`NetworkGenerator` builds call paths through fictitious providers:
+originators that sign A/B (or do not sign), intermediates that pass the Identity
+on, U.S. gateways that sign foreign calls with C, a launderer that re-signs with A,
+a TDM segment that strips the Identity, a spoofer that rewrites the caller ID, and
+providers that never answer a traceback request. Each responsive provider yields
+the INVITE it received (as its SBC logged it) and the packet's source address;
+:class:`~shakentrace.testing.HopTruth` and :class:`~shakentrace.testing.PathTruth`
+say what a correct analysis concludes from that evidence (``None``/``unknown``
+where it does not determine the answer) and who really did what.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from shakentrace.lookup import StaticResolver
+from shakentrace.providers import Peer, Provider, ProviderDirectory, TrunkGroup
+from shakentrace.testing._ca import StiCA
+from shakentrace.testing._cert import StiCert
+from shakentrace.testing._invite import build_invite
+from shakentrace.testing._jws import format_identity
+from shakentrace.testing._truth import (
+    SCENARIO_KINDS,
+    Call,
+    HopTruth,
+    NetworkProvider,
+    PathTruth,
+    Token,
+    cast,
+    hop_truth,
+    path_truth,
+)
+
+__all__ = ["DEST", "NOW", "SCENARIO_KINDS", "NetworkGenerator", "NetworkHop", "Scenario"]
+
+#: When generated calls are placed (scenario ``n`` starts ``7 n`` seconds later).
+NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
+#: The called number of every generated call.
+DEST = "12025550143"
+
+# Fictitious companies: (name, OCN) in the U.S., (name, country) abroad.
+_US = (
+    ("Lakeside Telephone Co", "994L"),
+    ("Prairie Wholesale Voice", "993W"),
+    ("Midwest Transit Inc", "992T"),
+    ("Harbor Gateway LLC", "991G"),
+    ("Keystone Carrier Services", "985K"),
+    ("Bluegrass Voice Exchange", "984B"),
+    ("Cascade Interconnect", "983C"),
+    ("Mesa Digital Voice", "982M"),
+    ("Tidewater Networks", "981T"),
+    ("Summit Dialer Cloud", "980S"),
+    ("Granite State Telecom", "979G"),
+    ("Redwood Routing LLC", "978R"),
+)
+_FOREIGN = (("Globex Telecom Ltd", "GB"), ("Oceanic Voice SA", "PA"), ("Nordwind Tel GmbH", "DE"))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NetworkHop:
+    """One responsive provider's capture of the call.
+
+    Attributes:
+        provider: The capturing provider's name.
+        peer: Source address of the packet that carried the INVITE (``None``: not logged).
+        received_at: When it received the INVITE.
+        invite: The INVITE as received.
+        truth: What a correct analysis of this capture concludes.
+    """
+
+    provider: str
+    peer: str | None
+    received_at: datetime
+    invite: bytes
+    truth: HopTruth
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Scenario:
+    """One generated robocall and everything needed to trace it.
+
+    Attributes:
+        number: The scenario number.
+        kind: One of :data:`SCENARIO_KINDS`.
+        path: The providers, origin first.
+        hops: The captures, terminating provider first.
+        directory: Providers and peering facts (what the capturing providers know).
+        resolver: PTR names of the providers' SBC addresses.
+        chains: x5u URL → PEM chain, for a static fetcher.
+        trust_pem: The STI-CA root to trust.
+        truth: The path-level ground truth.
+    """
+
+    number: int
+    kind: str
+    path: tuple[NetworkProvider, ...]
+    hops: tuple[NetworkHop, ...]
+    directory: ProviderDirectory
+    resolver: StaticResolver
+    chains: dict[str, bytes] = field(default_factory=dict)
+    trust_pem: bytes = b""
+    truth: PathTruth
+
+
+class NetworkGenerator:
+    """Make reproducible traceback scenarios (one STI-CA, a certificate per signer).
+
+    Args:
+        seed: Seeds the CA and every random choice.
+        now: When calls are placed.
+    """
+
+    def __init__(self, *, seed: int = 0, now: datetime = NOW) -> None:
+        self.now = now
+        self.ca = StiCA(seed=f"network-{seed}", now=now)
+        self._certs: dict[str, StiCert] = {}
+        self._seed = seed
+
+    def cert_for(self, provider: NetworkProvider) -> StiCert:
+        """The STI certificate of a signing provider (issued once per name)."""
+        if provider.name not in self._certs:
+            self._certs[provider.name] = self.ca.issue_cert(
+                spc=provider.ocn, organization=provider.name
+            )
+        return self._certs[provider.name]
+
+    def scenarios(self, count: int) -> Iterator[Scenario]:
+        """Scenarios ``0 .. count-1``, cycling through :data:`SCENARIO_KINDS`."""
+        return (self.scenario(n) for n in range(count))
+
+    def scenario(self, number: int, kind: str | None = None) -> Scenario:
+        """Build scenario ``number`` (of ``kind``; default chosen by the number)."""
+        rng = random.Random(f"{self._seed}:{number}")
+        kind = kind or SCENARIO_KINDS[number % len(SCENARIO_KINDS)]
+        path = cast(rng, kind, _US, _FOREIGN)
+        when = self.now + timedelta(seconds=7 * number)
+        seen = self._walk(rng, path, when)
+        hops = [self._capture(rng, path, i, c, when) for i, c in enumerate(seen) if c is not None]
+        hops.reverse()
+        signers = {t.signer.name: t.signer for c in seen if c for t in c.tokens}
+        signers.update({t.signer.name: t.signer for t in self._last.tokens})
+        certs = [self.cert_for(p) for p in signers.values()]
+        return Scenario(
+            number=number,
+            kind=kind,
+            path=path,
+            hops=tuple(hops),
+            directory=_directory(path),
+            resolver=StaticResolver(ptrs={p.address: p.host for p in path}),
+            chains={c.x5u: bytes(c.chain_pem) for c in certs},
+            trust_pem=self.ca.trust_pem,
+            truth=path_truth(path, [h.truth for h in hops]),
+        )
+
+    def _sign(self, provider: NetworkProvider, call: Call, attest: str, iat: datetime) -> Token:
+        cert = self.cert_for(provider)
+        token = cert.sign_passport(orig=call.cli, dest=DEST, attest=attest, iat=iat)
+        return Token(value=format_identity(token, info=cert.x5u), signer=provider, attest=attest)
+
+    def _walk(
+        self, rng: random.Random, path: tuple[NetworkProvider, ...], when: datetime
+    ) -> list[Call | None]:
+        """The call as each provider receives it, origin first (``None``: no capture)."""
+        cli = f"1{rng.choice(('215', '312', '646', '702'))}555{rng.randrange(1000, 9999)}"
+        call = Call(cli=cli, from_tn=cli, from_host=path[0].domain)
+        seen: list[Call | None] = []
+        for provider in path:
+            seen.append(call.copy() if provider.responsive else None)
+            call = self._act(provider, call, when)
+        self._last = call
+        return seen
+
+    def _act(self, p: NetworkProvider, call: Call, when: datetime) -> Call:
+        out = call.copy()
+        if p.action == "sign":
+            out.tokens = [self._sign(p, call, p.attest, when)]
+        elif p.action == "replay":  # a PASSporT signed ten minutes earlier, sent again
+            out.tokens = [self._sign(p, call, p.attest, when - timedelta(minutes=10))]
+            out.replayed = True
+        elif p.action == "gateway" and not call.tokens:
+            out.tokens = [self._sign(p, call, "C", when)]
+        elif p.action == "launder":
+            mine = self._sign(p, call, "A", when)
+            out.tokens = [mine, *call.tokens] if p.variant == "append" else [mine]
+        elif p.action == "strip":
+            out.tokens = []
+            out.verstat = "TN-Validation-Passed" if p.variant == "verstat" else None
+        elif p.action == "spoof":
+            out.from_tn = call.cli[:-4] + ("0000" if call.cli[-4:] != "0000" else "0001")
+            out.verstat = "TN-Validation-Passed" if p.variant == "verstat" else call.verstat
+        return out
+
+    def _capture(
+        self,
+        rng: random.Random,
+        path: tuple[NetworkProvider, ...],
+        i: int,
+        call: Call,
+        when: datetime,
+    ) -> NetworkHop:
+        me, sender = path[i], (path[i - 1] if i else None)
+        received_at = when + timedelta(milliseconds=150 * i)
+        customer = f"100.64.{rng.randrange(1, 254)}.{rng.randrange(1, 254)}"
+        peer = None if me.capture == "no-peer" else (sender.address if sender else customer)
+        rivals = [p for p in path if p is not sender and p.listed]
+        forged = rng.choice(rivals) if me.capture == "forged-ioi" and rivals else None
+        return NetworkHop(
+            provider=me.name,
+            peer=peer,
+            received_at=received_at,
+            invite=_invite(call, me, sender, received_at, forged, hop=i),
+            truth=hop_truth(me, sender, call, peer=peer, forged=forged),
+        )
+
+
+def _headers(
+    sender: NetworkProvider | None, forged: NetworkProvider | None, icid: str
+) -> list[tuple[str, str]]:
+    extra: list[tuple[str, str]] = []
+    ioi = forged.domain if forged else (sender.domain if sender and sender.send_ioi else None)
+    if ioi:  # RFC 7315 §4.6
+        extra.append(("P-Charging-Vector", f"icid-value={icid};orig-ioi={ioi}"))
+    if sender and sender.record_route:
+        extra.append(("Record-Route", f"<sip:{sender.host};lr>"))
+    return extra
+
+
+def _invite(
+    call: Call,
+    me: NetworkProvider,
+    sender: NetworkProvider | None,
+    received_at: datetime,
+    forged: NetworkProvider | None,
+    *,
+    hop: int,
+) -> bytes:
+    via_host = sender.via_host if sender else "pbx.customer.example"
+    stamp = f"{received_at.timestamp():.3f}"
+    raw = build_invite(
+        identity=[t.value for t in call.tokens],
+        orig=call.from_tn,
+        dest=DEST,
+        from_host=call.from_host,
+        to_host=me.host,
+        via=(f"{via_host}:5060",),
+        call_id=f"{hop}-{stamp}@{via_host}",
+        date=received_at,
+        extra_headers=_headers(sender, forged, f"{hop}-{stamp}"),
+    ).decode()
+    if sender and via_host != sender.address:  # RFC 3261 §18.2.1: our edge adds received
+        top = f"Via: SIP/2.0/UDP {via_host}:5060;"
+        raw = raw.replace(top, f"{top}received={sender.address};", 1)
+    if sender and sender.trunk_group:  # RFC 4904 §5: tgrp in the Request-URI user part
+        user = f"INVITE sip:+{DEST}"
+        tgrp = f"tgrp={sender.trunk_group};trunk-context={me.domain}"
+        raw = raw.replace(f"{user}@", f"{user};{tgrp}@", 1)
+    if call.verstat:  # 3GPP TS 24.229: verstat in the P-Asserted-Identity user part
+        pai = f"P-Asserted-Identity: <sip:+{call.from_tn}"
+        raw = raw.replace(f"{pai}@", f"{pai};verstat={call.verstat}@", 1)
+    return raw.encode()
+
+
+def _directory(path: tuple[NetworkProvider, ...]) -> ProviderDirectory:
+    providers = tuple(
+        Provider(name=p.name, ocns=(p.ocn,) if p.ocn else (), country=p.country) for p in path
+    )
+    peers = tuple(
+        Peer(
+            provider=p.ocn or p.name,
+            networks=(ipaddress.ip_network(p.address),),
+            trunk_groups=(TrunkGroup(tgrp=p.trunk_group),) if p.trunk_group else (),
+            domains=(p.domain,),
+        )
+        for p in path
+        if p.listed
+    )
+    return ProviderDirectory(providers=providers, peers=peers)

@@ -1,0 +1,370 @@
+"""Ground truth for generated traceback scenarios (see :mod:`._network`).
+
+The cast of a scenario (:func:`cast`), the call as it travels (:class:`Call`), and
+what a correct analysis concludes at each hop (:func:`hop_truth`) and over the
+path (:func:`path_truth`). "Correct" means: what the evidence in the capture
+determines, and ``None``/``unknown`` where it does not (e.g. an unlisted peer, or
+rival evidence of similar weight).
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+from shakentrace.rules import EVIDENCE_SOURCES, MARGIN
+
+__all__ = [
+    "SCENARIO_KINDS",
+    "Call",
+    "HopTruth",
+    "NetworkProvider",
+    "PathTruth",
+    "Token",
+    "cast",
+    "hop_truth",
+    "path_truth",
+]
+
+#: The kinds of scenario, one per traceback pattern.
+SCENARIO_KINDS = (
+    "signed-origin",
+    "foreign-gateway",
+    "launderer",
+    "tdm-strip",
+    "spoofer",
+    "unsigned-origin",
+    "replay",
+)
+PASSED = "TN-Validation-Passed"
+_W = {e.name: e.weight for e in EVIDENCE_SOURCES}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NetworkProvider:
+    """A provider in a generated call path.
+
+    Attributes:
+        name: Company name.
+        ocn: OCN (``None`` for foreign providers).
+        country: ISO country.
+        action: ``sign``, ``replay``, ``originate``, ``forward``, ``gateway``,
+            ``launder``, ``strip``, ``spoof`` or ``terminate``.
+        attest: Attestation it signs with (``sign``/``replay``).
+        variant: ``append`` (launderer keeps the old Identity), ``verstat``
+            (stripper/spoofer writes a verstat), or ``None``.
+        capture: How its capture is degraded: ``no-peer``, ``forged-ioi`` or ``None``.
+        responsive: Whether it answers traceback requests (has a capture).
+        listed: Whether the directory knows its peering facts.
+        address: Its SBC's address.
+        host: Its SBC's host name.
+        domain: Its SIP domain.
+        via_host: What it writes as Via sent-by (address or host name).
+        send_ioi: Whether it writes P-Charging-Vector orig-ioi.
+        record_route: Whether it adds Record-Route.
+        trunk_group: The trunk group its calls arrive on, if signalled.
+    """
+
+    name: str
+    ocn: str | None
+    country: str
+    action: str
+    attest: str = "A"
+    variant: str | None = None
+    capture: str | None = None
+    responsive: bool = True
+    listed: bool = True
+    address: str = ""
+    host: str = ""
+    domain: str = ""
+    via_host: str = ""
+    send_ioi: bool = False
+    record_route: bool = False
+    trunk_group: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Token:
+    """An Identity header value and who signed it."""
+
+    value: str
+    signer: NetworkProvider
+    attest: str
+
+
+@dataclass(slots=True, kw_only=True)
+class Call:
+    """The call as it leaves one provider (mutable while walking the path)."""
+
+    cli: str
+    from_tn: str
+    from_host: str = "sbc.origin.example"
+    tokens: list[Token] = field(default_factory=list)
+    verstat: str | None = None
+    replayed: bool = False
+
+    def copy(self) -> Call:
+        """A copy whose token list can change independently."""
+        return replace(self, tokens=list(self.tokens))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HopTruth:
+    """What a correct analysis of one capture concludes (``None``: undetermined).
+
+    Attributes:
+        provider: The capturing provider.
+        true_upstream: Who really sent the call (``None``: a customer, not a provider).
+        upstream: The upstream the evidence determines.
+        signer: OCN of the call's (first) SHAKEN PASSporT's signer.
+        signer_name: Its name.
+        attestation: Its attestation.
+        verified: Whether it should verify.
+        originator_kind: The likely-originator kind the evidence supports.
+        originator_provider: The provider that can name the originator.
+        next_target: Whom to ask next.
+        findings: Hop-level finding codes.
+        token: The first Identity value (the correlation key), if any.
+        crossing: This U.S. provider received the call from a foreign one, visibly.
+    """
+
+    provider: str
+    true_upstream: str | None
+    upstream: str | None
+    signer: str | None
+    signer_name: str | None
+    attestation: str | None
+    verified: bool
+    originator_kind: str
+    originator_provider: str | None
+    next_target: str | None
+    findings: frozenset[str]
+    token: str | None
+    crossing: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PathTruth:
+    """What a correct link of the captures concludes, and who really did what.
+
+    Attributes:
+        providers: Capturing providers, terminating first.
+        gaps: Upstream names (``None``: unknown) after which a capture is missing.
+        signing_hop: Index of the hop where the terminating side's PASSporT first appears.
+        entry_point: The U.S. point of entry, where determinable.
+        originator_kind: The path's conclusion.
+        originator_provider: Its provider.
+        next_target: Where the traceback goes next.
+        real_originator: Who really originated the call.
+        real_entry_point: The real point of entry (``None`` for domestic calls).
+    """
+
+    providers: tuple[str, ...]
+    gaps: tuple[str | None, ...]
+    signing_hop: int | None
+    entry_point: str | None
+    originator_kind: str
+    originator_provider: str | None
+    next_target: str | None
+    real_originator: str
+    real_entry_point: str | None
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:20]
+
+
+def _dress(rng: random.Random, p: NetworkProvider, k: int) -> NetworkProvider:
+    """Addresses, names and the optional SIP evidence a provider's SBC emits."""
+    net = "198.51.100" if p.country == "US" else "203.0.113"
+    address, slug = f"{net}.{10 + k}", _slug(p.name)
+    host = f"sbc{k}.{slug}.example"
+    return replace(
+        p,
+        address=address,
+        host=host,
+        domain=f"{slug}.example",
+        via_host=address if rng.random() < 0.5 else host,
+        send_ioi=rng.random() < 0.5,
+        record_route=rng.random() < 0.3,
+        trunk_group=f"TG-{p.ocn or slug[:6]}" if rng.random() < 0.4 else None,
+        listed=p.listed and (p.action == "terminate" or rng.random() > 0.08),
+        capture=rng.choice((None,) * 7 + ("no-peer", "forged-ioi", "forged-ioi")),
+    )
+
+
+def cast(
+    rng: random.Random,
+    kind: str,
+    us: Sequence[tuple[str, str]],
+    foreign: Sequence[tuple[str, str]],
+) -> tuple[NetworkProvider, ...]:
+    """Choose the providers of a ``kind`` scenario and what each does, origin first."""
+    names = rng.sample(list(us), 8)
+    pick = iter(names)
+
+    def domestic(action: str, **kw: object) -> NetworkProvider:
+        name, ocn = next(pick)
+        return NetworkProvider(name=name, ocn=ocn, country="US", action=action, **kw)  # type: ignore[arg-type]
+
+    def middle(low: int = 0) -> list[NetworkProvider]:
+        return [domestic("forward") for _ in range(rng.randint(low, 2))]
+
+    abroad_name, abroad_country = rng.choice(list(foreign))
+    abroad = NetworkProvider(
+        name=abroad_name, ocn=None, country=abroad_country, action="originate", responsive=False
+    )
+    path: list[NetworkProvider]
+    if kind == "signed-origin":
+        path = [domestic("sign", attest=rng.choice("AB")), *middle(1)]
+    elif kind == "replay":
+        path = [domestic("replay", attest="A"), *middle(1)]
+    elif kind == "unsigned-origin":
+        path = [domestic("originate"), *middle(1)]
+    elif kind == "foreign-gateway":
+        path = [abroad, domestic("gateway"), *middle(1)]
+    elif kind == "launderer":
+        head = rng.choice(([abroad], [abroad, domestic("gateway")], [domestic("originate")]))
+        launder = domestic("launder", variant=rng.choice(("append", None)))
+        path = [*head, *middle(), launder, *middle()]
+    elif kind == "tdm-strip":
+        strip = domestic("strip", variant=rng.choice(("verstat", None)))
+        path = [domestic("sign", attest="A"), *middle(), strip, *middle()]
+    elif kind == "spoofer":
+        spoof = domestic("spoof", variant=rng.choice(("verstat", None)))
+        path = [domestic("sign", attest="A"), *middle(), spoof, *middle()]
+    else:
+        raise ValueError(f"unknown scenario kind {kind!r}")
+    path.append(domestic("terminate"))
+    path = [
+        p
+        if p.country != "US" or p.action == "terminate" or rng.random() > 0.2
+        else replace(p, responsive=False)
+        for p in path
+    ]
+    return tuple(_dress(rng, p, k) for k, p in enumerate(path))
+
+
+def decide(evidence: Sequence[tuple[float, str | None]]) -> str | None:
+    """The provider the evidence determines (strongest, beating rivals by :data:`MARGIN`)."""
+    best: dict[str, float] = {}
+    for weight, name in evidence:
+        if name:
+            best[name] = max(best.get(name, 0.0), weight)
+    ranked = sorted(best.items(), key=lambda kv: kv[1], reverse=True)
+    if not ranked or (len(ranked) > 1 and ranked[1][1] > ranked[0][1] - MARGIN):
+        return None
+    return ranked[0][0]
+
+
+def _evidence(
+    sender: NetworkProvider | None, peer: str | None, forged: NetworkProvider | None
+) -> list[tuple[float, str | None]]:
+    who = sender.name if sender and sender.listed else None
+    found: list[tuple[float, str | None]] = []
+    if peer:
+        found += [(_W["packet-source"], who if sender else None)]
+        found += [(_W["ptr"], who)] if sender else []
+    if sender is None:
+        return found
+    found += [(_W["via-sent-by"], who)]
+    found += [(_W["via-received"], who)] if sender.via_host != sender.address else []
+    found += [(_W["record-route"], who)] if sender.record_route else []
+    found += [(_W["trunk-group"], who)] if sender.trunk_group else []
+    if forged is not None:
+        found += [(_W["orig-ioi"], forged.name)]
+    elif sender.send_ioi:
+        found += [(_W["orig-ioi"], who)]
+    return found
+
+
+def _findings(call: Call, verified: bool) -> frozenset[str]:
+    first = call.tokens[0] if call.tokens else None
+    found = set()
+    if first and call.from_tn != call.cli:
+        found.add("orig-spoofed")
+    if not call.tokens and call.verstat:
+        found.add("identity-stripped")
+    if len({t.signer.name for t in call.tokens}) > 1:
+        found.add("resigned")
+    if first and call.replayed:
+        found.add("stale-at-hop")
+    if first and first.attest == "C":
+        found.add("c-attested-domestic-cli")
+    if first and call.verstat and (call.verstat == PASSED) != verified:
+        found.add("verstat-mismatch")
+    return frozenset(found)
+
+
+def hop_truth(
+    me: NetworkProvider,
+    sender: NetworkProvider | None,
+    call: Call,
+    *,
+    peer: str | None,
+    forged: NetworkProvider | None,
+) -> HopTruth:
+    """What the capture of ``call`` by ``me`` (sent by ``sender``) determines."""
+    upstream = decide(_evidence(sender, peer, forged))
+    first = call.tokens[0] if call.tokens else None
+    verified = bool(first) and call.from_tn == call.cli and not call.replayed
+    if first is None or not verified:
+        kind, by = "upstream-unsigned", None
+    else:
+        kind = "beyond-gateway" if first.attest == "C" else "signer-customer"
+        by = first.signer.name
+    abroad = sender is not None and sender.country != "US"
+    crossing = me.country == "US" and abroad and upstream == (sender.name if sender else None)
+    return HopTruth(
+        provider=me.name,
+        true_upstream=sender.name if sender else None,
+        upstream=upstream,
+        signer=first.signer.ocn if first else None,
+        signer_name=first.signer.name if first else None,
+        attestation=first.attest if first else None,
+        verified=verified,
+        originator_kind=kind,
+        originator_provider=by,
+        next_target=by or upstream,
+        findings=_findings(call, verified),
+        token=first.value if first else None,
+        crossing=crossing,
+    )
+
+
+def _signing_hop(tokens: Sequence[str | None]) -> int | None:
+    return next(
+        (i for i, t in enumerate(tokens) if t and (i + 1 == len(tokens) or tokens[i + 1] != t)),
+        None,
+    )
+
+
+def path_truth(path: Sequence[NetworkProvider], hops: Sequence[HopTruth]) -> PathTruth:
+    """The path-level truth over the captures (terminating first)."""
+    gaps = []
+    for i, hop in enumerate(hops):
+        nxt = hops[i + 1].provider if i + 1 < len(hops) else None
+        if not (hop.upstream is not None and hop.upstream == nxt) and (hop.upstream or nxt):
+            gaps.append(hop.upstream)
+    c_signers = [h.signer_name for h in hops if h.verified and h.attestation == "C"]
+    crossing = [h.provider for h in hops if h.crossing]
+    entry = crossing[-1] if crossing else (c_signers[-1] if c_signers else None)
+    real_entry = next(
+        (q.name for p, q in itertools.pairwise(path) if p.country != "US" and q.country == "US"),
+        None,
+    )
+    last = hops[-1]
+    return PathTruth(
+        providers=tuple(h.provider for h in hops),
+        gaps=tuple(gaps),
+        signing_hop=_signing_hop([h.token for h in hops]),
+        entry_point=entry,
+        originator_kind=last.originator_kind,
+        originator_provider=last.originator_provider,
+        next_target=last.next_target,
+        real_originator=path[0].name,
+        real_entry_point=real_entry,
+    )
