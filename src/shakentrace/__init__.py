@@ -40,11 +40,25 @@ from shakentrace.errors import (
     VerificationError,
 )
 from shakentrace.fetch import Fetcher, StaticFetcher
+from shakentrace.hop import Evidence, Finding, Hop, Originator, Signer, TraceRequest, Upstream
 from shakentrace.identity import IdentityHeader, parse_identity
+from shakentrace.linking import Gap, HopCampaign, PathEvent, Traceback, group_campaigns, link
 from shakentrace.lookup import DnsAnswer, DnsResolver, Resolver, StaticResolver, enum_domain_name
 from shakentrace.passport import Passport, decode_passport, encode_passport
 from shakentrace.providers import Peer, Provider, ProviderDirectory, TrunkGroup
 from shakentrace.reasons import REASON_CODES, Reason, ReasonCode
+from shakentrace.rules import (
+    EVIDENCE_SOURCES,
+    FINDING_RULES,
+    MARGIN,
+    NEXT_REQUEST_RULES,
+    ORIGINATOR_RULES,
+    PATH_RULES,
+    EvidenceSource,
+    HopFacts,
+    Rule,
+    rules_table,
+)
 from shakentrace.sip import HeaderField, Headers, SipLimits, SipMessage, parse_sip
 from shakentrace.sipheaders import (
     ChargingVector,
@@ -55,6 +69,7 @@ from shakentrace.sipheaders import (
     Via,
 )
 from shakentrace.tn import TnMatch, canonical_tn, compare_tns, is_anonymous, tn_from_uri
+from shakentrace.traceback import infer_hop, weigh
 from shakentrace.trust import ChainResult, TrustStore
 from shakentrace.uri import NameAddr, Params, Uri, parse_name_addr, parse_uri
 from shakentrace.verify import (
@@ -73,6 +88,12 @@ from shakentrace.verify import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "EVIDENCE_SOURCES",
+    "FINDING_RULES",
+    "MARGIN",
+    "NEXT_REQUEST_RULES",
+    "ORIGINATOR_RULES",
+    "PATH_RULES",
     "REASON_CODES",
     "CSeq",
     "CallFacts",
@@ -97,22 +118,31 @@ __all__ = [
     "DnsAnswer",
     "DnsResolver",
     "Endpoint",
+    "Evidence",
+    "EvidenceSource",
     "FetchError",
     "Fetcher",
+    "Finding",
+    "Gap",
     "HeaderField",
     "Headers",
     "HistoryEntry",
+    "Hop",
+    "HopCampaign",
+    "HopFacts",
     "IdentityHeader",
     "IdentityParseError",
     "IdentityResult",
     "NameAddr",
     "NextRequest",
+    "Originator",
     "Outcome",
     "Params",
     "ParseError",
     "Passport",
     "PassportLimits",
     "PassportParseError",
+    "PathEvent",
     "Peer",
     "Policy",
     "Provider",
@@ -121,7 +151,9 @@ __all__ = [
     "ReasonCode",
     "ReasonHeader",
     "Resolver",
+    "Rule",
     "ShakenTraceError",
+    "Signer",
     "SignerInfo",
     "SipLimits",
     "SipMessage",
@@ -132,8 +164,11 @@ __all__ = [
     "TNRange",
     "TnMatch",
     "TnPairing",
+    "TraceRequest",
+    "Traceback",
     "TrunkGroup",
     "TrustStore",
+    "Upstream",
     "Uri",
     "VerificationError",
     "Verifier",
@@ -147,13 +182,18 @@ __all__ = [
     "enum_domain_name",
     "evaluate",
     "find_campaigns",
+    "group_campaigns",
+    "infer_hop",
     "is_anonymous",
+    "link",
     "load_chain",
     "open_capture",
     "parse_identity",
     "parse_name_addr",
     "parse_sip",
     "parse_uri",
+    "rules_table",
     "tn_from_uri",
     "verify_many",
+    "weigh",
 ]

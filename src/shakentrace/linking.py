@@ -17,8 +17,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from shakentrace.hop import Finding, Hop, Originator, TraceRequest
 from shakentrace.rules import PATH_RULES
-from shakentrace.traceback import Finding, Hop, Originator, TraceRequest
 
 __all__ = ["Gap", "HopCampaign", "PathEvent", "Traceback", "group_campaigns", "link"]
 
@@ -147,6 +147,8 @@ def _gaps(path: Sequence[Hop]) -> list[Gap]:
     for i, hop in enumerate(path):
         upstream = path[i + 1] if i + 1 < len(path) else None
         linked = upstream is not None and _upstream_of(hop, [upstream]) is upstream
+        if hop.upstream.customer and upstream is None:
+            continue  # the call was originated here: nobody further to ask
         if not linked and (hop.upstream.name is not None or upstream is not None):
             gaps.append(Gap(after=i, provider=hop.upstream.name, ocn=hop.upstream.ocn))
     return gaps
@@ -172,17 +174,22 @@ def _events(path: Sequence[Hop]) -> list[PathEvent]:
     return events
 
 
-def _downstream_signed(hop: Hop, signer_hop: Hop | None) -> bool:
-    """A/B at the signing hop by a provider that did not originate the call (PATH_RULES)."""
+def _downstream_signed(hop: Hop, up: Hop) -> bool:
+    """A/B at the signing hop by a provider that did not originate the call (PATH_RULES).
+
+    ``up`` is the next capture upstream, which carried no PASSporT. If it is the
+    provider that handed ``hop`` the call, that provider forwarded a PASSporT it
+    did not receive: it must be the signer, and must not have received the call
+    from another provider.
+    """
     signer = hop.signer
     if signer is None or not signer.verified or signer.attestation not in ("A", "B"):
         return False
-    handed_by = {_key(hop.upstream.name), _key(hop.upstream.ocn)} - {""}
-    signer_names = {_key(signer.spc), _key(signer.organization)}
-    not_in_path = bool(handed_by) and not (signer_names & handed_by)
-    own = signer_hop is not None and bool(_names(signer_hop) & signer_names)
-    received_from_carrier = own and signer_hop is not None and signer_hop.upstream.name is not None
-    return not_in_path or received_from_carrier
+    if _upstream_of(hop, [up]) is not up:
+        return False  # a provider in between has no capture: it may have signed
+    signed_by_up = bool({_key(signer.spc), _key(signer.organization)} & _names(up))
+    from_carrier = up.upstream.name is not None and not up.upstream.customer
+    return not signed_by_up or from_carrier
 
 
 def _signing_hop(path: Sequence[Hop], events: Sequence[PathEvent]) -> int | None:
@@ -215,6 +222,47 @@ def _with_events(path: Sequence[Hop], events: Sequence[PathEvent]) -> tuple[Hop,
     return tuple(out)
 
 
+def _originating(path: Sequence[Hop], events: Sequence[PathEvent]) -> Hop | None:
+    """The signing hop's own capture, when it shows the call entering from a non-provider.
+
+    The downstream neighbour saw a verified A/B PASSporT that this provider signed
+    (``first-signed``), and this provider's capture shows the call coming from one
+    of its customers: it is the originating provider, and ``origid`` names the
+    customer's account.
+    """
+    if len(path) < 2 or not path[-1].upstream.customer:
+        return None
+    last, below = path[-1], path[-2]
+    signer = below.signer
+    flagged = {e.code for e in events if e.hop == len(path) - 2}
+    if "first-signed" not in flagged or "downstream-signed" in flagged or signer is None:
+        return None
+    ours = {_key(signer.spc), _key(signer.organization)} & _names(last)
+    return below if ours and signer.verified and signer.attestation in ("A", "B") else None
+
+
+def _conclusion(
+    path: Sequence[Hop], events: Sequence[PathEvent]
+) -> tuple[Originator, TraceRequest]:
+    last = path[-1]
+    below = _originating(path, events)
+    if below is None or below.signer is None:
+        return last.likely_originator, last.next_request
+    rule = _RULES["originating-provider"]
+    origid = below.signer.origid
+    originator = Originator(
+        kind="signer-customer",
+        provider=last.provider,
+        origid=origid,
+        reason=f"{rule.condition}: {rule.source}",
+        rule=rule.id,
+    )
+    customer = last.upstream.name
+    ask = f"identify the caller at your customer {customer} (origid {origid}) and act on it"
+    request = TraceRequest(target=last.provider, ocn=last.provider_ocn, ask=ask, rule=rule.id)
+    return originator, request
+
+
 def link(hops: Iterable[Hop]) -> Traceback:
     """Join one call's hops, captured by different providers, into a :class:`Traceback`.
 
@@ -228,15 +276,15 @@ def link(hops: Iterable[Hop]) -> Traceback:
     path = _order(hops)
     events = _events(path)
     linked = _with_events(path, events)
-    last = linked[-1]
+    originator, request = _conclusion(linked, events)
     return Traceback(
         hops=linked,
         gaps=tuple(_gaps(path)),
         events=tuple(events),
         signing_hop=_signing_hop(path, events),
         entry_point=_entry_point(path),
-        originator=last.likely_originator,
-        next_request=last.next_request,
+        originator=originator,
+        next_request=request,
     )
 
 

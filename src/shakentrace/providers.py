@@ -105,12 +105,16 @@ class Peer:
         networks: Its signalling addresses, as networks (a host is a /32 or /128).
         trunk_groups: The trunk groups its calls arrive on.
         domains: Its SIP domains; a host matches a domain or any subdomain.
+        customer: The peer is a customer of the capturing provider (an enterprise,
+            a dialer platform, a reseller), not a carrier: a call from it was
+            originated here.
     """
 
     provider: str
     networks: tuple[_Network, ...] = ()
     trunk_groups: tuple[TrunkGroup, ...] = ()
     domains: tuple[str, ...] = ()
+    customer: bool = False
 
     def has_domain(self, host: str) -> bool:
         """Whether ``host`` is one of the peer's domains or below one."""
@@ -272,6 +276,11 @@ class ProviderDirectory:
             return self.peer_for_address(host)
         return next((p for p in self.peers if p.has_domain(host)), None)
 
+    def is_customer(self, name: str | None) -> bool:
+        """Whether ``name`` is a customer peer of the capturing provider."""
+        key = (name or "").strip().upper()
+        return any(p.customer and p.provider.strip().upper() == key for p in self.peers)
+
     def provider_of(self, peer: Peer | None) -> Provider | None:
         """The provider record of ``peer``, or a bare one named after it."""
         if peer is None:
@@ -326,6 +335,7 @@ def _peer(item: Mapping[str, Any]) -> Peer:
         ),
         trunk_groups=tuple(_trunk(t) for t in item.get("trunk_groups", ())),
         domains=tuple(d.lower().rstrip(".") for d in _strings(item.get("domains"))),
+        customer=bool(item.get("customer", False)),
     )
 
 
@@ -335,6 +345,7 @@ def _peer_dict(peer: Peer) -> dict[str, Any]:
         "addresses": [str(n) for n in peer.networks],
         "trunk_groups": [{"tgrp": t.tgrp, "context": t.context} for t in peer.trunk_groups],
         "domains": list(peer.domains),
+        "customer": peer.customer,
     }
 
 

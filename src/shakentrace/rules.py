@@ -295,6 +295,15 @@ PATH_RULES: tuple[Rule, ...] = (
         source="ITG 2025 observations (~1,000 tracebacks); FCC 24-60 (Lingo)",
     ),
     Rule(
+        id="originating-provider",
+        condition=(
+            "the signer of a verified A/B PASSporT captured the call itself, "
+            "arriving from one of its customers"
+        ),
+        conclusion="the originating provider is found; its customer is behind origid",
+        source="ITG P&P (traceback ends at the originating provider or customer)",
+    ),
+    Rule(
         id="entry-point",
         condition="a U.S. provider received the call from a foreign one; else a C signer",
         conclusion="the U.S. point of entry (gateway provider)",

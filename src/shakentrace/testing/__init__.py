@@ -34,15 +34,29 @@ from shakentrace.testing._mutators import (
     sign_with_wrong_key,
     tamper_claim,
 )
+from shakentrace.testing._network import (
+    SCENARIO_KINDS,
+    NetworkGenerator,
+    NetworkHop,
+    Scenario,
+)
 from shakentrace.testing._profile import DEVIATIONS, SHAKEN_CP_OID, Deviation
+from shakentrace.testing._truth import HopTruth, NetworkProvider, PathTruth
 
 __all__ = [
     "DEVIATIONS",
     "MUTATIONS",
+    "SCENARIO_KINDS",
     "SHAKEN_CP_OID",
     "Blob",
     "Deviation",
+    "HopTruth",
     "Mutation",
+    "NetworkGenerator",
+    "NetworkHop",
+    "NetworkProvider",
+    "PathTruth",
+    "Scenario",
     "StaticFetcher",
     "StiCA",
     "StiCert",

@@ -87,7 +87,7 @@ class Scenario:
 
     Attributes:
         number: The scenario number.
-        kind: One of :data:`SCENARIO_KINDS`.
+        kind: One of :data:`~shakentrace.testing.SCENARIO_KINDS`.
         path: The providers, origin first.
         hops: The captures, terminating provider first.
         directory: Providers and peering facts (what the capturing providers know).
@@ -131,7 +131,7 @@ class NetworkGenerator:
         return self._certs[provider.name]
 
     def scenarios(self, count: int) -> Iterator[Scenario]:
-        """Scenarios ``0 .. count-1``, cycling through :data:`SCENARIO_KINDS`."""
+        """Scenarios ``0 .. count-1``, cycling through the scenario kinds."""
         return (self.scenario(n) for n in range(count))
 
     def scenario(self, number: int, kind: str | None = None) -> Scenario:
@@ -139,9 +139,15 @@ class NetworkGenerator:
         rng = random.Random(f"{self._seed}:{number}")
         kind = kind or SCENARIO_KINDS[number % len(SCENARIO_KINDS)]
         path = cast(rng, kind, _US, _FOREIGN)
+        customer = _customer(rng, path[0])
         when = self.now + timedelta(seconds=7 * number)
         seen = self._walk(rng, path, when)
-        hops = [self._capture(rng, path, i, c, when) for i, c in enumerate(seen) if c is not None]
+        senders = (customer, *path)
+        hops = [
+            self._capture(rng, path, senders[i], i, c, when)
+            for i, c in enumerate(seen)
+            if c is not None
+        ]
         hops.reverse()
         signers = {t.signer.name: t.signer for c in seen if c for t in c.tokens}
         signers.update({t.signer.name: t.signer for t in self._last.tokens})
@@ -151,8 +157,8 @@ class NetworkGenerator:
             kind=kind,
             path=path,
             hops=tuple(hops),
-            directory=_directory(path),
-            resolver=StaticResolver(ptrs={p.address: p.host for p in path}),
+            directory=_directory(path, customer),
+            resolver=StaticResolver(ptrs={p.address: p.host for p in senders}),
             chains={c.x5u: bytes(c.chain_pem) for c in certs},
             trust_pem=self.ca.trust_pem,
             truth=path_truth(path, [h.truth for h in hops]),
@@ -200,14 +206,14 @@ class NetworkGenerator:
         self,
         rng: random.Random,
         path: tuple[NetworkProvider, ...],
+        sender: NetworkProvider,
         i: int,
         call: Call,
         when: datetime,
     ) -> NetworkHop:
-        me, sender = path[i], (path[i - 1] if i else None)
+        me = path[i]
         received_at = when + timedelta(milliseconds=150 * i)
-        customer = f"100.64.{rng.randrange(1, 254)}.{rng.randrange(1, 254)}"
-        peer = None if me.capture == "no-peer" else (sender.address if sender else customer)
+        peer = None if me.capture == "no-peer" else sender.address
         rivals = [p for p in path if p is not sender and p.listed]
         forged = rng.choice(rivals) if me.capture == "forged-ioi" and rivals else None
         return NetworkHop(
@@ -219,14 +225,32 @@ class NetworkGenerator:
         )
 
 
+def _customer(rng: random.Random, origin: NetworkProvider) -> NetworkProvider:
+    """The calling customer of the originating provider (a dialer platform)."""
+    address = f"100.64.{rng.randrange(1, 254)}.{rng.randrange(1, 254)}"
+    domain = f"dialer-{rng.randrange(100, 999)}.example"
+    return NetworkProvider(
+        name=f"{origin.name} customer {domain.split('.')[0]}",
+        ocn=None,
+        country="US",
+        action="customer",
+        responsive=False,
+        listed=rng.random() < 0.9,
+        address=address,
+        host=f"pbx.{domain}",
+        domain=domain,
+        via_host=address,
+    )
+
+
 def _headers(
-    sender: NetworkProvider | None, forged: NetworkProvider | None, icid: str
+    sender: NetworkProvider, forged: NetworkProvider | None, icid: str
 ) -> list[tuple[str, str]]:
     extra: list[tuple[str, str]] = []
-    ioi = forged.domain if forged else (sender.domain if sender and sender.send_ioi else None)
+    ioi = forged.domain if forged else (sender.domain if sender.send_ioi else None)
     if ioi:  # RFC 7315 §4.6
         extra.append(("P-Charging-Vector", f"icid-value={icid};orig-ioi={ioi}"))
-    if sender and sender.record_route:
+    if sender.record_route:
         extra.append(("Record-Route", f"<sip:{sender.host};lr>"))
     return extra
 
@@ -234,13 +258,13 @@ def _headers(
 def _invite(
     call: Call,
     me: NetworkProvider,
-    sender: NetworkProvider | None,
+    sender: NetworkProvider,
     received_at: datetime,
     forged: NetworkProvider | None,
     *,
     hop: int,
 ) -> bytes:
-    via_host = sender.via_host if sender else "pbx.customer.example"
+    via_host = sender.via_host
     stamp = f"{received_at.timestamp():.3f}"
     raw = build_invite(
         identity=[t.value for t in call.tokens],
@@ -253,10 +277,10 @@ def _invite(
         date=received_at,
         extra_headers=_headers(sender, forged, f"{hop}-{stamp}"),
     ).decode()
-    if sender and via_host != sender.address:  # RFC 3261 §18.2.1: our edge adds received
+    if via_host != sender.address:  # RFC 3261 §18.2.1: our edge adds received
         top = f"Via: SIP/2.0/UDP {via_host}:5060;"
         raw = raw.replace(top, f"{top}received={sender.address};", 1)
-    if sender and sender.trunk_group:  # RFC 4904 §5: tgrp in the Request-URI user part
+    if sender.trunk_group:  # RFC 4904 §5: tgrp in the Request-URI user part
         user = f"INVITE sip:+{DEST}"
         tgrp = f"tgrp={sender.trunk_group};trunk-context={me.domain}"
         raw = raw.replace(f"{user}@", f"{user};{tgrp}@", 1)
@@ -266,7 +290,7 @@ def _invite(
     return raw.encode()
 
 
-def _directory(path: tuple[NetworkProvider, ...]) -> ProviderDirectory:
+def _directory(path: tuple[NetworkProvider, ...], customer: NetworkProvider) -> ProviderDirectory:
     providers = tuple(
         Provider(name=p.name, ocns=(p.ocn,) if p.ocn else (), country=p.country) for p in path
     )
@@ -276,8 +300,9 @@ def _directory(path: tuple[NetworkProvider, ...]) -> ProviderDirectory:
             networks=(ipaddress.ip_network(p.address),),
             trunk_groups=(TrunkGroup(tgrp=p.trunk_group),) if p.trunk_group else (),
             domains=(p.domain,),
+            customer=p is customer,
         )
-        for p in path
+        for p in (customer, *path)
         if p.listed
     )
     return ProviderDirectory(providers=providers, peers=peers)

@@ -52,7 +52,8 @@ class NetworkProvider:
         ocn: OCN (``None`` for foreign providers).
         country: ISO country.
         action: ``sign``, ``replay``, ``originate``, ``forward``, ``gateway``,
-            ``launder``, ``strip``, ``spoof`` or ``terminate``.
+            ``launder``, ``strip``, ``spoof`` or ``terminate`` (or ``customer``
+            for the origin's calling customer, not a provider).
         attest: Attestation it signs with (``sign``/``replay``).
         variant: ``append`` (launderer keeps the old Identity), ``verstat``
             (stripper/spoofer writes a verstat), or ``None``.
@@ -117,8 +118,9 @@ class HopTruth:
 
     Attributes:
         provider: The capturing provider.
-        true_upstream: Who really sent the call (``None``: a customer, not a provider).
+        true_upstream: Who really sent the call (a provider, or the origin's customer).
         upstream: The upstream the evidence determines.
+        customer: The upstream determined is a customer of the capturing provider.
         signer: OCN of the call's (first) SHAKEN PASSporT's signer.
         signer_name: Its name.
         attestation: Its attestation.
@@ -134,6 +136,7 @@ class HopTruth:
     provider: str
     true_upstream: str | None
     upstream: str | None
+    customer: bool
     signer: str | None
     signer_name: str | None
     attestation: str | None
@@ -249,11 +252,11 @@ def cast(
 
 
 def decide(evidence: Sequence[tuple[float, str | None]]) -> str | None:
-    """The provider the evidence determines (strongest, beating rivals by :data:`MARGIN`)."""
-    best: dict[str, float] = {}
+    """The provider the evidence determines: its strongest evidence beats every rival's
+    (unmatched evidence included) by :data:`~shakentrace.rules.MARGIN`."""
+    best: dict[str | None, float] = {}
     for weight, name in evidence:
-        if name:
-            best[name] = max(best.get(name, 0.0), weight)
+        best[name] = max(best.get(name, 0.0), weight)
     ranked = sorted(best.items(), key=lambda kv: kv[1], reverse=True)
     if not ranked or (len(ranked) > 1 and ranked[1][1] > ranked[0][1] - MARGIN):
         return None
@@ -261,22 +264,19 @@ def decide(evidence: Sequence[tuple[float, str | None]]) -> str | None:
 
 
 def _evidence(
-    sender: NetworkProvider | None, peer: str | None, forged: NetworkProvider | None
+    sender: NetworkProvider, peer: str | None, forged: NetworkProvider | None
 ) -> list[tuple[float, str | None]]:
-    who = sender.name if sender and sender.listed else None
+    who = sender.name if sender.listed else None
     found: list[tuple[float, str | None]] = []
     if peer:
-        found += [(_W["packet-source"], who if sender else None)]
-        found += [(_W["ptr"], who)] if sender else []
-    if sender is None:
-        return found
+        found += [(_W["packet-source"], who), (_W["ptr"], who)]
+    if forged is not None:
+        found += [(_W["orig-ioi"], forged.name)]
     found += [(_W["via-sent-by"], who)]
     found += [(_W["via-received"], who)] if sender.via_host != sender.address else []
     found += [(_W["record-route"], who)] if sender.record_route else []
     found += [(_W["trunk-group"], who)] if sender.trunk_group else []
-    if forged is not None:
-        found += [(_W["orig-ioi"], forged.name)]
-    elif sender.send_ioi:
+    if forged is None and sender.send_ioi:
         found += [(_W["orig-ioi"], who)]
     return found
 
@@ -301,7 +301,7 @@ def _findings(call: Call, verified: bool) -> frozenset[str]:
 
 def hop_truth(
     me: NetworkProvider,
-    sender: NetworkProvider | None,
+    sender: NetworkProvider,
     call: Call,
     *,
     peer: str | None,
@@ -316,12 +316,12 @@ def hop_truth(
     else:
         kind = "beyond-gateway" if first.attest == "C" else "signer-customer"
         by = first.signer.name
-    abroad = sender is not None and sender.country != "US"
-    crossing = me.country == "US" and abroad and upstream == (sender.name if sender else None)
+    crossing = me.country == "US" and sender.country != "US" and upstream == sender.name
     return HopTruth(
         provider=me.name,
-        true_upstream=sender.name if sender else None,
+        true_upstream=sender.name,
         upstream=upstream,
+        customer=sender.action == "customer" and upstream == sender.name,
         signer=first.signer.ocn if first else None,
         signer_name=first.signer.name if first else None,
         attestation=first.attest if first else None,
@@ -347,6 +347,8 @@ def path_truth(path: Sequence[NetworkProvider], hops: Sequence[HopTruth]) -> Pat
     gaps = []
     for i, hop in enumerate(hops):
         nxt = hops[i + 1].provider if i + 1 < len(hops) else None
+        if hop.customer and nxt is None:
+            continue
         if not (hop.upstream is not None and hop.upstream == nxt) and (hop.upstream or nxt):
             gaps.append(hop.upstream)
     c_signers = [h.signer_name for h in hops if h.verified and h.attestation == "C"]
@@ -357,14 +359,25 @@ def path_truth(path: Sequence[NetworkProvider], hops: Sequence[HopTruth]) -> Pat
         None,
     )
     last = hops[-1]
+    kind, by, target = last.originator_kind, last.originator_provider, last.next_target
+    below = hops[-2] if len(hops) > 1 else None
+    if (  # the originating provider's own capture: it signed A/B for its customer
+        below is not None
+        and last.customer
+        and last.token is None
+        and below.verified
+        and below.attestation in ("A", "B")
+        and below.signer_name == last.provider
+    ):
+        kind, by, target = "signer-customer", last.provider, last.provider
     return PathTruth(
         providers=tuple(h.provider for h in hops),
         gaps=tuple(gaps),
         signing_hop=_signing_hop([h.token for h in hops]),
         entry_point=entry,
-        originator_kind=last.originator_kind,
-        originator_provider=last.originator_provider,
-        next_target=last.next_target,
+        originator_kind=kind,
+        originator_provider=by,
+        next_target=target,
         real_originator=path[0].name,
         real_entry_point=real_entry,
     )

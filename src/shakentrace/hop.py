@@ -1,0 +1,265 @@
+"""Traceback hop records: the types :func:`shakentrace.traceback.infer_hop` returns.
+
+A :class:`Hop` is one provider's view of a call, shaped after the ITG hop record
+(traceback-domain §4.1): who handed the call over (:class:`Upstream`, with every
+piece of :class:`Evidence`), who signed it (:class:`Signer`), who most likely
+originated it (:class:`Originator`), whom to ask next (:class:`TraceRequest`) and
+the spoofing or laundering indicators seen (:class:`Finding`). All are frozen and
+``to_dict()`` gives JSON-safe data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any, Literal
+
+__all__ = [
+    "Evidence",
+    "Finding",
+    "Hop",
+    "Originator",
+    "OriginatorKind",
+    "Signer",
+    "TraceRequest",
+    "Upstream",
+]
+
+#: The kinds of :attr:`Originator.kind`.
+OriginatorKind = Literal["signer-customer", "beyond-gateway", "upstream-unsigned", "unknown"]
+
+
+def iso(moment: datetime | None) -> str | None:
+    """An aware datetime as ISO 8601 with ``Z``, or ``None``."""
+    return moment.isoformat().replace("+00:00", "Z") if moment else None
+
+
+def _plain(record: Any) -> dict[str, Any]:
+    """A flat record's fields as JSON-safe data."""
+    return {f.name: getattr(record, f.name) for f in fields(record)}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Evidence:
+    """One observation about the upstream provider.
+
+    Attributes:
+        source: The kind of evidence (see :data:`shakentrace.rules.EVIDENCE_SOURCES`).
+        value: What was observed (an address, host, trunk group, PTR name).
+        provider: The provider it points to, or ``None`` if it matches no peer.
+        ocn: That provider's OCN, if known.
+        weight: How far this kind of evidence is trusted.
+    """
+
+    source: str
+    value: str
+    provider: str | None = None
+    ocn: str | None = None
+    weight: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return JSON-safe data."""
+        return _plain(self)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Upstream:
+    """The provider that handed over the call, as far as the evidence goes.
+
+    Attributes:
+        name: The provider, or ``None`` when the evidence names none or conflicts evenly.
+        ocn: Its OCN, if known.
+        country: Its country, if known.
+        evidence: Every observation, including those that point elsewhere or nowhere.
+        confidence: ``0`` (nothing) to the strongest evidence's weight (all agree).
+        customer: The upstream is a customer of the capturing provider, which is
+            therefore the originating provider.
+    """
+
+    name: str | None = None
+    ocn: str | None = None
+    country: str | None = None
+    evidence: tuple[Evidence, ...] = ()
+    confidence: float = 0.0
+    customer: bool = False
+
+    @property
+    def conflicting(self) -> bool:
+        """Whether the evidence names more than one provider."""
+        return len({e.provider for e in self.evidence if e.provider}) > 1
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return JSON-safe data."""
+        return {
+            "name": self.name,
+            "ocn": self.ocn,
+            "country": self.country,
+            "evidence": [e.to_dict() for e in self.evidence],
+            "confidence": self.confidence,
+            "conflicting": self.conflicting,
+            "customer": self.customer,
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Signer:
+    """Who signed the call's SHAKEN PASSporT, and what they vouched for.
+
+    Attributes:
+        spc: SPC (OCN) from the certificate's TNAuthList.
+        organization: Company name (directory first, else the certificate subject O).
+        attestation: ``A``, ``B`` or ``C``.
+        origid: The signer's origination identifier.
+        verified: Whether the PASSporT verified (signature, certificate, freshness).
+        iat: When it was signed.
+        certificate_fingerprint: SHA-256 of the signing certificate.
+        country: The signer's country, if the directory knows it.
+    """
+
+    spc: str | None
+    organization: str | None
+    attestation: str | None
+    origid: str | None
+    verified: bool
+    iat: datetime | None
+    certificate_fingerprint: str | None
+    country: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return JSON-safe data."""
+        return {
+            "spc": self.spc,
+            "organization": self.organization,
+            "attestation": self.attestation,
+            "origid": self.origid,
+            "verified": self.verified,
+            "iat": iso(self.iat),
+            "certificate_fingerprint": self.certificate_fingerprint,
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Originator:
+    """Who most likely originated the call.
+
+    Attributes:
+        kind: ``signer-customer``, ``beyond-gateway``, ``upstream-unsigned`` or ``unknown``.
+        provider: The provider that can name the originator (signer or gateway), if any.
+        origid: The signer's origination identifier to hand that provider.
+        reason: Why, in words.
+        rule: The :mod:`shakentrace.rules` rule that decided.
+    """
+
+    kind: OriginatorKind
+    provider: str | None
+    origid: str | None
+    reason: str
+    rule: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return JSON-safe data."""
+        return _plain(self)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TraceRequest:
+    """Where the traceback goes next.
+
+    Attributes:
+        target: The provider to ask (``None``: no provider identified).
+        ocn: Its OCN, if known.
+        ask: What to ask for, with the identifiers to hand over.
+        rule: The :mod:`shakentrace.rules` rule that decided.
+    """
+
+    target: str | None
+    ocn: str | None
+    ask: str
+    rule: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return JSON-safe data."""
+        return _plain(self)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Finding:
+    """A spoofing or laundering indicator.
+
+    Attributes:
+        code: ``orig-spoofed``, ``identity-stripped``, ``resigned``, ``downstream-signed``,
+            ``stale-at-hop``, ``c-attested-domestic-cli``, ``verstat-mismatch``.
+        message: The rule's conclusion, with specifics.
+        source: The standard or observation it rests on.
+    """
+
+    code: str
+    message: str
+    source: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return JSON-safe data."""
+        return _plain(self)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Hop:
+    """One provider's view of the call: a traceback hop record.
+
+    Attributes:
+        provider: The capturing provider.
+        provider_ocn: Its OCN, if known.
+        provider_country: Its country, if known.
+        received_at: When it received the call (capture time, else SIP Date).
+        upstream: Who handed it the call.
+        signer: Who signed the call's SHAKEN PASSporT, or ``None``.
+        likely_originator: Who most likely originated it.
+        next_request: Whom to ask next.
+        findings: Spoofing and laundering indicators.
+        passport_key: The cross-carrier key of the call's PASSporT (SHA-256 of its
+            signature), or ``None`` without one.
+        passport_keys: Keys of every SHAKEN PASSporT present.
+        identity_count: Identity headers present.
+        orig_tn: The PASSporT's ``orig`` TN, else the From/PAI number.
+        dest_tns: The PASSporT's ``dest`` TNs.
+        call_id: The Call-ID at this hop (it changes at every B2BUA).
+    """
+
+    provider: str
+    provider_ocn: str | None = None
+    provider_country: str | None = None
+    received_at: datetime | None = None
+    upstream: Upstream = Upstream()
+    signer: Signer | None = None
+    likely_originator: Originator
+    next_request: TraceRequest
+    findings: tuple[Finding, ...] = ()
+    passport_key: str | None = None
+    passport_keys: tuple[str, ...] = ()
+    identity_count: int = 0
+    orig_tn: str | None = None
+    dest_tns: tuple[str, ...] = ()
+    call_id: str | None = None
+
+    @property
+    def finding_codes(self) -> tuple[str, ...]:
+        """The finding codes, in order."""
+        return tuple(f.code for f in self.findings)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return JSON-safe data (the hop record)."""
+        return {
+            "provider": self.provider,
+            "provider_ocn": self.provider_ocn,
+            "received_at": iso(self.received_at),
+            "upstream": self.upstream.to_dict(),
+            "signer": self.signer.to_dict() if self.signer else None,
+            "likely_originator": self.likely_originator.to_dict(),
+            "next_request": self.next_request.to_dict(),
+            "findings": [f.to_dict() for f in self.findings],
+            "passport_key": self.passport_key,
+            "identity_count": self.identity_count,
+            "orig_tn": self.orig_tn,
+            "dest_tns": list(self.dest_tns),
+            "call_id": self.call_id,
+        }

@@ -1,0 +1,350 @@
+"""traceback: evidence weighing, the rule tables, infer_hop and link on hand-made calls."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from ipaddress import ip_network
+
+import pytest
+
+from fake_outcome import outcome_for
+from shakentrace.hop import Evidence, Hop, Originator, TraceRequest, Upstream
+from shakentrace.linking import group_campaigns, link
+from shakentrace.lookup import StaticResolver
+from shakentrace.providers import Peer, Provider, ProviderDirectory, TrunkGroup
+from shakentrace.rules import FINDING_RULES, ORIGINATOR_RULES, HopFacts, rules_table
+from shakentrace.sip import parse_sip
+from shakentrace.testing import StiCA, build_invite
+from shakentrace.traceback import infer_hop, weigh
+
+NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
+ORIG, DEST = "12155550111", "12025550143"
+
+DIRECTORY = ProviderDirectory(
+    providers=(
+        Provider(name="Terminus Tel", ocns=("900T",), country="US"),
+        Provider(name="Origin Voice", ocns=("901O",), country="US"),
+        Provider(name="Transit Co", ocns=("902T",), country="US"),
+        Provider(name="Gateway Inc", ocns=("903G",), country="US"),
+        Provider(name="Abroad Ltd", country="GB"),
+    ),
+    peers=(
+        Peer(
+            provider="901O", networks=(ip_network("198.51.100.1/32"),), domains=("origin.example",)
+        ),
+        Peer(
+            provider="902T",
+            networks=(ip_network("198.51.100.2/32"),),
+            trunk_groups=(TrunkGroup(tgrp="TG2", context="terminus.example"),),
+            domains=("transit.example",),
+        ),
+        Peer(provider="903G", networks=(ip_network("198.51.100.3/32"),), domains=("gw.example",)),
+        Peer(provider="Abroad Ltd", networks=(ip_network("203.0.113.0/24"),)),
+    ),
+)
+
+
+@pytest.fixture(scope="module")
+def ca() -> StiCA:
+    return StiCA(seed="traceback", now=NOW)
+
+
+def invite(**kw: object) -> bytes:
+    """An INVITE from ORIG to DEST, sent by Transit Co's SBC unless ``via`` says otherwise."""
+    kw = {"orig": ORIG, "dest": DEST, "via": ("198.51.100.2:5060",), **kw}
+    return build_invite(**kw)  # type: ignore[arg-type]
+
+
+def with_tgrp(raw: bytes, tgrp: str = "TG2", context: str = "terminus.example") -> bytes:
+    """Put RFC 4904 trunk group parameters into the Request-URI user part."""
+    user = b"INVITE sip:+12025550143"
+    return raw.replace(user + b"@", user + f";tgrp={tgrp};trunk-context={context}@".encode())
+
+
+def with_verstat(raw: bytes, tn: str, value: str = "TN-Validation-Passed") -> bytes:
+    """Put a verstat parameter into the P-Asserted-Identity user part."""
+    pai = f"P-Asserted-Identity: <sip:+{tn}".encode()
+    return raw.replace(pai + b"@", pai + f";verstat={value}@".encode())
+
+
+def _identity(ca: StiCA, spc: str, attest: str, *, iat: datetime = NOW, orig: str = ORIG) -> str:
+    cert = ca.issue_cert(spc=spc)
+    return cert.identity_header(orig=orig, dest=DEST, attest=attest, iat=iat)
+
+
+def _hop(
+    raw: bytes,
+    *,
+    provider: str = "900T",
+    peer: str | None = "198.51.100.2",
+    spc: str | None = None,
+    org: str | None = None,
+    valid: bool = True,
+    reasons: tuple[str, ...] = (),
+    at: datetime = NOW,
+) -> Hop:
+    message = parse_sip(raw)
+    outcome = outcome_for(message, valid=valid, spc=spc, organization=org, reasons=reasons)
+    return infer_hop(message, outcome, DIRECTORY, provider=provider, peer=peer, received_at=at)
+
+
+def test_signed_a_call_points_at_the_signer(ca: StiCA) -> None:
+    raw = invite(identity=_identity(ca, "901O", "A"))
+    hop = _hop(raw, spc="901O", org="Origin Voice LLC")
+    assert hop.provider == "Terminus Tel"
+    assert hop.upstream.name == "Transit Co"
+    assert hop.upstream.confidence == 0.9
+    assert hop.signer is not None
+    assert hop.signer.organization == "Origin Voice"  # the directory wins over the cert O
+    assert hop.likely_originator.kind == "signer-customer"
+    assert hop.likely_originator.provider == "Origin Voice"
+    assert hop.next_request.target == "Origin Voice"
+    assert hop.next_request.rule == "N1-ask-signer-customer"
+    assert hop.signer.origid is not None
+    assert hop.signer.origid in hop.next_request.ask
+    assert hop.findings == ()
+    data = hop.to_dict()
+    json.dumps(data)
+    assert data["signer"]["spc"] == "901O"
+    assert set(data["upstream"]) >= {"name", "ocn", "evidence", "confidence"}
+    assert set(data["likely_originator"]) == {"kind", "provider", "origid", "reason", "rule"}
+    assert set(data["next_request"]) >= {"target", "ocn", "ask"}
+
+
+def test_certificate_names_an_unknown_signer(ca: StiCA) -> None:
+    raw = invite(identity=_identity(ca, "777Z", "B"))
+    hop = _hop(raw, spc="777Z", org="Newcomer Voice LLC")
+    assert hop.signer is not None
+    assert hop.signer.organization == "Newcomer Voice LLC"
+    assert hop.likely_originator.kind == "signer-customer"
+
+
+def test_c_attestation_is_beyond_the_gateway(ca: StiCA) -> None:
+    raw = invite(identity=_identity(ca, "903G", "C"))
+    hop = _hop(raw, spc="903G")
+    assert hop.likely_originator.kind == "beyond-gateway"
+    assert hop.next_request.rule == "N2-ask-gateway-upstream"
+    assert "upstream provider" in hop.next_request.ask
+    assert hop.finding_codes == ("c-attested-domestic-cli",)
+
+
+def test_unsigned_call_continues_hop_by_hop() -> None:
+    hop = _hop(invite())
+    assert hop.signer is None
+    assert hop.to_dict()["signer"] is None
+    assert hop.likely_originator.kind == "upstream-unsigned"
+    assert hop.next_request.target == "Transit Co"
+    assert hop.next_request.rule == "N3-ask-upstream"
+
+
+def test_failed_verification_is_not_trusted(ca: StiCA) -> None:
+    raw = invite(identity=_identity(ca, "901O", "A"))
+    hop = _hop(raw, spc="901O", valid=False, reasons=("bad-signature",))
+    assert hop.signer is not None
+    assert not hop.signer.verified
+    assert hop.likely_originator.kind == "upstream-unsigned"
+    assert hop.likely_originator.rule == "O2-unusable-passport"
+
+
+def test_unknown_peer_asks_our_own_records() -> None:
+    hop = _hop(invite(via=("192.0.2.99:5060",)), peer="192.0.2.99")
+    assert hop.upstream.name is None
+    assert hop.upstream.confidence == 0.0
+    assert hop.next_request.target is None
+    assert hop.next_request.rule == "N4-ask-own-records"
+
+
+def test_findings_orig_spoofed_stale_verstat(ca: StiCA) -> None:
+    old = NOW - timedelta(minutes=5)
+    raw = invite(identity=_identity(ca, "901O", "A", iat=old), orig="12155550999", dest=DEST)
+    raw = raw.replace(
+        b"P-Asserted-Identity: <sip:+12155550999@",
+        b"P-Asserted-Identity: <sip:+12155550999;verstat=TN-Validation-Passed@",
+    )
+    hop = _hop(raw, spc="901O", valid=False)
+    assert set(hop.finding_codes) == {"orig-spoofed", "stale-at-hop", "verstat-mismatch"}
+    assert all(f.source for f in hop.findings)
+
+
+def test_stripped_identity_shows_in_a_leftover_verstat() -> None:
+    raw = invite().replace(
+        b"P-Asserted-Identity: <sip:+12155550111@",
+        b"P-Asserted-Identity: <sip:+12155550111;verstat=TN-Validation-Passed@",
+    )
+    assert _hop(raw).finding_codes == ("identity-stripped",)
+
+
+def test_two_signers_mean_resigned(ca: StiCA) -> None:
+    raw = invite(
+        identity=[_identity(ca, "902T", "A"), _identity(ca, "903G", "C")], orig=ORIG, dest=DEST
+    )
+    hop = _hop(raw, spc="902T")
+    assert "resigned" in hop.finding_codes
+    assert len(hop.passport_keys) == 2
+
+
+def test_evidence_from_every_header_and_ptr() -> None:
+    raw = invite(
+        orig=ORIG,
+        dest=DEST,
+        via=("sbc.transit.example:5060",),
+        extra_headers=(
+            ("P-Charging-Vector", "icid-value=1;orig-ioi=transit.example"),
+            ("Record-Route", "<sip:rr.transit.example;lr>"),
+        ),
+    ).replace(
+        b"INVITE sip:+12025550143@",
+        b"INVITE sip:+12025550143;tgrp=TG2;trunk-context=terminus.example@",
+    )
+    raw = raw.replace(
+        b"sbc.transit.example:5060;", b"sbc.transit.example:5060;received=198.51.100.2;", 1
+    )
+    message = parse_sip(raw)
+    resolver = StaticResolver(ptrs={"198.51.100.2": "edge1.transit.example"})
+    hop = infer_hop(
+        message,
+        outcome_for(message),
+        DIRECTORY,
+        provider="900T",
+        peer="198.51.100.2",
+        resolver=resolver,
+    )
+    sources = {e.source: e.provider for e in hop.upstream.evidence}
+    assert sources == dict.fromkeys(
+        (
+            "packet-source",
+            "trunk-group",
+            "via-received",
+            "orig-ioi",
+            "via-sent-by",
+            "record-route",
+            "ptr",
+        ),
+        "Transit Co",
+    )
+    assert hop.upstream.confidence == 0.9
+    assert not hop.upstream.conflicting
+
+
+def test_conflicting_evidence_lowers_confidence_or_names_nobody() -> None:
+    forged = invite(
+        orig=ORIG,
+        dest=DEST,
+        extra_headers=(("P-Charging-Vector", "icid-value=1;orig-ioi=origin.example"),),
+    )
+    hop = _hop(forged)
+    assert hop.upstream.name == "Transit Co"
+    assert hop.upstream.conflicting
+    assert 0 < hop.upstream.confidence < 0.9
+    # a mislabelled trunk group (as strong as the packet source) leaves it undetermined
+    clash = invite().replace(
+        b"INVITE sip:+12025550143@",
+        b"INVITE sip:+12025550143;tgrp=TG2;trunk-context=terminus.example@",
+    )
+    hop = _hop(clash, peer="198.51.100.1")
+    assert hop.upstream.name is None
+    assert len(hop.upstream.evidence) >= 2
+
+
+def test_weigh_unmatched_evidence_blocks_a_weak_name() -> None:
+    evidence = (
+        Evidence(source="packet-source", value="192.0.2.7", weight=0.9),
+        Evidence(source="orig-ioi", value="origin.example", provider="Origin Voice", weight=0.4),
+    )
+    assert weigh(evidence, DIRECTORY).name is None
+    assert weigh(evidence[1:], DIRECTORY).name == "Origin Voice"
+    assert weigh((), DIRECTORY) == Upstream()
+
+
+def test_rules_tables_are_ordered_and_documented() -> None:
+    assert ORIGINATOR_RULES[-1].applies(HopFacts())
+    assert (
+        next(r for r in ORIGINATOR_RULES if r.applies(HopFacts())).conclusion == "upstream-unsigned"
+    )
+    assert {r.id for r in FINDING_RULES} == {
+        "orig-spoofed",
+        "identity-stripped",
+        "resigned",
+        "stale-at-hop",
+        "c-attested-domestic-cli",
+        "verstat-mismatch",
+    }
+    table = rules_table()
+    for rule in (*ORIGINATOR_RULES, *FINDING_RULES):
+        assert f"``{rule.id}``" in table
+        assert rule.source in table
+
+
+def _chain_hop(
+    name: str,
+    ocn: str | None,
+    upstream: str | None,
+    *,
+    key: str | None,
+    at: int,
+    up_country: str = "US",
+) -> Hop:
+    """A hand-made hop record for link() tests."""
+    return Hop(
+        provider=name,
+        provider_ocn=ocn,
+        provider_country="US",
+        received_at=NOW + timedelta(milliseconds=at),
+        upstream=Upstream(name=upstream, country=up_country if upstream else None),
+        likely_originator=Originator(
+            kind="upstream-unsigned", provider=None, origid=None, reason="", rule=""
+        ),
+        next_request=TraceRequest(target=upstream, ocn=None, ask="", rule="N3-ask-upstream"),
+        passport_key=key,
+        passport_keys=(key,) if key else (),
+    )
+
+
+def test_link_orders_marks_gaps_and_events() -> None:
+    # Origin -> Transit -> [Silent, no capture] -> Stripper -> Terminus
+    hops = [
+        _chain_hop("Stripper", None, "Silent", key="K1", at=300),
+        _chain_hop("Terminus Tel", "900T", "Stripper", key=None, at=400),
+        _chain_hop("Transit Co", "902T", "Origin Voice", key=None, at=100),
+        _chain_hop("Silent", None, "Transit Co", key="K1", at=200),
+    ]
+    hops.pop()  # Silent never answers
+    trace = link(hops)
+    assert trace.providers == ("Terminus Tel", "Stripper", "Transit Co")
+    assert [(g.after, g.provider) for g in trace.gaps] == [(1, "Silent"), (2, "Origin Voice")]
+    assert [(e.code, e.hop) for e in trace.events] == [
+        ("identity-stripped", 0),
+        ("first-signed", 1),
+    ]
+    assert trace.signing_hop == 1
+    assert "identity-stripped" in trace.hops[0].finding_codes
+    json.dumps(trace.to_dict())
+
+
+def test_link_entry_point_by_country() -> None:
+    hops = [
+        _chain_hop("Terminus Tel", "900T", "Gateway Inc", key=None, at=200),
+        _chain_hop("Gateway Inc", "903G", "Abroad Ltd", key=None, at=100, up_country="GB"),
+    ]
+    assert link(hops).entry_point == "Gateway Inc"
+    assert link([]).hops == ()
+
+
+def test_group_campaigns_by_signer_and_origid(ca: StiCA) -> None:
+    cert = ca.issue_cert(spc="901O")
+    hops = []
+    for n in range(3):
+        ident = cert.identity_header(
+            orig=f"1215555010{n}", dest=DEST, attest="A", origid="cafe-0001", iat=NOW
+        )
+        hops.append(_hop(invite(identity=ident, orig=f"1215555010{n}", dest=DEST), spc="901O"))
+    other = cert.identity_header(orig=ORIG, dest=DEST, attest="A", origid="beef-0002", iat=NOW)
+    hops.append(_hop(invite(identity=other), spc="901O"))
+    hops.append(_hop(invite()))
+    groups = group_campaigns(hops)
+    assert [(g.signer, g.origid, len(g.calls)) for g in groups] == [
+        ("901O", "cafe-0001", 3),
+        ("901O", "beef-0002", 1),
+    ]
+    json.dumps(group_campaigns(hops)[0].to_dict())
