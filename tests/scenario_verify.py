@@ -6,11 +6,13 @@ capture is verified at the moment it was received (DESIGN §2, rule 6).
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
 from shakentrace.errors import FetchError
 from shakentrace.sip import SipMessage
 from shakentrace.testing._network import NetworkHop, Scenario
+from shakentrace.trust import TrustStore
+from shakentrace.verify import Outcome, Verifier
 
 
 class ScenarioFetcher:
@@ -27,16 +29,12 @@ class ScenarioFetcher:
             raise FetchError(f"no chain at {url}", code="cert-unavailable") from None
 
 
-def real_verifier() -> Any:
+def real_verifier() -> Callable[[Scenario, NetworkHop, SipMessage], Outcome]:
     """A ``(scenario, capture, message) -> Outcome`` function around shakentrace.Verifier."""
-    from shakentrace.verify import Verifier  # type: ignore[import-not-found, unused-ignore]
-
-    from shakentrace.trust import TrustStore
-
     fetcher = ScenarioFetcher()
     verifiers: dict[bytes, Verifier] = {}
 
-    def verify(scenario: Scenario, capture: NetworkHop, message: SipMessage) -> Any:
+    def verify(scenario: Scenario, capture: NetworkHop, message: SipMessage) -> Outcome:
         fetcher.chains.update(scenario.chains)
         if scenario.trust_pem not in verifiers:
             trust = TrustStore.from_pem(scenario.trust_pem)
@@ -44,21 +42,3 @@ def real_verifier() -> Any:
         return verifiers[scenario.trust_pem].verify(message, now=capture.received_at)
 
     return verify
-
-
-def truth_outcome(scenario: Scenario, capture: NetworkHop, message: SipMessage) -> Any:
-    """An Outcome built from the ground truth (used only where the Verifier is absent)."""
-    from fake_outcome import outcome_for
-
-    truth = capture.truth
-    return outcome_for(
-        message, valid=truth.verified, spc=truth.signer, organization=truth.signer_name
-    )
-
-
-def best_verifier() -> Any:
-    """The real verifier when shakentrace.verify exists, else :func:`truth_outcome`."""
-    try:
-        return real_verifier()
-    except ImportError:
-        return truth_outcome

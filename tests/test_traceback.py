@@ -8,7 +8,6 @@ from ipaddress import ip_network
 
 import pytest
 
-from fake_outcome import outcome_for
 from shakentrace.hop import Evidence, Hop, Originator, TraceRequest, Upstream
 from shakentrace.linking import group_campaigns, link
 from shakentrace.lookup import StaticResolver
@@ -17,6 +16,7 @@ from shakentrace.rules import FINDING_RULES, ORIGINATOR_RULES, HopFacts, rules_t
 from shakentrace.sip import parse_sip
 from shakentrace.testing import StiCA, build_invite
 from shakentrace.traceback import infer_hop, weigh
+from verified import Signers
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 ORIG, DEST = "12155550111", "12025550143"
@@ -45,9 +45,12 @@ DIRECTORY = ProviderDirectory(
 )
 
 
-@pytest.fixture(scope="module")
-def ca() -> StiCA:
-    return StiCA(seed="traceback", now=NOW)
+SIGNERS = Signers(StiCA(seed="traceback", now=NOW))
+
+
+@pytest.fixture
+def ca() -> Signers:
+    return SIGNERS
 
 
 def invite(**kw: object) -> bytes:
@@ -68,8 +71,16 @@ def with_verstat(raw: bytes, tn: str, value: str = "TN-Validation-Passed") -> by
     return raw.replace(pai + b"@", pai + f";verstat={value}@".encode())
 
 
-def _identity(ca: StiCA, spc: str, attest: str, *, iat: datetime = NOW, orig: str = ORIG) -> str:
-    cert = ca.issue_cert(spc=spc)
+def _identity(
+    ca: Signers,
+    spc: str,
+    attest: str,
+    *,
+    iat: datetime = NOW,
+    orig: str = ORIG,
+    org: str | None = None,
+) -> str:
+    cert = ca.issue(spc, org)
     return cert.identity_header(orig=orig, dest=DEST, attest=attest, iat=iat)
 
 
@@ -78,20 +89,18 @@ def _hop(
     *,
     provider: str = "900T",
     peer: str | None = "198.51.100.2",
-    spc: str | None = None,
-    org: str | None = None,
     valid: bool = True,
     reasons: tuple[str, ...] = (),
     at: datetime = NOW,
 ) -> Hop:
     message = parse_sip(raw)
-    outcome = outcome_for(message, valid=valid, spc=spc, organization=org, reasons=reasons)
+    outcome = SIGNERS.outcome_for(message, at, valid=valid, reasons=reasons)
     return infer_hop(message, outcome, DIRECTORY, provider=provider, peer=peer, received_at=at)
 
 
-def test_signed_a_call_points_at_the_signer(ca: StiCA) -> None:
-    raw = invite(identity=_identity(ca, "901O", "A"))
-    hop = _hop(raw, spc="901O", org="Origin Voice LLC")
+def test_signed_a_call_points_at_the_signer(ca: Signers) -> None:
+    raw = invite(identity=_identity(ca, "901O", "A", org="Origin Voice LLC"))
+    hop = _hop(raw)
     assert hop.provider == "Terminus Tel"
     assert hop.upstream.name == "Transit Co"
     assert hop.upstream.confidence == 0.9
@@ -112,17 +121,17 @@ def test_signed_a_call_points_at_the_signer(ca: StiCA) -> None:
     assert set(data["next_request"]) >= {"target", "ocn", "ask"}
 
 
-def test_certificate_names_an_unknown_signer(ca: StiCA) -> None:
-    raw = invite(identity=_identity(ca, "777Z", "B"))
-    hop = _hop(raw, spc="777Z", org="Newcomer Voice LLC")
+def test_certificate_names_an_unknown_signer(ca: Signers) -> None:
+    raw = invite(identity=_identity(ca, "777Z", "B", org="Newcomer Voice LLC"))
+    hop = _hop(raw)
     assert hop.signer is not None
     assert hop.signer.organization == "Newcomer Voice LLC"
     assert hop.likely_originator.kind == "signer-customer"
 
 
-def test_c_attestation_is_beyond_the_gateway(ca: StiCA) -> None:
+def test_c_attestation_is_beyond_the_gateway(ca: Signers) -> None:
     raw = invite(identity=_identity(ca, "903G", "C"))
-    hop = _hop(raw, spc="903G")
+    hop = _hop(raw)
     assert hop.likely_originator.kind == "beyond-gateway"
     assert hop.next_request.rule == "N2-ask-gateway-upstream"
     assert "upstream provider" in hop.next_request.ask
@@ -138,9 +147,9 @@ def test_unsigned_call_continues_hop_by_hop() -> None:
     assert hop.next_request.rule == "N3-ask-upstream"
 
 
-def test_failed_verification_is_not_trusted(ca: StiCA) -> None:
+def test_failed_verification_is_not_trusted(ca: Signers) -> None:
     raw = invite(identity=_identity(ca, "901O", "A"))
-    hop = _hop(raw, spc="901O", valid=False, reasons=("bad-signature",))
+    hop = _hop(raw, valid=False, reasons=("bad-signature",))
     assert hop.signer is not None
     assert not hop.signer.verified
     assert hop.likely_originator.kind == "upstream-unsigned"
@@ -155,14 +164,14 @@ def test_unknown_peer_asks_our_own_records() -> None:
     assert hop.next_request.rule == "N4-ask-own-records"
 
 
-def test_findings_orig_spoofed_stale_verstat(ca: StiCA) -> None:
+def test_findings_orig_spoofed_stale_verstat(ca: Signers) -> None:
     old = NOW - timedelta(minutes=5)
     raw = invite(identity=_identity(ca, "901O", "A", iat=old), orig="12155550999", dest=DEST)
     raw = raw.replace(
         b"P-Asserted-Identity: <sip:+12155550999@",
         b"P-Asserted-Identity: <sip:+12155550999;verstat=TN-Validation-Passed@",
     )
-    hop = _hop(raw, spc="901O", valid=False)
+    hop = _hop(raw, valid=False)
     assert set(hop.finding_codes) == {"orig-spoofed", "stale-at-hop", "verstat-mismatch"}
     assert all(f.source for f in hop.findings)
 
@@ -175,11 +184,11 @@ def test_stripped_identity_shows_in_a_leftover_verstat() -> None:
     assert _hop(raw).finding_codes == ("identity-stripped",)
 
 
-def test_two_signers_mean_resigned(ca: StiCA) -> None:
+def test_two_signers_mean_resigned(ca: Signers) -> None:
     raw = invite(
         identity=[_identity(ca, "902T", "A"), _identity(ca, "903G", "C")], orig=ORIG, dest=DEST
     )
-    hop = _hop(raw, spc="902T")
+    hop = _hop(raw)
     assert "resigned" in hop.finding_codes
     assert len(hop.passport_keys) == 2
 
@@ -204,7 +213,7 @@ def test_evidence_from_every_header_and_ptr() -> None:
     resolver = StaticResolver(ptrs={"198.51.100.2": "edge1.transit.example"})
     hop = infer_hop(
         message,
-        outcome_for(message),
+        SIGNERS.outcome_for(message, NOW),
         DIRECTORY,
         provider="900T",
         peer="198.51.100.2",
@@ -331,16 +340,16 @@ def test_link_entry_point_by_country() -> None:
     assert link([]).hops == ()
 
 
-def test_group_campaigns_by_signer_and_origid(ca: StiCA) -> None:
-    cert = ca.issue_cert(spc="901O")
+def test_group_campaigns_by_signer_and_origid(ca: Signers) -> None:
+    cert = ca.issue("901O")
     hops = []
     for n in range(3):
         ident = cert.identity_header(
             orig=f"1215555010{n}", dest=DEST, attest="A", origid="cafe-0001", iat=NOW
         )
-        hops.append(_hop(invite(identity=ident, orig=f"1215555010{n}", dest=DEST), spc="901O"))
+        hops.append(_hop(invite(identity=ident, orig=f"1215555010{n}", dest=DEST)))
     other = cert.identity_header(orig=ORIG, dest=DEST, attest="A", origid="beef-0002", iat=NOW)
-    hops.append(_hop(invite(identity=other), spc="901O"))
+    hops.append(_hop(invite(identity=other)))
     hops.append(_hop(invite()))
     groups = group_campaigns(hops)
     assert [(g.signer, g.origid, len(g.calls)) for g in groups] == [

@@ -12,7 +12,7 @@ import os
 
 import pytest
 
-from scenario_verify import best_verifier
+from scenario_verify import real_verifier
 from shakentrace.testing._network import SCENARIO_KINDS, NetworkGenerator
 from traceback_accuracy import measure, table, trace_scenario
 
@@ -20,7 +20,7 @@ COUNT = int(os.environ.get("SHAKENTRACE_SCENARIOS", "140"))
 
 
 def test_every_metric_is_exact_over_generated_scenarios() -> None:
-    tally = measure(COUNT, best_verifier())
+    tally = measure(COUNT, real_verifier())
     assert not tally.misses, table(tally) + "\n" + "\n".join(map(str, tally.misses[:10]))
     assert tally.total["upstream"] > 3 * COUNT
     assert tally.undetermined["upstream"] > 0  # unlisted peers and rival evidence occur
@@ -29,7 +29,7 @@ def test_every_metric_is_exact_over_generated_scenarios() -> None:
 @pytest.mark.parametrize("kind", SCENARIO_KINDS)
 def test_each_kind_produces_json_safe_records(kind: str) -> None:
     scenario = NetworkGenerator(seed=7).scenario(1, kind)
-    hops, trace = trace_scenario(scenario, best_verifier())
+    hops, trace = trace_scenario(scenario, real_verifier())
     assert len(hops) == len(scenario.hops) >= 1
     json.dumps(trace.to_dict())
     assert trace.providers[0] == scenario.path[-1].name  # the terminating provider first

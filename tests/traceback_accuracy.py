@@ -24,8 +24,9 @@ from shakentrace.linking import Traceback, link
 from shakentrace.sip import SipMessage, parse_sip
 from shakentrace.testing._network import NetworkGenerator, NetworkHop, Scenario
 from shakentrace.traceback import infer_hop
+from shakentrace.verify import Outcome
 
-Verify = Callable[[Scenario, NetworkHop, SipMessage], Any]
+Verify = Callable[[Scenario, NetworkHop, SipMessage], Outcome]
 
 HOP_METRICS = ("upstream", "signer", "originator kind", "next request", "hop findings")
 PATH_METRICS = ("order", "gaps", "signing hop", "entry point", "path originator", "path next")
@@ -130,14 +131,12 @@ def real_table(tally: Tally) -> str:
 
 def main(argv: Iterable[str] | None = None) -> None:
     """Print the accuracy table (and the first misses)."""
-    from scenario_verify import best_verifier, truth_outcome
+    from scenario_verify import real_verifier
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--count", type=int, default=700)
     args = parser.parse_args(list(argv) if argv is not None else None)
-    verify = best_verifier()
-    print("verifier:", "ground truth" if verify is truth_outcome else "shakentrace.Verifier")
-    tally = measure(args.count, verify)
+    tally = measure(args.count, real_verifier())
     print(table(tally))
     print(real_table(tally))
     for miss in tally.misses[:20]:

@@ -1,19 +1,20 @@
 """Read what a traceback needs out of a parsed INVITE and its verification Outcome.
 
 Pure functions over :class:`~shakentrace.sip.SipMessage` and
-``Outcome``: no I/O, no inference (that is
+:class:`~shakentrace.verify.Outcome`: no I/O, no inference (that is
 :mod:`shakentrace.rules`). Header values are read defensively: a capture may
 carry anything, and a traceback must still produce a hop record.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from shakentrace.passport import Passport
 from shakentrace.sip import SipMessage
+from shakentrace.verify import Outcome
 
 __all__ = [
     "digits",
@@ -75,22 +76,25 @@ def trunk_groups(message: SipMessage) -> tuple[tuple[str, str | None], ...]:
     return tuple((tgrp, context) for tgrp, context in pairs if tgrp)
 
 
-def shaken_passports(outcome: Any) -> tuple[Any, ...]:
-    """Every decoded SHAKEN PASSporT of the call (one per Identity header carrying one)."""
-    found = [getattr(r, "passport", None) for r in getattr(outcome, "identities", ())]
-    found = [p for p in found if p is not None and (p.ppt or "shaken") == "shaken"]
-    main = getattr(outcome, "passport", None)
-    if main is not None and all(p is not main for p in found):
-        found.insert(0, main)
+def shaken_passports(outcome: Outcome) -> tuple[tuple[Passport, str], ...]:
+    """Every decoded SHAKEN PASSporT of the call, with its signer (SPC, else x5u)."""
+    found = [
+        (r.passport, (r.signer.spc if r.signer else None) or r.passport.x5u or "")
+        for r in outcome.identities
+        if r.passport is not None and (r.ppt or "shaken") == "shaken"
+    ]
+    main = outcome.passport
+    if main is not None and all(p is not main for p, _ in found):
+        found.insert(
+            0,
+            (main, outcome.signer.spc if outcome.signer and outcome.signer.spc else main.x5u or ""),
+        )
     return tuple(found)
 
 
-def passport_key(passport: Any) -> str:
-    """The cross-carrier key of a PASSporT: SHA-256 of its signature (DESIGN §6)."""
-    fingerprint = getattr(passport, "fingerprint", None)
-    if isinstance(fingerprint, str) and fingerprint:
-        return fingerprint
-    return hashlib.sha256(bytes(passport.signature)).hexdigest()
+def passport_key(passport: Passport) -> str:
+    """The cross-carrier key of a PASSporT: SHA-256 of its signature segment (DESIGN §6)."""
+    return passport.fingerprint
 
 
 def iat_of(value: Any) -> datetime | None:

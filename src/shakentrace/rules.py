@@ -36,7 +36,7 @@ class HopFacts:
         shaken: A SHAKEN PASSporT was decoded.
         verified: Verification succeeded (``Outcome.status == "valid"``).
         attestation: ``A``/``B``/``C`` from the PASSporT, if any.
-        signers: SPC of every SHAKEN PASSporT present (decoded ones).
+        signers: Signer (SPC, else x5u) of every SHAKEN PASSporT present.
         orig_matches: ``orig`` equals the From/PAI number; ``None`` if not comparable.
         stale: ``iat`` is older than the freshness window when the hop received it.
         orig_domestic: ``orig`` is a NANP (+1) number; ``None`` if no PASSporT.

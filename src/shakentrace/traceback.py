@@ -1,7 +1,7 @@
 """Traceback hop records: who handed us the call, who signed it, whom to ask next.
 
 :func:`infer_hop` turns one captured INVITE, its verification
-``Outcome`` (``shakentrace.verify``) and the capturing provider's
+:class:`~shakentrace.verify.Outcome` and the capturing provider's
 :class:`~shakentrace.providers.ProviderDirectory` into a :class:`~shakentrace.hop.Hop` (DESIGN §6).
 Every conclusion names the rule of :mod:`shakentrace.rules` it comes from;
 conflicting evidence is kept and lowers the confidence, and where the evidence does
@@ -11,7 +11,6 @@ not decide, the answer is ``unknown`` rather than a guess.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from shakentrace import _observe as obs
 from shakentrace.hop import (
@@ -36,6 +35,7 @@ from shakentrace.rules import (
     HopFacts,
 )
 from shakentrace.sip import SipMessage
+from shakentrace.verify import Outcome
 
 __all__ = ["infer_hop", "weigh"]
 
@@ -127,49 +127,49 @@ def weigh(evidence: tuple[Evidence, ...], directory: ProviderDirectory) -> Upstr
     )
 
 
-def _signer(outcome: Any, directory: ProviderDirectory) -> Signer | None:
-    passport = getattr(outcome, "passport", None)
+def _signer(outcome: Outcome, directory: ProviderDirectory) -> Signer | None:
+    passport = outcome.passport
     if passport is None:
         return None
-    info = getattr(outcome, "signer", None)
-    spc = getattr(info, "spc", None)
-    company = directory.for_signer(spc, getattr(info, "organization", None))
+    info = outcome.signer
+    spc = info.spc if info else None
+    company = directory.for_signer(spc, info.organization if info else None)
     return Signer(
         spc=spc,
         organization=company.name if company else None,
-        attestation=getattr(outcome, "attestation", None) or passport.attest,
-        origid=getattr(outcome, "origid", None) or passport.origid,
-        verified=getattr(outcome, "status", None) == "valid",
-        iat=obs.iat_of(getattr(outcome, "iat", None)) or obs.iat_of(passport.iat),
-        certificate_fingerprint=getattr(info, "fingerprint", None),
+        attestation=outcome.attestation or passport.attest,
+        origid=outcome.origid or passport.origid,
+        verified=outcome.status == "valid",
+        iat=outcome.iat or obs.iat_of(passport.iat),
+        certificate_fingerprint=info.fingerprint if info else None,
         country=company.country if company else None,
     )
 
 
 def _facts(
     message: SipMessage,
-    outcome: Any,
+    outcome: Outcome,
     signer: Signer | None,
     upstream: Upstream,
     when: datetime | None,
 ) -> HopFacts:
     passports = obs.shaken_passports(outcome)
-    orig = signer and (getattr(outcome, "orig_tn", None) or passports[0].orig_tn)
+    orig = outcome.orig_tn if signer else None
     presented = obs.from_tns(message)
-    codes = {r.code for r in getattr(outcome, "reasons", ())}
+    codes = {r.code for r in outcome.reasons}
     return HopFacts(
-        identity_count=len(getattr(message, "identities", ())),
+        identity_count=len(message.identities),
         shaken=signer is not None,
         verified=bool(signer and signer.verified),
         attestation=signer.attestation if signer else None,
-        signers=tuple(p.x5u or "" for p in passports),
+        signers=tuple(signer for _, signer in passports),
         orig_matches=any(obs.same_tn(orig, tn) for tn in presented) if orig and presented else None,
         stale="stale" in codes or obs.is_stale(signer.iat if signer else None, when, _FRESHNESS),
         orig_domestic=(obs.digits(orig)[-11:-10] == "1" or len(obs.digits(orig)) == 10)
         if orig
         else None,
         verstat_claimed=message.verstat,
-        verstat_ours=getattr(outcome, "verstat", None),
+        verstat_ours=outcome.verstat,
         upstream_known=upstream.name is not None,
     )
 
@@ -215,7 +215,7 @@ def _findings(facts: HopFacts) -> tuple[Finding, ...]:
 
 def infer_hop(
     message: SipMessage,
-    outcome: Any,
+    outcome: Outcome,
     directory: ProviderDirectory,
     *,
     provider: str | Provider,
@@ -227,7 +227,7 @@ def infer_hop(
 
     Args:
         message: The INVITE as the capturing provider received it.
-        outcome: Its verification (``Verifier.verify``, best run
+        outcome: Its verification (:meth:`shakentrace.verify.Verifier.verify`, best run
             with ``now=received_at``).
         directory: The capturing provider's directory.
         provider: The capturing provider (a :class:`~shakentrace.providers.Provider`,
@@ -246,10 +246,10 @@ def infer_hop(
     facts = _facts(message, outcome, signer, upstream, when)
     originator = _originator(facts, signer)
     passports = obs.shaken_passports(outcome)
-    dest_tns = tuple(getattr(outcome, "dest_tns", ()) or ())
+    dest_tns = outcome.dest_tns
     r_uri = message.request_uri
     dest = dest_tns[0] if dest_tns else (r_uri.tn if r_uri is not None else None) or "?"
-    main = getattr(outcome, "passport", None)
+    main = outcome.passport
     return Hop(
         provider=me.name if me else str(provider),
         provider_ocn=me.ocn if me else None,
@@ -261,9 +261,9 @@ def infer_hop(
         next_request=_next_request(originator, signer, upstream, dest, iso(when) or "?"),
         findings=_findings(facts),
         passport_key=obs.passport_key(main) if main is not None else None,
-        passport_keys=tuple(obs.passport_key(p) for p in passports),
+        passport_keys=tuple(obs.passport_key(p) for p, _ in passports),
         identity_count=facts.identity_count,
-        orig_tn=(getattr(outcome, "orig_tn", None) or next(iter(obs.from_tns(message)), None)),
+        orig_tn=outcome.orig_tn or next(iter(obs.from_tns(message)), None),
         dest_tns=dest_tns,
         call_id=message.call_id,
     )
