@@ -321,40 +321,48 @@ def service(secsipidx: str, tmp_path: Path) -> Iterator[_Service]:
 FAR = datetime(2099, 1, 1, tzinfo=UTC)
 
 
-def test_end_to_end_secsipidx_fetches_and_trusts_our_chain(service: _Service, ca: StiCA) -> None:
-    identity = service.publish(ca.issue_cert(x5u=service.url("a.pem"), not_after=FAR), "a.pem")
-    service.start(ca)
+@pytest.fixture(scope="module")
+def live_ca() -> StiCA:
+    """A CA on the wall clock: secsipidx judges certificate validity against it."""
+    return StiCA(seed="interop-live-e2e")
+
+
+def test_end_to_end_secsipidx_fetches_and_trusts_our_chain(
+    service: _Service, live_ca: StiCA
+) -> None:
+    identity = service.publish(live_ca.issue_cert(x5u=service.url("a.pem"), not_after=FAR), "a.pem")
+    service.start(live_ca)
     assert service.check(identity) == "OK"
 
 
-def test_end_to_end_untrusted_chain_fails(service: _Service, ca: StiCA) -> None:
+def test_end_to_end_untrusted_chain_fails(service: _Service, live_ca: StiCA) -> None:
     stranger = StiCA(seed="stranger", now=NOW)
     identity = service.publish(
         stranger.issue_cert(x5u=service.url("b.pem"), not_after=FAR), "b.pem"
     )
-    service.start(ca)
+    service.start(live_ca)
     assert service.check(identity) == "FAILED"
 
 
-def test_end_to_end_expired_certificate_fails(service: _Service, ca: StiCA) -> None:
-    old = ca.issue_cert(
+def test_end_to_end_expired_certificate_fails(service: _Service, live_ca: StiCA) -> None:
+    old = live_ca.issue_cert(
         x5u=service.url("c.pem"),
         not_before=datetime(2025, 1, 1, tzinfo=UTC),
         not_after=datetime(2025, 6, 1, tzinfo=UTC),
     )
     identity = service.publish(old, "c.pem")
-    service.start(ca)
+    service.start(live_ca)
     assert service.check(identity) == "FAILED"
 
 
-def test_end_to_end_missing_certificate_fails(service: _Service, ca: StiCA) -> None:
-    identity = ca.issue_cert(x5u=service.url("absent.pem"), not_after=FAR).identity_header()
-    service.start(ca)
+def test_end_to_end_missing_certificate_fails(service: _Service, live_ca: StiCA) -> None:
+    identity = live_ca.issue_cert(x5u=service.url("absent.pem"), not_after=FAR).identity_header()
+    service.start(live_ca)
     assert service.check(identity) == "FAILED"
 
 
 def test_end_to_end_revoked_certificate_fails(service: _Service) -> None:
-    ca = StiCA(seed="revoking", now=NOW)
+    ca = StiCA(seed="revoking")  # wall clock: secsipidx checks validity against it
     good = service.publish(ca.issue_cert(x5u=service.url("g.pem"), not_after=FAR), "g.pem")
     revoked = ca.issue_cert(x5u=service.url("r.pem"), not_after=FAR)
     bad = service.publish(revoked, "r.pem")
@@ -456,6 +464,8 @@ def _corpus_in_scope() -> list[tuple[str, str, bytes, float, bool]]:
 def test_secsipidx_over_the_corpus(secsipidx: str, tmp_path: Path) -> None:
     disagreements = set()
     rows = _corpus_in_scope()
+    if time.time() < max(now for *_, now, _valid in rows) + 3600:
+        pytest.skip("the wall clock is before the corpus' moments; secsipidx -expire cannot shift")
     for case_id, value, key, now, valid in rows:
         (tmp_path / "pub.pem").write_bytes(key)
         # secsipidx judges iat against the wall clock: shift its window to the case's now.
@@ -505,7 +515,7 @@ def _tls_files(folder: Path) -> tuple[Path, Path, Path]:
     return folder / "tls-ca.pem", folder / "tls-cert.pem", folder / "tls-key.pem"
 
 
-def test_end_to_end_over_https(secsipidx: str, ca: StiCA, tmp_path: Path) -> None:
+def test_end_to_end_over_https(secsipidx: str, live_ca: StiCA, tmp_path: Path) -> None:
     import http.server
     import ssl
     import threading
@@ -534,11 +544,11 @@ def test_end_to_end_over_https(secsipidx: str, ca: StiCA, tmp_path: Path) -> Non
     service, blind = _Service(secsipidx, tmp_path), _Service(secsipidx, tmp_path)
     try:
         port = httpd.server_address[1]
-        cert = ca.issue_cert(x5u=f"https://127.0.0.1:{port}/sti/1234.pem", not_after=FAR)
+        cert = live_ca.issue_cert(x5u=f"https://127.0.0.1:{port}/sti/1234.pem", not_after=FAR)
         served["/sti/1234.pem"] = bytes(cert.chain_pem)
         # Go's crypto/x509 takes its system pool from SSL_CERT_FILE.
-        service.start(ca, env={"SSL_CERT_FILE": str(tls_ca)})
-        blind.start(ca, env={"SSL_CERT_FILE": str(tmp_path / "root.pem")})
+        service.start(live_ca, env={"SSL_CERT_FILE": str(tls_ca)})
+        blind.start(live_ca, env={"SSL_CERT_FILE": str(tmp_path / "root.pem")})
         assert service.check(cert.identity_header()) == "OK"
         assert blind.check(cert.identity_header()) == "FAILED"  # TLS not trusted: no fetch
         stranger = StiCA(seed="https-stranger").issue_cert(
