@@ -227,6 +227,26 @@ def x5u_policy(c: Corpus) -> None:
         )
 
 
+def x5u_fetch_failures(c: Corpus) -> None:
+    """What the network did when fetching an allowed x5u (the runner reports it as given)."""
+    cert = c.world.cert("1234-a", spc="1234")
+    value = cert.identity_header(iat=IAT)
+    for name, code, detail in (
+        ("redirect", "x5u-forbidden", "HTTP 302 to https://elsewhere.example/c.pem (no redirects)"),
+        ("oversized", "cert-unavailable", "body larger than the size cap"),
+        ("http-500", "cert-unavailable", "HTTP 500 Internal Server Error"),
+        ("tls-failure", "cert-unavailable", "TLS certificate of the x5u host not trusted"),
+    ):
+        c.add(
+            f"fetch-{name}",
+            f"fetching x5u: {detail}",
+            source="ATIS-1000074 §5.3.1; DESIGN §5",
+            sip=call(value),
+            certificates={cert.x5u: {"error": code, "detail": detail}},
+            expected=invalid(code, identity=value),
+        )
+
+
 def peers(c: Corpus) -> None:
     """Hand-collected vectors with a permissive licence (test_vectors/<source>/PROVENANCE.md)."""
     lib = "../libstirshaken/"

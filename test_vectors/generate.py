@@ -33,6 +33,7 @@ FAMILIES = (
     cases_calls.div_rcd,
     cases_pki.cert_defects,
     cases_pki.x5u_policy,
+    cases_pki.x5u_fetch_failures,
     cases_pki.peers,
     cases_pki.real_world,
 )
