@@ -277,9 +277,19 @@ class _Service:
         ca.root_pem.write_to_path(folder / "root.pem")
         ca.intermediate_pem.write_to_path(folder / "inter.pem")
         ca.crl().write_to_path(folder / "crl.pem")
+        self.launch(folder / "root.pem", folder / "inter.pem", folder / "crl.pem", crl, env)
+
+    def launch(
+        self,
+        root: Path,
+        inter: Path,
+        crl_file: Path,
+        crl: bool = False,
+        env: dict[str, str] | None = None,
+    ) -> None:
         args = [self.secsipidx, "-http-srv", f"127.0.0.1:{self.port}", "-http-dir", str(self.www)]
-        args += ["-expire", FOREVER, "-timeout", "3", "-ca-file", str(folder / "root.pem")]
-        args += ["-ca-inter", str(folder / "inter.pem"), "-crl-file", str(folder / "crl.pem")]
+        args += ["-expire", FOREVER, "-timeout", "3", "-ca-file", str(root)]
+        args += ["-ca-inter", str(inter), "-crl-file", str(crl_file)]
         args += ["-cert-verify", "29" if crl else "13"]  # time, CA file, inter (, CRL)
         self.process = subprocess.Popen(
             args,
@@ -562,3 +572,17 @@ def test_end_to_end_over_https(secsipidx: str, live_ca: StiCA, tmp_path: Path) -
         httpd.shutdown()
         httpd.server_close()
         thread.join(timeout=TIMEOUT)
+
+
+def test_minted_files_work_for_secsipidx(service: _Service, tmp_path: Path) -> None:
+    # What a non-Python tester does: shakentrace mint, serve chain.pem, trust root.pem.
+    from shakentrace.cli import main
+
+    out = tmp_path / "minted"
+    assert main(["mint", str(out), "--x5u", service.url("minted.pem"), "--seed", "m"]) == 0
+    (service.www / "minted.pem").write_bytes((out / "chain.pem").read_bytes())
+    service.launch(out / "root.pem", out / "intermediate.pem", out / "crl.pem")
+    identity = (out / "identity.txt").read_text().strip()
+    assert service.check(identity) == "OK"
+    ok, text = _check(service.secsipidx, identity, out / "public-key.pem", expire="300")
+    assert ok, text
