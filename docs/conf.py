@@ -27,7 +27,7 @@ autodoc_default_options = {"members": True, "show-inheritance": True}
 napoleon_google_docstring = True
 napoleon_numpy_docstring = False
 nitpick_ignore_regex = [
-    (r"py:.*", r"(datetime|ipaddress|collections\.abc|typing|pathlib|enum)\..*"),
+    (r"py:.*", r"(datetime|ipaddress|collections\.abc|typing|pathlib|enum|ssl|socket|http)\..*"),
     (r"py:.*", r"cryptography\..*"),
     (r"py:class", r"(x509|ec|verification)\..*"),
     (r"py:class", r"(Path|Sequence|Iterable|Iterator|Mapping|Callable|Any|Literal|Self)"),

@@ -39,7 +39,14 @@ from shakentrace.errors import (
     SipParseError,
     VerificationError,
 )
-from shakentrace.fetch import Fetcher, StaticFetcher
+from shakentrace.fetch import (
+    CachingFetcher,
+    DirectoryFetcher,
+    Fetcher,
+    FetchPolicy,
+    HttpsFetcher,
+    StaticFetcher,
+)
 from shakentrace.hop import Evidence, Finding, Hop, Originator, Signer, TraceRequest, Upstream
 from shakentrace.identity import IdentityHeader, parse_identity
 from shakentrace.linking import Gap, HopCampaign, PathEvent, Traceback, group_campaigns, link
@@ -96,6 +103,7 @@ __all__ = [
     "PATH_RULES",
     "REASON_CODES",
     "CSeq",
+    "CachingFetcher",
     "CallFacts",
     "CallRecord",
     "Campaign",
@@ -114,6 +122,7 @@ __all__ = [
     "Credential",
     "CrlDistributionPoint",
     "DirectoryError",
+    "DirectoryFetcher",
     "Diversion",
     "DnsAnswer",
     "DnsResolver",
@@ -121,6 +130,7 @@ __all__ = [
     "Evidence",
     "EvidenceSource",
     "FetchError",
+    "FetchPolicy",
     "Fetcher",
     "Finding",
     "Gap",
@@ -130,6 +140,7 @@ __all__ = [
     "Hop",
     "HopCampaign",
     "HopFacts",
+    "HttpsFetcher",
     "IdentityHeader",
     "IdentityParseError",
     "IdentityResult",

@@ -1,11 +1,11 @@
 """Fetching x5u certificates (and CRLs): the :class:`Fetcher` protocol and its implementations.
 
 The x5u URL of a PASSporT is attacker-controlled input that a verifier fetches.
-``HttpsFetcher`` fetches it under a ``FetchPolicy`` built against the
+:class:`HttpsFetcher` fetches it under a :class:`FetchPolicy` built against the
 known attacks (SSRF through private addresses and redirects, DNS rebinding, slow
-or huge bodies; Asterisk AST-2022-001/002). ``CachingFetcher`` adds
+or huge bodies; Asterisk AST-2022-001/002). :class:`CachingFetcher` adds
 RFC 9111 caching with ATIS-1000074's 24-hour floor and coalesces concurrent
-requests; :class:`StaticFetcher` and ``DirectoryFetcher`` serve certificates
+requests; :class:`StaticFetcher` and :class:`DirectoryFetcher` serve certificates
 without a network (tests, and analysts who only have a pcap).
 
 Every fetcher raises :class:`shakentrace.errors.FetchError` with ``code``
@@ -14,12 +14,35 @@ Every fetcher raises :class:`shakentrace.errors.FetchError` with ``code``
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Mapping
+from pathlib import Path, PurePosixPath
 from typing import Protocol, runtime_checkable
+from urllib.parse import quote, urlsplit
 
-from shakentrace.errors import FetchError
+from shakentrace._https import (
+    FORBIDDEN_NETWORKS,
+    Fetched,
+    FetchPolicy,
+    HttpsFetcher,
+    Resolver,
+)
+from shakentrace.errors import ConfigurationError, FetchError
 
-__all__ = ["Fetcher", "StaticFetcher"]
+__all__ = [
+    "FORBIDDEN_NETWORKS",
+    "CacheStats",
+    "CachingFetcher",
+    "DirectoryFetcher",
+    "FetchPolicy",
+    "Fetched",
+    "Fetcher",
+    "HttpsFetcher",
+    "Resolver",
+    "StaticFetcher",
+    "parse_bundle",
+]
 
 
 @runtime_checkable
@@ -67,3 +90,91 @@ class StaticFetcher:
             return self._bodies[url]
         except KeyError:
             raise FetchError(f"no certificate registered for {url}") from None
+
+
+class DirectoryFetcher:
+    """Serve x5u chains from local files: offline verification of captured calls.
+
+    Two sources, for analysts who have a pcap and the certificates but no network:
+
+    * a **directory**: the chain for a URL is the file named after the URL
+      percent-encoded (``urllib.parse.quote(url, safe="")``), or else the file
+      named like the URL's last path segment (``…/sp-1234.pem`` → ``sp-1234.pem``);
+    * a **PEM bundle**: one file where each chain follows an ``X5U: <url>`` line
+      (text outside PEM blocks is ignored by PEM readers, so the bundle stays a
+      valid PEM file).
+
+    Args:
+        source: A directory, or a bundle file.
+        max_bytes: Largest file read.
+
+    Raises:
+        ConfigurationError: ``source`` does not exist.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> from shakentrace.fetch import DirectoryFetcher
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> _ = (folder / "sp.pem").write_bytes(b"-----BEGIN CERTIFICATE-----...")
+        >>> DirectoryFetcher(folder).fetch("https://cr.example/certs/sp.pem")[:11]
+        b'-----BEGIN '
+    """
+
+    def __init__(self, source: str | os.PathLike[str], *, max_bytes: int = 1024 * 1024) -> None:
+        self._path = Path(source)
+        self._max_bytes = max_bytes
+        if self._path.is_file():
+            self._bundle: dict[str, bytes] | None = parse_bundle(self._read(self._path))
+        elif self._path.is_dir():
+            self._bundle = None
+        else:
+            raise ConfigurationError(f"no certificate directory or bundle at {source}")
+
+    def fetch(self, url: str) -> bytes:
+        """Return the chain stored for ``url``.
+
+        Raises:
+            FetchError: ``cert-unavailable`` when nothing is stored for ``url``.
+        """
+        if self._bundle is not None:
+            if url in self._bundle:
+                return self._bundle[url]
+            raise FetchError(f"{url} is not in the certificate bundle {self._path.name}")
+        for name in (quote(url, safe=""), PurePosixPath(urlsplit(url).path).name):
+            candidate = self._path / name
+            if name and name not in (".", "..") and candidate.is_file():
+                return self._read(candidate)
+        raise FetchError(f"{url} is not in the certificate folder {self._path}")
+
+    def _read(self, file: Path) -> bytes:
+        with file.open("rb") as handle:
+            data = handle.read(self._max_bytes + 1)
+        if len(data) > self._max_bytes:
+            raise FetchError(f"{file.name} is larger than {self._max_bytes} bytes")
+        return data
+
+
+def parse_bundle(data: bytes) -> dict[str, bytes]:
+    """Split a PEM bundle with ``X5U: <url>`` lines into ``{url: chain PEM}``.
+
+    Raises:
+        ConfigurationError: A chain has no ``X5U:`` line before it.
+    """
+    chains: dict[str, list[bytes]] = {}
+    current: list[bytes] | None = None
+    for line in data.splitlines(keepends=True):
+        match = _X5U_LINE.match(line)
+        if match:
+            current = chains.setdefault(match.group(1).decode("ascii"), [])
+        elif current is not None:
+            current.append(line)
+        elif line.strip().startswith(b"-----BEGIN"):
+            raise ConfigurationError("PEM block before any 'X5U: <url>' line in the bundle")
+    return {url: b"".join(lines) for url, lines in chains.items()}
+
+
+_X5U_LINE = re.compile(rb"^\s*#?\s*X5U:\s*(\S+)\s*$", re.IGNORECASE)
+
+
+# Imported last: the caching fetcher's module refers back to this one.
+from shakentrace._fetchcache import CacheStats, CachingFetcher  # noqa: E402

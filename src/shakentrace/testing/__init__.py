@@ -41,6 +41,7 @@ from shakentrace.testing._network import (
     Scenario,
 )
 from shakentrace.testing._profile import DEVIATIONS, SHAKEN_CP_OID, Deviation
+from shakentrace.testing._server import CertServer, Route, cert_server, standard_routes
 from shakentrace.testing._truth import HopTruth, NetworkProvider, PathTruth
 
 __all__ = [
@@ -49,6 +50,7 @@ __all__ = [
     "SCENARIO_KINDS",
     "SHAKEN_CP_OID",
     "Blob",
+    "CertServer",
     "Deviation",
     "HopTruth",
     "Mutation",
@@ -56,6 +58,7 @@ __all__ = [
     "NetworkHop",
     "NetworkProvider",
     "PathTruth",
+    "Route",
     "Scenario",
     "StaticFetcher",
     "StiCA",
@@ -64,6 +67,7 @@ __all__ = [
     "alg_none",
     "build_invite",
     "canonical_json",
+    "cert_server",
     "der_signature",
     "embedded_jwk",
     "encode_jws",
@@ -75,5 +79,6 @@ __all__ = [
     "resign",
     "sign_with_wrong_key",
     "split_token",
+    "standard_routes",
     "tamper_claim",
 ]
