@@ -431,3 +431,22 @@ def test_verify_is_total_over_rfc8224_shaped_identity_values(value: str) -> None
     out = verifier().verify(invite(value), now=NOW)
     assert out.status == "invalid"
     assert out.identities
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=60)
+@given(st.sampled_from(["iat", "orig", "dest", "attest", "origid", "div", "rcd", "rph"]), JSON)
+def test_verify_is_total_over_signed_claims_of_any_shape(claim: str, value: object) -> None:
+    """Correctly signed PASSporTs whose claims hold anything JSON can (huge ints, NaN…)."""
+    identity = CERT.identity_header(orig=ORIG, dest=DEST, extra_claims={claim: value})
+    out = verifier().verify(invite(identity, date=NOW), now=NOW)
+    assert out.status in ("valid", "invalid")
+    json.dumps(out.to_dict())

@@ -36,6 +36,8 @@ __all__ = [
 ATTESTATIONS: tuple[str, ...] = ("A", "B", "C")
 
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+# NumericDate seconds beyond this (about year 33658) cannot be a real call.
+_IAT_BOUND = 10**12
 # RFC 8224 §8.3 canonical form: digits, '*' and '#' only.
 _CANONICAL_TN = re.compile(r"[0-9*#]+")
 
@@ -224,10 +226,14 @@ def _iat(reader: _Reader, value: Any) -> int | None:
         return None
     if isinstance(value, str):
         reader.bad(f"iat is the string {value!r}, not a number (RFC 8225 §5.1)")
-        return int(value) if value.isascii() and value.isdigit() and len(value) < 20 else None
+        usable = value.isascii() and value.isdigit() and len(value) < 13
+        return int(value) if usable else None
     if isinstance(value, float):
         reader.bad("iat is not an integer (RFC 8225 §5.1: NumericDate, integer in PASSporT)")
-        return int(value) if value == value and abs(value) < 1e18 else None
+        return int(value) if value == value and abs(value) < _IAT_BOUND else None
+    if abs(value) >= _IAT_BOUND:
+        reader.bad(f"iat {value} is out of any usable range (RFC 8225 §5.1)")
+        return None
     return value
 
 
