@@ -450,3 +450,10 @@ def test_verify_is_total_over_signed_claims_of_any_shape(claim: str, value: obje
     out = verifier().verify(invite(identity, date=NOW), now=NOW)
     assert out.status in ("valid", "invalid")
     json.dumps(out.to_dict())
+
+
+def test_malformed_headers_are_reported_not_raised() -> None:
+    raw = invite(good()).replace(b"Date: ", b"Date: not a date ", 1)
+    out = verifier().verify(raw, now=NOW)
+    assert "sip-malformed" in errors(out)
+    assert out.identities[0].signature == "valid"  # the PASSporT is still examined

@@ -41,36 +41,57 @@ class CallFacts:
         callers: ``(label, tn, uri)`` of From and each P-Asserted-Identity.
         callees: ``(label, tn, uri)`` of To and the Request-URI.
         date: The Date header (aware UTC), if any.
+        problems: Headers that did not parse (``sip-malformed`` reasons).
     """
 
     identities: tuple[str, ...] = ()
     callers: tuple[tuple[str, str | None, str | None], ...] = ()
     callees: tuple[tuple[str, str | None, str | None], ...] = ()
     date: datetime | None = None
+    problems: tuple[Reason, ...] = ()
 
     @classmethod
     def from_message(cls, message: SipMessage) -> CallFacts:
-        """Extract the facts from a parsed :class:`~shakentrace.sip.SipMessage`."""
-        callers: list[Party] = []
-        if message.from_ is not None:
-            callers.append(("From", message.from_.uri.tn, message.from_.uri.raw))
-        for n, pai in enumerate(message.pai, 1):
-            label = "P-Asserted-Identity" if len(message.pai) == 1 else f"P-Asserted-Identity[{n}]"
-            callers.append((label, pai.uri.tn, pai.uri.raw))
-        callees: list[Party] = []
-        if message.to is not None:
-            callees.append(("To", message.to.uri.tn, message.to.uri.raw))
-        if message.request_uri is not None:
-            callees.append(("Request-URI", message.request_uri.tn, message.request_uri.raw))
-        identities = tuple(message.identities)
+        """Extract the facts from a parsed :class:`~shakentrace.sip.SipMessage`.
+
+        A header that does not parse (the message's headers are parsed lazily)
+        leaves its fact out and adds a ``sip-malformed`` problem.
+        """
+        problems: list[Reason] = []
+        callers = _parties(message, problems, (("From", "from_"), ("P-Asserted-Identity", "pai")))
+        callees = _parties(message, problems, (("To", "to"), ("Request-URI", "request_uri")))
+        identities = tuple(_read(message, "identities", problems) or ())
         if not identities and "identity" in message.headers:
             identities = ("",)  # an empty Identity header is malformed, not absent
         return cls(
             identities=identities,
-            callers=tuple(callers),
-            callees=tuple(callees),
-            date=message.date,
+            callers=callers,
+            callees=callees,
+            date=_read(message, "date", problems),
+            problems=tuple(problems),
         )
+
+
+def _read(message: SipMessage, name: str, problems: list[Reason]) -> Any:
+    try:
+        return getattr(message, name)
+    except ParseError as exc:
+        problems.append(Reason.of("sip-malformed", f"{name.strip('_')}: {exc.message}"))
+        return None
+
+
+def _parties(
+    message: SipMessage, problems: list[Reason], fields: tuple[tuple[str, str], ...]
+) -> tuple[Party, ...]:
+    parties: list[Party] = []
+    for label, name in fields:
+        value = _read(message, name, problems)
+        values = value if isinstance(value, tuple) else (value,) if value is not None else ()
+        for n, item in enumerate(values, 1):
+            uri = getattr(item, "uri", item)  # a NameAddr, or the Request-URI itself
+            tag = f"{label}[{n}]" if len(values) > 1 else label
+            parties.append((tag, uri.tn, uri.raw))
+    return tuple(parties)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -203,6 +224,38 @@ def _ppt(header: IdentityHeader | None, passport: Passport | None) -> str | None
     return header.ppt if header else None
 
 
+def _signature(
+    passport: Passport, credential: Credential | None, policy: Policy, state: SignatureState
+) -> tuple[list[Reason], SignatureState]:
+    """Certificate reasons, then ES256 over the received bytes with the leaf's key."""
+    if credential is None:
+        return [], state
+    reasons = list(credential.all_reasons)
+    # The JWS alg never picks the algorithm (RFC 8725 §3.1): a token declaring
+    # another one is refused by check_alg and not checked as ES256.
+    checkable = not passport.compact and passport.alg in policy.algorithms
+    if credential.public_key is not None and checkable:
+        bad = _checks.check_signature(passport, credential.public_key)
+        return reasons + bad, "invalid" if bad else "valid"
+    return reasons, state
+
+
+def _pairings(
+    passport: Passport, call: CallFacts, policy: Policy, signature: SignatureState
+) -> tuple[tuple[TnPairing, ...], list[Reason]]:
+    """orig against From/each PAI, dest against To/Request-URI (RFC 8224 §8.3 matching)."""
+    parties = [("orig", p[0], p[1]) for p in call.callers]
+    parties += [("dest", p[0], p[1]) for p in call.callees]
+    pairs, mismatches = _checks.check_pairings(passport, parties, policy.accepted_matches)
+    if signature == "invalid":
+        # Unsigned claims prove nothing; their disagreement is noted, not decisive.
+        mismatches = [Reason.of(r.code, r.message, severity="warning") for r in mismatches]
+    pairings = tuple(
+        TnPairing(claim=a, header=b, claim_tn=c, header_tn=d, match=e) for a, b, c, d, e in pairs
+    )
+    return pairings, mismatches
+
+
 def evaluate_identity(
     index: int,
     decoded: Decoded,
@@ -217,7 +270,7 @@ def evaluate_identity(
     if header is None or passport is None:
         return _result(index, decoded, header, None, reasons, "unchecked", credential, (), None)
     reasons += header.findings
-    reconstruction = None
+    reconstruction: str | None = None
     signature: SignatureState = "unchecked"
     if passport.compact:
         passport, reconstruction, rebuilt = _rebuild(passport, header, call, credential)
@@ -230,31 +283,14 @@ def evaluate_identity(
     reasons += _checks.check_ppt(
         header, passport, ppts=policy.ppts, require_params=policy.require_ppt
     )
-    reasons += passport.findings
-    reasons += _checks.check_info(header, passport)
-    if credential is not None:
-        reasons += credential.all_reasons
-        # The JWS alg is never used to pick an algorithm (RFC 8725 §3.1): a token
-        # that declares another one is refused above and not checked as ES256.
-        checkable = not passport.compact and passport.alg in policy.algorithms
-        if credential.public_key is not None and checkable:
-            bad = _checks.check_signature(passport, credential.public_key)
-            signature = "invalid" if bad else "valid"
-            reasons += bad
+    reasons += passport.findings + tuple(_checks.check_info(header, passport))
+    crypto, signature = _signature(passport, credential, policy, signature)
+    reasons += crypto
     reasons += _checks.check_freshness(
         passport.iat, now, max_age=policy.max_age, future_skew=policy.future_skew
     )
-    parties = [("orig", p[0], p[1]) for p in call.callers] + [
-        ("dest", p[0], p[1]) for p in call.callees
-    ]
-    pairs, mismatches = _checks.check_pairings(passport, parties, policy.accepted_matches)
-    if signature == "invalid":
-        # Unsigned claims prove nothing; their disagreement is noted, not decisive.
-        mismatches = [Reason.of(r.code, r.message, severity="warning") for r in mismatches]
+    pairings, mismatches = _pairings(passport, call, policy, signature)
     reasons += mismatches
-    pairings = tuple(
-        TnPairing(claim=a, header=b, claim_tn=c, header_tn=d, match=e) for a, b, c, d, e in pairs
-    )
     return _result(
         index, decoded, header, passport, reasons, signature, credential, pairings, reconstruction
     )

@@ -136,7 +136,7 @@ def evaluate(
     values = call.identities[: policy.max_identities]
     if not values:
         reason = Reason.of("no-identity", "no Identity header (RFC 8224 §6.2.2: 428)")
-        return _outcome((reason,), (), None, None, now, has_identity=False)
+        return _outcome((reason, *call.problems), (), None, None, now, has_identity=False)
     items = decoded or [decode_identity(v, policy.limits) for v in values]
     creds = list(credentials) + [None] * (len(items) - len(credentials))
     results = [evaluate_identity(i, d, creds[i], call, policy, now) for i, d in enumerate(items)]
@@ -194,7 +194,7 @@ def _call_reasons(
 ) -> tuple[Reason, ...]:
     from shakentrace._checks import check_date
 
-    reasons: list[Reason] = []
+    reasons = list(call.problems)
     if primary.ppt not in ("shaken", None):
         reasons.append(
             Reason.of("unsupported-ppt", f"no shaken PASSporT among {count} Identity values")
