@@ -22,6 +22,7 @@ import argparse
 import ctypes
 import ctypes.util
 import json
+import os
 import platform
 import sys
 import time
@@ -36,8 +37,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
-from shakentrace import StaticFetcher, TrustStore, Verifier
+from shakentrace import StaticFetcher, TrustStore, Verifier, decode_passport
 from shakentrace._jose import b64url_decode
+from shakentrace.sip import parse_sip
 from shakentrace.testing import StiCA, build_invite
 
 
@@ -106,13 +108,21 @@ def run(count: int, rounds: int) -> dict[str, Any]:
         for raw in invites:
             verifier.verify(raw, now=now)
 
+    values = [v.split(";", 1)[0] for v in identities]
     results: dict[str, Any] = {
         "calls": count,
         "rounds": rounds,
         "python": platform.python_version(),
         "machine": platform.machine(),
+        "cpus": os.cpu_count(),
         "floor_per_s": _best(rounds, count, floor),
         "shakentrace_per_s": _best(rounds, count, shakentrace),
+        # Where the time goes: the SIP parse alone, and the Identity value alone.
+        "parse_sip_per_s": _best(rounds, count, lambda: [parse_sip(raw) for raw in invites]),
+        "identity_only_per_s": _best(
+            rounds, count, lambda: [verifier.verify_identity(v, now=now) for v in identities]
+        ),
+        "decode_only_per_s": _best(rounds, count, lambda: [decode_passport(v) for v in values]),
     }
     check = _libsecsipid()
     if check is not None:
@@ -138,6 +148,10 @@ def report(figures: dict[str, Any]) -> str:
         f"  cryptography ECDSA verify (floor): {floor:9.0f}/s  {1e6 / floor:7.1f} µs",
         f"  shakentrace raw INVITE -> Outcome: {ours:9.0f}/s  {1e6 / ours:7.1f} µs",
         f"  shakentrace time / floor time: {floor / ours:.2f}x (target ≤ 1.25x)",
+        "  where the time goes (per call):",
+        f"    parse_sip alone                 {1e6 / figures['parse_sip_per_s']:7.1f} µs",
+        f"    Identity value alone -> Outcome {1e6 / figures['identity_only_per_s']:7.1f} µs",
+        f"    decode_passport alone           {1e6 / figures['decode_only_per_s']:7.1f} µs",
     ]
     secsipid = figures.get("libsecsipid_per_s")
     if secsipid:
