@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -15,7 +16,7 @@ import pytest
 from conftest import ROOT
 from pcaptools import Packet, ip_frames, link, need_tools, udp, write_capture
 from shakentrace._cli_io import Console
-from shakentrace.cli import main
+from shakentrace.cli import _main, main
 from shakentrace.testing import StiCA, build_invite
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -28,8 +29,10 @@ class _Tty(io.StringIO):
 
 
 def _run(argv: list[str]) -> tuple[int, str, str]:
+    """``main(argv)`` with stdout and stderr captured."""
     out, err = io.StringIO(), io.StringIO()
-    code = main(argv, console=Console(out=out, err=err))
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(argv)
     return code, out.getvalue(), err.getvalue()
 
 
@@ -162,11 +165,11 @@ def test_progress_bar_only_when_stderr_is_a_terminal(world: dict[str, Path]) -> 
     err = _Tty()
     console = Console(out=io.StringIO(), err=err)
     console._last = -1.0  # draw on the first message
-    assert main(["inspect", str(world["pcap"])], console=console) == 0
+    assert _main(["inspect", str(world["pcap"])], console) == 0
     assert "messages" in err.getvalue()
     assert "\r" in err.getvalue()
     quiet = io.StringIO()
-    assert main(["inspect", str(world["pcap"])], console=Console(out=io.StringIO(), err=quiet)) == 0
+    assert _main(["inspect", str(world["pcap"])], Console(out=io.StringIO(), err=quiet)) == 0
     assert quiet.getvalue() == ""
 
 
@@ -180,3 +183,169 @@ def test_inspect_as_a_process_over_a_pcap(world: dict[str, Path]) -> None:
         2,
         4,
     ]
+
+
+# verify and campaigns
+
+
+def test_verify_one_line_per_call_and_exit_1_on_failure(world: dict[str, Path]) -> None:
+    args = ["--trust", str(world["trust"]), "--certs", str(world["certs"])]
+    code, out, _ = _run(["verify", *args, str(world["pcap"])])
+    assert code == 1
+    lines = out.splitlines()
+    assert len(lines) == 3
+    assert "valid" in lines[0]
+    assert "signer=SPC 1234" in lines[0]
+    assert "invalid" in lines[2]
+    assert "orig-mismatch" in lines[2]
+    assert _run(["verify", *args, str(world["good"])])[0] == 0
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_verify_json_is_outcome_plus_capture(world: dict[str, Path], jobs: str) -> None:
+    argv = [
+        "verify",
+        "--json",
+        "--jobs",
+        jobs,
+        "--trust",
+        str(world["trust"]),
+        "--certs",
+        str(world["certs"]),
+    ]
+    code, out, _ = _run([*argv, str(world["pcap"])])
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 1
+    assert [r["status"] for r in rows] == ["valid", "valid", "invalid"]
+    assert rows[0]["signer"]["spc"] == "1234"
+    assert rows[0]["capture"]["frame"] == 1
+    assert rows[2]["capture"]["frame"] == 4
+
+
+def test_verify_at_time_and_policy(world: dict[str, Path]) -> None:
+    base = ["verify", "--json", "--trust", str(world["trust"]), "--certs", str(world["certs"])]
+    late = (T0 + timedelta(minutes=5)).isoformat()
+    code, out, _ = _run([*base, "--at", late, str(world["good"])])
+    assert code == 1
+    assert "stale" in {r["code"] for r in json.loads(out.splitlines()[0])["reasons"]}
+    code, _, _ = _run([*base, "--at", late, "--policy", "max_age=600", str(world["good"])])
+    assert code == 0
+
+
+def test_campaigns_json_and_text(world: dict[str, Path]) -> None:
+    code, out, _ = _run(
+        [
+            "campaigns",
+            "--json",
+            "--trust",
+            str(world["trust"]),
+            "--certs",
+            str(world["certs"]),
+            str(world["pcap"]),
+        ]
+    )
+    assert code == 0
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert len(rows) == 1
+    assert rows[0]["calls"] == 3
+    assert rows[0]["signer"] == "SPC 1234"
+    assert rows[0]["statuses"] == {"valid": 2, "invalid": 1}
+    assert rows[0]["next_request"]["kind"] == "signer"
+    code, out, _ = _run(["campaigns", "--mask-digits", "0", "--top", "2", str(world["pcap"])])
+    assert code == 0
+    assert out.startswith("#1  1 call ")
+    assert "#2" in out
+    assert "#3" not in out
+
+
+@pytest.mark.parametrize("command", ["inspect", "verify", "campaigns"])
+def test_each_command_as_a_process(world: dict[str, Path], command: str) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "NO_COLOR": "1"}
+    argv = [sys.executable, "-m", "shakentrace", command, "--json"]
+    if command != "inspect":
+        argv += ["--trust", str(world["trust"]), "--certs", str(world["certs"])]
+    result = subprocess.run(
+        [*argv, str(world["pcap"])],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == (1 if command == "verify" else 0), result.stderr
+    assert all(json.loads(line) for line in result.stdout.splitlines())
+    assert "\x1b[" not in result.stdout
+
+
+def test_inspect_shows_certificate_facts_from_certs(world: dict[str, Path]) -> None:
+    code, out, _ = _run(["inspect", "--json", "--certs", str(world["certs"]), str(world["pcap"])])
+    assert code == 0
+    assert json.loads(out.splitlines()[0])["passports"][0]["certificate"]["spc"] == "1234"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["verify", "--trust", "/nonexistent.pem", "x.pcap"], "No such file"),
+        (["verify", "--policy", "nonsense=1", "x.pcap"], "--policy"),
+        (["verify", "--at", "yesterday", "x.pcap"], "--at"),
+        (["inspect", "--certs", "/nonexistent", "x.pcap"], "/nonexistent"),
+    ],
+)
+def test_bad_verify_usage_exits_2_with_one_line(argv: list[str], message: str) -> None:
+    code, out, err = _run(argv)
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1
+    assert message in err
+
+
+# trace, over the bundled multi-hop capture set
+
+EXAMPLE = ROOT / "examples" / "capture"
+TRACE = [
+    "trace",
+    "--directory",
+    str(ROOT / "examples" / "directory.toml"),
+    "--trust",
+    str(EXAMPLE / "trust.pem"),
+    "--certs",
+    str(EXAMPLE / "certs"),
+]
+CAPTURES = [str(EXAMPLE / n) for n in ("lakeside.pcap", "prairie.pcapng", "midwest.pcap")]
+PROVIDERS = ["--provider", "994L", "--provider", "993W", "--provider", "992T"]
+
+
+def test_trace_links_hops_across_providers_by_passport() -> None:
+    code, out, _ = _run([*TRACE, *PROVIDERS, "--json", *CAPTURES])
+    assert code == 0
+    calls = [json.loads(line) for line in out.splitlines()]
+    assert len(calls) == 8
+    campaign = calls[0]
+    providers = [hop["provider"] for hop in campaign["hops"]]
+    assert providers == ["Lakeside Telephone Co", "Prairie Wholesale Voice", "Midwest Transit Inc"]
+    assert campaign["next_request"]["target"] == "Harbor Gateway LLC"
+    assert "globex-ingress-3" in campaign["next_request"]["ask"]
+    own = calls[2]
+    assert [hop["provider"] for hop in own["hops"]] == ["Lakeside Telephone Co"]
+
+
+def test_trace_text_and_one_provider_for_all_files() -> None:
+    code, out, _ = _run([*TRACE, "--provider", "994L", CAPTURES[0]])
+    assert code == 0
+    assert out.startswith("call 1: 13125550000 -> 13125550143")
+    assert "next: ask Harbor Gateway LLC" in out
+
+
+def test_trace_needs_one_provider_or_one_per_file() -> None:
+    code, _, err = _run([*TRACE, "--provider", "994L", "--provider", "993W", *CAPTURES])
+    assert code == 2
+    assert "once per FILE" in err
+
+
+def test_trace_as_a_process() -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    argv = [sys.executable, "-m", "shakentrace", *TRACE, *PROVIDERS, *CAPTURES]
+    result = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("next: ask") == 8

@@ -14,18 +14,18 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from shakentrace._cli_io import Console, mapped
+from shakentrace._cli_io import Console, json_line, mapped
 from shakentrace._cli_views import identity_views, passport_text
 from shakentrace.capture import CapturedMessage
 from shakentrace.errors import SipParseError
-from shakentrace.fetch import Fetcher
+from shakentrace.fetch import DirectoryFetcher, Fetcher
 from shakentrace.sip import SipMessage, parse_sip
 from shakentrace.uri import NameAddr
 
 __all__ = ["register"]
 
 _FETCHER: list[Fetcher | None] = [None]
-_EVERY = [False]
+_MODE: dict[str, bool] = {"every": False, "json": False, "colour": False}
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -40,26 +40,32 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     parser.add_argument("--json", action="store_true", help="JSON lines: one object per message")
     parser.add_argument("--all", action="store_true", help="every message, not only INVITEs")
+    parser.add_argument(
+        "--certs", metavar="DIR", help="x5u chains (folder or bundle) for certificate facts"
+    )
     parser.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
     parser.set_defaults(handler=_run)
 
 
-def _init(certs: str | None, every: bool) -> None:
-    _FETCHER[0] = None  # --certs arrives with DirectoryFetcher
-    _EVERY[0] = every
+def _init(certs: str | None, every: bool, as_json: bool, colour: bool) -> None:
+    _FETCHER[0] = DirectoryFetcher(certs) if certs else None
+    _MODE.update(every=every, json=as_json, colour=colour)
 
 
-def _one(captured: CapturedMessage) -> tuple[CapturedMessage, Any] | None:
-    """Parse and decode one message (in a worker): ``(captured, view or error text)``."""
+def _one(captured: CapturedMessage) -> tuple[bool, str] | None:
+    """Parse, decode and render one message (in a worker): ``(ok, output or error line)``."""
     try:
         msg = parse_sip(captured.data)
     except SipParseError as exc:
-        return captured, f"{_where(captured)}: {exc}"
-    if not _EVERY[0] and msg.method != "INVITE":
+        return False, f"{_where(captured)}: {exc}"
+    if not _MODE["every"] and msg.method != "INVITE":
         return None
     facts = msg.to_dict()
-    view = {**facts, "capture": captured.to_dict(), "passports": identity_views(msg, _FETCHER[0])}
-    return captured, (view, _text(msg, facts["errors"]))
+    passports = identity_views(msg, _FETCHER[0])
+    if _MODE["json"]:
+        return True, json_line({**facts, "capture": captured.to_dict(), "passports": passports})
+    console = Console(colour=_MODE["colour"])
+    return True, _render(captured, _text(msg, facts["errors"]), passports, console)
 
 
 def _where(captured: CapturedMessage) -> str:
@@ -68,19 +74,15 @@ def _where(captured: CapturedMessage) -> str:
 
 def _run(args: argparse.Namespace) -> int:
     console: Console = args.console
-    setup = (None, bool(args.all))
+    setup = (args.certs, bool(args.all), bool(args.json), console.colour)
     _init(*setup)  # a bad --certs fails before reading
     failed = False
-    for captured, result in mapped(args, console, _one, _init, setup):
-        if isinstance(result, str):
-            console.error(result)
-            failed = True
-            continue
-        view, text = result
-        if args.json:
-            console.json(view)
+    for ok, output in mapped(args, console, _one, _init, setup):
+        if ok:
+            console.line(output)
         else:
-            console.line(_render(captured, text, view["passports"], console))
+            console.error(output)
+            failed = True
     return 2 if failed else 0
 
 

@@ -17,7 +17,7 @@ from typing import IO, Any
 
 from shakentrace.capture import CapturedMessage, open_capture
 
-__all__ = ["Console", "mapped", "read_inputs"]
+__all__ = ["Console", "json_line", "mapped", "read_inputs"]
 
 _BATCH = 1024
 
@@ -33,11 +33,14 @@ def _is_tty(stream: IO[str]) -> bool:
 class Console:
     """Where the command writes: results on ``out``, progress and warnings on ``err``."""
 
-    def __init__(self, out: IO[str] | None = None, err: IO[str] | None = None) -> None:
+    def __init__(
+        self, out: IO[str] | None = None, err: IO[str] | None = None, *, colour: bool | None = None
+    ) -> None:
         self.out = out or sys.stdout
         self.err = err or sys.stderr
         no_color = "NO_COLOR" in os.environ and os.environ["NO_COLOR"] != ""
-        self.colour = _is_tty(self.out) and not no_color and os.environ.get("TERM") != "dumb"
+        tty = _is_tty(self.out) and not no_color and os.environ.get("TERM") != "dumb"
+        self.colour = tty if colour is None else colour
         self.progress_on = _is_tty(self.err)
         self._last = 0.0
         self._shown = False
@@ -91,6 +94,11 @@ class Console:
             self.err.write("\r\x1b[K")
             self.err.flush()
             self._shown = False
+
+
+def json_line(value: Any) -> str:
+    """``value`` as compact one-line JSON."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
 def _open(path: str) -> tuple[IO[bytes], int | None, bool]:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from shakentrace.capture import CapturedMessage
     from shakentrace.fetch import Fetcher
     from shakentrace.sip import SipMessage
+    from shakentrace.verify import Outcome
 
 __all__ = [
     "call_record",
@@ -108,7 +109,7 @@ def _cert_text(cert: dict[str, Any] | None, console: Console) -> list[str]:
     return [f"  cert    SPC {cert.get('spc')}  {subject}  issuer {cert.get('issuer')}"]
 
 
-def verify_text(captured: CapturedMessage, outcome: Any, console: Console) -> str:
+def verify_text(captured: CapturedMessage, outcome: Outcome, console: Console) -> str:
     """One line per verified call."""
     signer = outcome.signer
     who = f"SPC {signer.spc} ({signer.organization})" if signer and signer.spc else "-"
@@ -122,7 +123,9 @@ def verify_text(captured: CapturedMessage, outcome: Any, console: Console) -> st
     )
 
 
-def call_record(captured: CapturedMessage, message: SipMessage, outcome: Any | None) -> CallRecord:
+def call_record(
+    captured: CapturedMessage, message: SipMessage, outcome: Outcome | None
+) -> CallRecord:
     """What one INVITE contributes to campaign grouping."""
     passport = outcome.passport if outcome is not None else shaken_passport(message)
     signer = outcome.signer if outcome is not None else None
@@ -142,6 +145,10 @@ def call_record(captured: CapturedMessage, message: SipMessage, outcome: Any | N
     )
 
 
+def _calls(count: int) -> str:
+    return f"{count} call" if count == 1 else f"{count} calls"
+
+
 def campaign_text(campaign: Campaign, console: Console) -> str:
     """A campaign and its next traceback request, a few lines."""
     key, request = campaign.key, campaign.next_request
@@ -149,7 +156,7 @@ def campaign_text(campaign: Campaign, console: Console) -> str:
     signer = f"{key.signer} ({campaign.signer_name})" if campaign.signer_name else key.signer
     return "\n".join(
         [
-            console.style(f"#{campaign.rank}  {campaign.calls} calls  {signer}", "bold"),
+            console.style(f"#{campaign.rank}  {_calls(campaign.calls)}  {signer}", "bold"),
             f"    origid={key.origid}  attest={key.attestation}  orig={key.orig_pattern}"
             f"  {statuses}",
             f"    next: ask {request.party} to {request.ask}  [{request.rule}]",

@@ -201,25 +201,33 @@ class _Group:
             self.call_ids.append(record.call_id)
 
 
+def _calls(count: int) -> str:
+    return f"{count} call" if count == 1 else f"{count} calls"
+
+
 def _next_request(key: CampaignKey, group: _Group) -> NextRequest:
     """Signed and attributable: ask the signer (N1/N2); else the top upstream (N3/N4)."""
     window = "in this capture"
-    if group.first and group.last:
+    if group.first and group.first == group.last:
+        window = f"at {group.first:%Y-%m-%d %H:%M:%S} UTC"
+    elif group.first and group.last:
         window = f"between {group.first:%Y-%m-%d %H:%M:%S} and {group.last:%Y-%m-%d %H:%M:%S} UTC"
     signed = key.signer != "unsigned" and group.statuses.get("invalid", 0) < group.calls
     if signed and key.origid != "-":
         rule = "N2-ask-gateway-upstream" if key.attestation == "C" else "N1-ask-signer-customer"
         whom = "upstream trunk" if key.attestation == "C" else "customer"
         ask = (
-            f"identify the {whom} behind origid {key.origid} for {group.calls} calls "
+            f"identify the {whom} behind origid {key.origid} for {_calls(group.calls)} "
             f"attested {key.attestation} from {key.orig_pattern} {window}"
         )
         return NextRequest(kind="signer", party=group.signer_name or key.signer, ask=ask, rule=rule)
     if group.upstreams:
         peer = group.upstreams.most_common(1)[0][0]
-        ask = f"name the provider that sent {group.calls} calls from {key.orig_pattern} {window}"
+        ask = f"name the provider that sent {_calls(group.calls)} from {key.orig_pattern} {window}"
         return NextRequest(kind="upstream", party=peer, ask=ask, rule="N3-ask-upstream")
-    ask = f"find the ingress trunk of {group.calls} calls from {key.orig_pattern} {window} in CDRs"
+    ask = (
+        f"find the ingress trunk of {_calls(group.calls)} from {key.orig_pattern} {window} in CDRs"
+    )
     return NextRequest(kind="own-records", party="own network", ask=ask, rule="N4-ask-own-records")
 
 

@@ -20,6 +20,8 @@ from collections.abc import Sequence
 from shakentrace import __version__
 from shakentrace._cli_inspect import register as register_inspect
 from shakentrace._cli_io import Console
+from shakentrace._cli_trace import register as register_trace
+from shakentrace._cli_verify import register_campaigns, register_verify
 from shakentrace.errors import ShakenTraceError
 from shakentrace.testing._cli import register as register_mint
 
@@ -35,18 +37,24 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"shakentrace {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     register_inspect(commands)
+    register_verify(commands)
+    register_trace(commands)
+    register_campaigns(commands)
     register_mint(commands)
     return parser
 
 
-def main(argv: Sequence[str] | None = None, *, console: Console | None = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
+    return _main(argv, Console())
+
+
+def _main(argv: Sequence[str] | None, console: Console) -> int:
     parser = _parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on bad usage, 0 on --help
         return int(exc.code or 0)
-    console = console or Console()
     args.console = console
     try:
         return int(args.handler(args))

@@ -1,0 +1,148 @@
+"""``shakentrace trace FILE… --provider NAME --directory FILE``: captures to a traceback.
+
+Each file is one provider's capture of the INVITEs it received (``--provider``
+once for all files, or once per file in order). Every INVITE is verified as of
+its capture time and turned into a hop record
+(:func:`shakentrace.traceback.infer_hop`, with the packet's source address as the
+upstream peer evidence); hops of the same call in different captures share the
+PASSporT and are linked into one path (:func:`shakentrace.linking.link`). Output:
+a few lines per call, or ``--json`` (one traceback object per line).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from shakentrace._cli_io import Console, json_line, mapped
+from shakentrace._cli_verify import add_verifying_options, make_verifier, parse_moment
+from shakentrace.capture import CapturedMessage
+from shakentrace.errors import ConfigurationError, SipParseError
+from shakentrace.hop import Hop
+from shakentrace.linking import Traceback, link
+from shakentrace.providers import ProviderDirectory
+from shakentrace.sip import parse_sip
+from shakentrace.traceback import infer_hop
+from shakentrace.verify import Verifier
+
+__all__ = ["register"]
+
+_STATE: dict[str, Any] = {}
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``trace`` subcommand."""
+    parser = commands.add_parser(
+        "trace",
+        help="hop records and the linked traceback of each call",
+        description="Turn providers' captures into hop records and linked tracebacks.",
+    )
+    parser.add_argument("files", nargs="+", metavar="FILE", help="one capture per provider")
+    parser.add_argument("--directory", required=True, metavar="FILE", help="provider directory")
+    parser.add_argument(
+        "--provider",
+        action="append",
+        required=True,
+        metavar="NAME",
+        help="capturing provider (name or OCN): once for all files, or once per file",
+    )
+    parser.add_argument("--json", action="store_true", help="JSON lines: one traceback per call")
+    add_verifying_options(parser)
+    parser.set_defaults(handler=_run)
+
+
+def _providers(files: Sequence[str], names: Sequence[str]) -> dict[str, str]:
+    if len(names) == 1:
+        return dict.fromkeys(files, names[0])
+    if len(names) != len(files):
+        raise ConfigurationError("give --provider once, or once per FILE")
+    return dict(zip(files, names, strict=True))
+
+
+def _init(
+    setup: tuple[str | None, str | None, tuple[str, ...], datetime | None],
+    directory: str,
+    providers: dict[str, str],
+) -> None:
+    trust, certs, policies, at = setup
+    _STATE.update(
+        verifier=make_verifier(trust, certs, policies),
+        at=at,
+        directory=ProviderDirectory.load(directory),
+        providers=providers,
+    )
+
+
+def _hop(captured: CapturedMessage) -> Hop | None:
+    """Verify one INVITE and infer its hop record (in a worker)."""
+    try:
+        message = parse_sip(captured.data)
+    except SipParseError:
+        return None
+    if message.method != "INVITE":
+        return None
+    verifier: Verifier = _STATE["verifier"]
+    when = captured.time
+    outcome = verifier.verify(message, now=_STATE["at"] or when or datetime.now(UTC))
+    return infer_hop(
+        message,
+        outcome,
+        _STATE["directory"],
+        provider=_STATE["providers"][captured.source],
+        peer=captured.src.address if captured.src else None,
+        received_at=when,
+    )
+
+
+def _tracebacks(hops: Sequence[Hop]) -> list[Traceback]:
+    """One traceback per call: hops sharing a PASSporT, in order of first capture."""
+    calls: dict[str, list[Hop]] = {}
+    for n, hop in enumerate(hops):
+        calls.setdefault(hop.passport_key or f"unsigned-{n}", []).append(hop)
+    return [link(group) for group in calls.values()]
+
+
+def _text(number: int, traceback: Traceback, console: Console) -> str:
+    first = traceback.hops[0] if traceback.hops else None
+    call = (
+        f"call {number}: {first.orig_tn or '-'} -> {', '.join(first.dest_tns) or '-'}"
+        if first
+        else ""
+    )
+    lines = [console.style(call, "bold")]
+    for hop in traceback.hops:
+        upstream = hop.upstream.name or "unknown upstream"
+        signer = (
+            f"signed by {hop.signer.organization or hop.signer.spc} ({hop.signer.attestation})"
+            if hop.signer
+            else "unsigned"
+        )
+        lines.append(f"  {hop.provider:<26} <- {upstream:<26} {signer}")
+    if traceback.originator:
+        who = traceback.originator
+        lines.append(f"  originator: {who.kind} {who.provider or ''}".rstrip())
+    if traceback.next_request:
+        request = traceback.next_request
+        lines.append(
+            console.style(
+                f"  next: ask {request.target or 'nobody identified'}: {request.ask}", "yellow"
+            )
+        )
+    return "\n".join(lines)
+
+
+def _run(args: argparse.Namespace) -> int:
+    console: Console = args.console
+    providers = _providers(args.files, args.provider)
+    setup = (args.trust, args.certs, tuple(args.policy), parse_moment(args.at))
+    _init(setup, args.directory, providers)  # bad options fail before reading (exit 2)
+    hops = list(mapped(args, console, _hop, _init, (setup, args.directory, providers)))
+    tracebacks = _tracebacks(hops)
+    for number, traceback in enumerate(tracebacks, start=1):
+        console.line(
+            json_line(traceback.to_dict()) if args.json else _text(number, traceback, console)
+        )
+    unverified = any(hop.signer is None or not hop.signer.verified for hop in hops)
+    return 1 if unverified else 0

@@ -1,0 +1,216 @@
+"""``shakentrace verify`` and ``shakentrace campaigns``: verification over captures.
+
+Each INVITE is verified as of its capture time (DESIGN §2 rule 6: time is
+evidence), or ``--at``; certificates come from ``--certs`` (a folder or PEM
+bundle, offline) and chains must lead to ``--trust``. ``--jobs`` processes share
+the work (each with its own :class:`~shakentrace.verify.Verifier` and caches);
+results keep the input order and memory stays bounded (batches).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from shakentrace._cli_io import Console, mapped
+from shakentrace._cli_views import call_record, campaign_text, verify_text
+from shakentrace.campaigns import CallRecord, find_campaigns
+from shakentrace.capture import CapturedMessage
+from shakentrace.errors import ConfigurationError, FetchError, SipParseError
+from shakentrace.fetch import DirectoryFetcher
+from shakentrace.sip import parse_sip
+from shakentrace.trust import TrustStore
+from shakentrace.verify import Outcome, Policy, Verifier
+
+__all__ = [
+    "add_verifying_options",
+    "make_verifier",
+    "parse_moment",
+    "register_campaigns",
+    "register_verify",
+]
+
+EXIT_OK, EXIT_FAILED = 0, 1
+
+
+def _trust(path: str | None) -> TrustStore | None:
+    if path is None:
+        return None
+    if os.path.isdir(path):
+        return TrustStore.from_directory(path)
+    with open(path, "rb") as handle:
+        return TrustStore.from_pem(handle.read())
+
+
+def _policy(pairs: Sequence[str]) -> Policy:
+    """``--policy name=value``: seconds for durations, comma lists for tuples."""
+    policy = Policy()
+    for pair in pairs:
+        name, _, text = pair.partition("=")
+        current = getattr(policy, name, None)
+        if not _ or name.startswith("_") or current is None:
+            raise ConfigurationError(f"--policy {pair!r}: expected NAME=VALUE with a Policy field")
+        value: Any
+        if isinstance(current, bool):
+            value = text.lower() in ("1", "true", "yes", "on")
+        elif isinstance(current, timedelta):
+            value = timedelta(seconds=float(text))
+        elif isinstance(current, int):
+            value = int(text)
+        elif isinstance(current, tuple):
+            value = tuple(item for item in text.split(",") if item)
+        else:
+            raise ConfigurationError(f"--policy {name} cannot be set from the command line")
+        policy = dataclasses.replace(policy, **{name: value})
+    return policy
+
+
+def parse_moment(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ConfigurationError(f"--at {text!r} is not an ISO 8601 time") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+# Verification, optionally on several processes. Each worker builds its own
+# Verifier (certificates and chains are cached per process).
+_WORKER: tuple[Verifier, datetime | None] | None = None
+
+
+def make_verifier(trust: str | None, certs: str | None, policies: Sequence[str]) -> Verifier:
+    fetcher = DirectoryFetcher(certs) if certs else None
+    return Verifier(trust=_trust(trust), fetcher=fetcher or _NoFetcher(), policy=_policy(policies))
+
+
+class _NoFetcher:
+    """Without ``--certs`` nothing is fetched: analysis is offline by default."""
+
+    def fetch(self, url: str) -> bytes:
+        raise FetchError(f"{url}: no --certs directory given (offline)")
+
+
+def _init(
+    trust: str | None, certs: str | None, policies: Sequence[str], at: datetime | None
+) -> None:
+    global _WORKER
+    _WORKER = (make_verifier(trust, certs, policies), at)
+
+
+def _verify_one(captured: CapturedMessage) -> tuple[CapturedMessage, Outcome, CallRecord] | None:
+    """Parse and verify one message in a worker; ``None`` unless it is an INVITE."""
+    assert _WORKER is not None
+    verifier, at = _WORKER
+    try:
+        message = parse_sip(captured.data)
+    except SipParseError:
+        return None
+    if message.method != "INVITE":
+        return None
+    outcome = verifier.verify(message, now=at or captured.time or datetime.now(UTC))
+    return captured, outcome, call_record(captured, message, outcome)
+
+
+def _verified(
+    args: argparse.Namespace, console: Console
+) -> Iterator[tuple[CapturedMessage, Outcome, CallRecord]]:
+    """Every INVITE of the inputs with its Outcome, in input order, bounded memory."""
+    setup = (args.trust, args.certs, tuple(args.policy), parse_moment(args.at))
+    make_verifier(*setup[:3])  # fail fast (exit 2) on bad --trust/--certs/--policy
+    return mapped(args, console, _verify_one, _init, setup)
+
+
+def _no_fetcher(_certs: str | None) -> None:
+    """Worker initialiser for commands that fetch nothing."""
+
+
+def _record_one(captured: CapturedMessage) -> CallRecord | None:
+    try:
+        message = parse_sip(captured.data)
+    except SipParseError:
+        return None
+    return call_record(captured, message, None) if message.method == "INVITE" else None
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    console: Console = args.console
+    failed = False
+    for captured, outcome, _record in _verified(args, console):
+        failed = failed or outcome.status != "valid"
+        if args.json:
+            console.json({**outcome.to_dict(), "capture": captured.to_dict()})
+        else:
+            console.line(verify_text(captured, outcome, console))
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _cmd_campaigns(args: argparse.Namespace) -> int:
+    console: Console = args.console
+    records: Iterator[CallRecord]
+    if args.trust:
+        records = (record for _c, _o, record in _verified(args, console))
+    else:
+        records = mapped(args, console, _record_one, _no_fetcher, (None,))
+    campaigns = find_campaigns(records, mask_digits=args.mask_digits, min_calls=args.min_calls)
+    for campaign in campaigns[: args.top or None]:
+        if args.json:
+            console.json(campaign.to_dict())
+        else:
+            console.line(campaign_text(campaign, console))
+    return EXIT_OK
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "files", nargs="+", metavar="FILE", help="text, pcap or pcapng; - for stdin"
+    )
+    parser.add_argument("--json", action="store_true", help="JSON lines on stdout")
+
+
+def add_verifying_options(parser: argparse.ArgumentParser, *, trust_required: bool = False) -> None:
+    parser.add_argument(
+        "--trust", metavar="PEM|DIR", required=trust_required, help="STI-CA roots (and CRLs)"
+    )
+    parser.add_argument(
+        "--certs", metavar="DIR", help="x5u chains by URL file name, or a PEM bundle"
+    )
+    parser.add_argument(
+        "--at", metavar="TIME", help="judge at this ISO 8601 time (default: capture time)"
+    )
+    parser.add_argument(
+        "--policy", metavar="NAME=VALUE", action="append", default=[], help="a Policy field"
+    )
+    parser.add_argument(
+        "--jobs", type=int, default=os.cpu_count() or 1, help="processes (default: CPUs)"
+    )
+
+
+def register_verify(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``verify`` subcommand."""
+    verify = commands.add_parser(
+        "verify", help="verify each INVITE; one line (or JSON object) per call"
+    )
+    _common(verify)
+    add_verifying_options(verify)
+    verify.set_defaults(handler=_cmd_verify)
+
+
+def register_campaigns(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``campaigns`` subcommand."""
+    campaigns = commands.add_parser(
+        "campaigns", help="group calls into campaigns, rank, next request"
+    )
+    _common(campaigns)
+    add_verifying_options(campaigns)
+    campaigns.add_argument(
+        "--mask-digits", type=int, default=4, help="calling-number digits ignored"
+    )
+    campaigns.add_argument("--min-calls", type=int, default=1, help="smallest campaign shown")
+    campaigns.add_argument("--top", type=int, default=0, help="show only the N largest")
+    campaigns.set_defaults(handler=_cmd_campaigns)
