@@ -336,3 +336,26 @@ def test_rfc8225_appendix_a_segments_are_the_serialized_json() -> None:
     assert pp.raw_header == b64url_encode(head.strip())
     assert pp.raw_payload == b64url_encode(body.strip())
     assert pp.findings == ()  # canonical JSON, numeric iat: well-formed, just not signed right
+
+
+@pytest.mark.parametrize(
+    ("crit", "extra", "fragment"),
+    [
+        (["foo"], {"foo": 1}, "not understood"),
+        ("foo", {}, "not a non-empty array"),
+        ([], {}, "not a non-empty array"),
+        ([1], {}, "not a non-empty array"),
+        (["bar"], {}, "absent from the header"),
+    ],
+)
+def test_crit_decision_any_crit_is_refused(
+    crit: object, extra: dict[str, Any], fragment: str
+) -> None:
+    """RFC 7515 §4.1.11: PASSporT defines no critical extension, so none is understood."""
+    from shakentrace._jose import critical_problems
+
+    problems = critical_problems({**HEADER, "crit": crit, **extra})
+    assert any(fragment in p for p in problems)
+    pp = decode_passport(_raw({**HEADER, "crit": crit, **extra}, CLAIMS))
+    assert "passport-malformed" in codes(pp.findings)
+    assert critical_problems(HEADER) == ()
