@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import struct
 import subprocess
+import zlib
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pcaptools import Packet, ip_frames, link, need_tools, udp, write_capture
+from shakentrace._hep import decode_hep
 from shakentrace.capture import CaptureLimits, Endpoint, open_capture
 from shakentrace.errors import CaptureError
 from shakentrace.testing import build_invite
@@ -253,3 +255,30 @@ def _samples(tmp_path_factory: pytest.TempPathFactory) -> None:
     _SAMPLE["pcapng"] = write_capture(
         base / "b.pcapng", _tcp_packets(_tcp_stream([INVITE], size=900)), pcapng=True
     ).read_bytes()
+
+
+def test_hep3_compressed_payload_and_bounds(tmp_path: Path) -> None:
+    """HEP3 chunk 0x0010 (zlib payload) is inflated, within max_message."""
+    need_tools()
+
+    def chunk(kind: int, value: bytes) -> bytes:
+        return struct.pack("!HHH", 0, kind, 6 + len(value)) + value
+
+    body = chunk(1, b"\x02") + chunk(3, bytes([192, 0, 2, 7])) + chunk(7, struct.pack("!H", 5070))
+    body += chunk(0x10, zlib.compress(INVITE))
+    packet = b"HEP3" + struct.pack("!H", 6 + len(body)) + body
+    assert decode_hep(packet, max_payload=1 << 16).payload == INVITE
+    frame = link(
+        ip_frames("203.0.113.9", "192.0.2.2", 17, udp("203.0.113.9", "192.0.2.2", 9, 9060, packet))[
+            0
+        ]
+    )
+    path = write_capture(tmp_path / "hepz.pcap", [Packet(data=frame, time=T0)])
+    with open_capture(path) as capture:
+        (item,) = list(capture)
+    assert item.data == INVITE
+    assert str(item.src) == "192.0.2.7:5070"
+    assert item.time == T0  # no HEP time chunk: the packet's time
+    with open_capture(path, limits=CaptureLimits(max_message=100)) as capture:
+        assert list(capture) == []
+    assert capture.stats.problems == {"bad-hep": 1}
