@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import strategies
@@ -390,7 +390,6 @@ def test_verify_many_keeps_order_across_processes() -> None:
     assert verify_many(messages, _make_verifier, now=NOW, workers=1) == outcomes
 
 
-@settings(max_examples=40)
 @given(st.text(max_size=300))
 def test_verify_is_total_over_identity_values(value: str) -> None:
     header_safe = value.replace("\r", " ").replace("\n", " ")
@@ -399,14 +398,12 @@ def test_verify_is_total_over_identity_values(value: str) -> None:
     json.dumps(out.to_dict())
 
 
-@settings(max_examples=40)
 @given(st.binary(max_size=600))
 def test_verify_is_total_over_arbitrary_messages(data: bytes) -> None:
     out = verifier().verify(data, now=NOW)
     assert out.status in ("valid", "invalid", "no-identity")
 
 
-@settings(max_examples=40)
 @given(st.data())
 def test_verify_is_total_over_mangled_invites(data: st.DataObject) -> None:
     raw = bytearray(invite(good()))
@@ -417,7 +414,6 @@ def test_verify_is_total_over_mangled_invites(data: st.DataObject) -> None:
     assert out.status in ("valid", "invalid", "no-identity")
 
 
-@settings(max_examples=40)
 @given(strategies.sip_messages())
 def test_verify_is_total_over_generated_sip_messages(model_and_raw: tuple[object, bytes]) -> None:
     out = verifier().verify(model_and_raw[1], now=NOW)
@@ -425,7 +421,6 @@ def test_verify_is_total_over_generated_sip_messages(model_and_raw: tuple[object
     json.dumps(out.to_dict())
 
 
-@settings(max_examples=40)
 @given(strategies.identity_values())
 def test_verify_is_total_over_rfc8224_shaped_identity_values(value: str) -> None:
     out = verifier().verify(invite(value), now=NOW)
@@ -442,7 +437,6 @@ JSON = st.recursive(
 )
 
 
-@settings(max_examples=60)
 @given(st.sampled_from(["iat", "orig", "dest", "attest", "origid", "div", "rcd", "rph"]), JSON)
 def test_verify_is_total_over_signed_claims_of_any_shape(claim: str, value: object) -> None:
     """Correctly signed PASSporTs whose claims hold anything JSON can (huge ints, NaN…)."""
