@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from shakentrace._cli_io import Console, mapped
+from shakentrace._cli_io import Console, json_line, mapped
 from shakentrace._cli_views import call_record, campaign_text, verify_text
 from shakentrace.campaigns import CallRecord, find_campaigns
 from shakentrace.capture import CapturedMessage
@@ -24,7 +24,7 @@ from shakentrace.errors import ConfigurationError, FetchError, SipParseError
 from shakentrace.fetch import DirectoryFetcher
 from shakentrace.sip import parse_sip
 from shakentrace.trust import TrustStore
-from shakentrace.verify import Outcome, Policy, Verifier
+from shakentrace.verify import Policy, Verifier
 
 __all__ = [
     "add_verifying_options",
@@ -81,7 +81,7 @@ def parse_moment(text: str | None) -> datetime | None:
 
 # Verification, optionally on several processes. Each worker builds its own
 # Verifier (certificates and chains are cached per process).
-_WORKER: tuple[Verifier, datetime | None] | None = None
+_WORKER: dict[str, Any] = {}
 
 
 def make_verifier(trust: str | None, certs: str | None, policies: Sequence[str]) -> Verifier:
@@ -97,31 +97,52 @@ class _NoFetcher:
 
 
 def _init(
-    trust: str | None, certs: str | None, policies: Sequence[str], at: datetime | None
+    trust: str | None,
+    certs: str | None,
+    policies: Sequence[str],
+    at: datetime | None,
+    output: str = "record",
+    colour: bool = False,
 ) -> None:
-    global _WORKER
-    _WORKER = (make_verifier(trust, certs, policies), at)
+    """Worker set-up: a Verifier, the judging moment, and what to hand back."""
+    _WORKER.update(verifier=make_verifier(trust, certs, policies), at=at, output=output)
+    _WORKER["console"] = Console(colour=colour)
 
 
-def _verify_one(captured: CapturedMessage) -> tuple[CapturedMessage, Outcome, CallRecord] | None:
-    """Parse and verify one message in a worker; ``None`` unless it is an INVITE."""
-    assert _WORKER is not None
-    verifier, at = _WORKER
+def _verify_one(captured: CapturedMessage) -> tuple[bool, Any] | None:
+    """Parse and verify one message (in a worker); ``None`` unless it is an INVITE.
+
+    Returns ``(valid, result)``: the output line already rendered (``json`` or
+    ``text``, so the parent only writes), or the :class:`CallRecord` (``record``).
+    """
     try:
         message = parse_sip(captured.data)
     except SipParseError:
         return None
     if message.method != "INVITE":
         return None
-    outcome = verifier.verify(message, now=at or captured.time or datetime.now(UTC))
-    return captured, outcome, call_record(captured, message, outcome)
+    verifier: Verifier = _WORKER["verifier"]
+    outcome = verifier.verify(message, now=_WORKER["at"] or captured.time or datetime.now(UTC))
+    valid = outcome.status == "valid"
+    if _WORKER["output"] == "json":
+        return valid, json_line({**outcome.to_dict(), "capture": captured.to_dict()})
+    if _WORKER["output"] == "text":
+        return valid, verify_text(captured, outcome, _WORKER["console"])
+    return valid, call_record(captured, message, outcome)
 
 
 def _verified(
-    args: argparse.Namespace, console: Console
-) -> Iterator[tuple[CapturedMessage, Outcome, CallRecord]]:
-    """Every INVITE of the inputs with its Outcome, in input order, bounded memory."""
-    setup = (args.trust, args.certs, tuple(args.policy), parse_moment(args.at))
+    args: argparse.Namespace, console: Console, output: str
+) -> Iterator[tuple[bool, Any]]:
+    """``(valid, output)`` for every INVITE of the inputs, in input order, bounded memory."""
+    setup = (
+        args.trust,
+        args.certs,
+        tuple(args.policy),
+        parse_moment(args.at),
+        output,
+        console.colour,
+    )
     make_verifier(*setup[:3])  # fail fast (exit 2) on bad --trust/--certs/--policy
     return mapped(args, console, _verify_one, _init, setup)
 
@@ -141,12 +162,9 @@ def _record_one(captured: CapturedMessage) -> CallRecord | None:
 def _cmd_verify(args: argparse.Namespace) -> int:
     console: Console = args.console
     failed = False
-    for captured, outcome, _record in _verified(args, console):
-        failed = failed or outcome.status != "valid"
-        if args.json:
-            console.json({**outcome.to_dict(), "capture": captured.to_dict()})
-        else:
-            console.line(verify_text(captured, outcome, console))
+    for valid, line in _verified(args, console, "json" if args.json else "text"):
+        failed = failed or not valid
+        console.line(line)
     return EXIT_FAILED if failed else EXIT_OK
 
 
@@ -154,7 +172,7 @@ def _cmd_campaigns(args: argparse.Namespace) -> int:
     console: Console = args.console
     records: Iterator[CallRecord]
     if args.trust:
-        records = (record for _c, _o, record in _verified(args, console))
+        records = (record for _valid, record in _verified(args, console, "record"))
     else:
         records = mapped(args, console, _record_one, _no_fetcher, (None,))
     campaigns = find_campaigns(records, mask_digits=args.mask_digits, min_calls=args.min_calls)
