@@ -451,3 +451,15 @@ def test_malformed_headers_are_reported_not_raised() -> None:
     out = verifier().verify(raw, now=NOW)
     assert "sip-malformed" in errors(out)
     assert out.identities[0].signature == "valid"  # the PASSporT is still examined
+
+
+def test_injected_clock_is_now_when_none_is_given() -> None:
+    v = Verifier(
+        trust=TrustStore.from_pem(CA.trust_pem),
+        fetcher=StaticFetcher({CERT.x5u: bytes(CERT.chain_pem)}),
+        clock=lambda: NOW + timedelta(minutes=5),
+    )
+    out = v.verify(invite(good(), date=NOW))
+    assert out.now == NOW + timedelta(minutes=5)
+    assert "stale" in errors(out)
+    assert v.verify(invite(good(), date=NOW), now=NOW).ok

@@ -10,7 +10,7 @@ injected :class:`~shakentrace.fetch.Fetcher`, and judging the chain with the
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -100,6 +100,10 @@ class Policy:
 
 
 DEFAULT_POLICY = Policy()
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 def _primary(results: Sequence[IdentityResult]) -> IdentityResult:
@@ -249,6 +253,8 @@ class Verifier:
         policy: The verification policy.
         keys: Public keys pinned by x5u URL, used instead of fetching (for
             published test vectors that come with a bare key).
+        clock: Gives "now" when :meth:`verify` is not told (live verification);
+            the wall clock by default.
 
     Raises:
         ConfigurationError: Neither a fetcher nor pinned keys were given.
@@ -261,6 +267,7 @@ class Verifier:
         policy: Policy = DEFAULT_POLICY,
         *,
         keys: Mapping[str, ec.EllipticCurvePublicKey] | None = None,
+        clock: Callable[[], datetime] = _utc_now,
     ) -> None:
         if fetcher is None and not keys:
             raise ConfigurationError("a Verifier needs a fetcher or pinned keys")
@@ -270,6 +277,7 @@ class Verifier:
         self.fetcher = fetcher
         self.policy = policy
         self._keys = dict(keys or {})
+        self.clock = clock
         self._chains: dict[bytes, Any] = {}
 
     def verify(self, message: bytes | str | SipMessage, now: datetime | None = None) -> Outcome:
@@ -284,7 +292,7 @@ class Verifier:
             TypeError: ``message`` is of another type.
             ConfigurationError: ``now`` is naive.
         """
-        moment = _moment(now)
+        moment = _moment(now, self.clock)
         if isinstance(message, SipMessage):
             parsed = message
         elif isinstance(message, bytes | str):
@@ -307,7 +315,7 @@ class Verifier:
 
     def verify_call(self, call: CallFacts, now: datetime | None = None) -> Outcome:
         """Verify already-extracted call facts (fetching certificates as needed)."""
-        moment = _moment(now)
+        moment = _moment(now, self.clock)
         decoded = [
             decode_identity(v, self.policy.limits)
             for v in call.identities[: self.policy.max_identities]
@@ -377,9 +385,8 @@ class Verifier:
         return chain
 
 
-def _moment(now: datetime | None) -> datetime:
-    if now is None:
-        return datetime.now(UTC)
-    if not isinstance(now, datetime) or now.tzinfo is None:
-        raise ConfigurationError("now must be an aware datetime")
-    return now
+def _moment(now: datetime | None, clock: Callable[[], datetime] = _utc_now) -> datetime:
+    moment = clock() if now is None else now
+    if not isinstance(moment, datetime) or moment.tzinfo is None:
+        raise ConfigurationError("now (or the clock) must give an aware datetime")
+    return moment
