@@ -178,3 +178,20 @@ class TestCertFacts:
 
 def test_vectors_dir_exists() -> None:
     assert Path(PKI).is_dir()
+
+
+class TestRawExtensions:
+    @pytest.mark.parametrize("name", sorted(MANIFEST))
+    def test_agree_with_cryptography(self, name: str) -> None:
+        from shakentrace._asn1 import extension_values
+
+        cert = load_chain(_pem(name))[0]
+        raw = extension_values(cert.tbs_certificate_bytes)
+        seen = {e.oid.dotted_string: e.critical for e in cert.extensions}
+        assert {oid: critical for oid, (critical, _) in raw.items()} == seen
+
+    @given(st.binary(max_size=200))
+    def test_garbage_gives_nothing_or_something_never_raises(self, data: bytes) -> None:
+        from shakentrace._asn1 import extension_values
+
+        assert isinstance(extension_values(data), dict)

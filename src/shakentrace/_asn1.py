@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pyasn1.codec.der.decoder import decode as der_decode
 from pyasn1.error import PyAsn1Error
 from pyasn1.type import char, constraint, namedtype, tag, univ
-from pyasn1_modules import rfc5280, rfc8226
+from pyasn1_modules import rfc8226
 
 __all__ = [
     "Asn1Error",
@@ -112,17 +112,64 @@ def extension_values(tbs_der: bytes) -> dict[str, tuple[bool, bytes]]:
     """Return ``{oid: (critical, extnValue)}`` of a TBSCertificate, as encoded.
 
     cryptography re-encodes the extensions it understands; lints on the exact
-    encoding (e.g. KeyUsage's BIT STRING) need the bytes as found. An
+    encoding (e.g. KeyUsage's BIT STRING) need the bytes as found. A small DER
+    walker (RFC 5280 §4.1: extensions are the ``[3]`` field of the TBSCertificate)
+    is used rather than pyasn1, which is ~50x slower on a whole certificate. An
     undecodable TBSCertificate gives an empty mapping.
     """
     try:
-        tbs, _ = der_decode(tbs_der, asn1Spec=rfc5280.TBSCertificate())
-    except (PyAsn1Error, ValueError, TypeError):
+        fields = _children(_tlv(tbs_der, 0, 0x30)[1])
+        wrapper = next((body for tag, body in fields if tag == 0xA3), None)
+        if wrapper is None:
+            return {}
+        found: dict[str, tuple[bool, bytes]] = {}
+        for tag, body in _children(_tlv(wrapper, 0, 0x30)[1]):
+            parts = _children(body)
+            if tag != 0x30 or not 2 <= len(parts) <= 3 or parts[0][0] != 0x06:
+                return {}
+            critical = len(parts) == 3 and parts[1] == (0x01, b"\xff")
+            found[_oid(parts[0][1])] = (critical, parts[-1][1])
+        return found
+    except (IndexError, ValueError):
         return {}
-    exts = tbs["extensions"]
-    if not exts.isValue:
-        return {}
-    return {str(e["extnID"]): (bool(e["critical"]), bytes(e["extnValue"])) for e in exts}
+
+
+def _tlv(data: bytes, at: int, want: int | None = None) -> tuple[int, bytes, int]:
+    """Read one DER TLV at ``at``: ``(tag, contents, next offset)``."""
+    tag, length, at = data[at], data[at + 1], at + 2
+    if want is not None and tag != want:
+        raise ValueError(f"tag {tag:#x}, expected {want:#x}")
+    if length & 0x80:
+        count = length & 0x7F
+        if not 1 <= count <= 4:
+            raise ValueError("bad DER length")
+        length, at = int.from_bytes(data[at : at + count], "big"), at + count
+    if at + length > len(data):
+        raise ValueError("DER value runs past its container")
+    return tag, data[at : at + length], at + length
+
+
+def _children(data: bytes) -> list[tuple[int, bytes]]:
+    out: list[tuple[int, bytes]] = []
+    at = 0
+    while at < len(data):
+        tag, body, at = _tlv(data, at)
+        out.append((tag, body))
+    return out
+
+
+def _oid(body: bytes) -> str:
+    arcs: list[int] = []
+    value = 0
+    for byte in body:
+        value = (value << 7) | (byte & 0x7F)
+        if not byte & 0x80:
+            arcs.append(value)
+            value = 0
+    if not arcs:
+        raise ValueError("empty OID")
+    first = min(arcs[0] // 40, 2)
+    return ".".join(str(n) for n in (first, arcs[0] - 40 * first, *arcs[1:]))
 
 
 def _constraint_findings(

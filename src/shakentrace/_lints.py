@@ -84,11 +84,12 @@ class Lint:
     check: Check
 
 
-def run_lints(cert: x509.Certificate, *, role: str = "leaf") -> tuple[Reason, ...]:
+def run_lints(
+    cert: x509.Certificate, *, role: str = "leaf", facts: CertFacts | None = None
+) -> tuple[Reason, ...]:
     """Return the ``cert-nonconformant`` warnings for ``cert`` in ``role``."""
-    view = _Cert(
-        cert=cert, facts=cert_facts(cert), raw=extension_values(cert.tbs_certificate_bytes)
-    )
+    facts = facts or cert_facts(cert)
+    view = _Cert(cert=cert, facts=facts, raw=extension_values(cert.tbs_certificate_bytes))
     found: list[Reason] = []
     for rule in LINTS:
         if role not in rule.roles or cert.not_valid_before_utc < rule.since:

@@ -432,7 +432,9 @@ def is_ca(cert: x509.Certificate) -> bool:
     return isinstance(value, x509.BasicConstraints) and value.ca
 
 
-def lint(cert: x509.Certificate, *, role: str = "leaf") -> tuple[Reason, ...]:
+def lint(
+    cert: x509.Certificate, *, role: str = "leaf", facts: CertFacts | None = None
+) -> tuple[Reason, ...]:
     """Judge ``cert`` against ATIS-1000080 v003–v005 and the SHAKEN CP 1.1–1.4.
 
     Every finding is a ``cert-nonconformant`` warning whose message starts with
@@ -442,10 +444,11 @@ def lint(cert: x509.Certificate, *, role: str = "leaf") -> tuple[Reason, ...]:
     Args:
         cert: The certificate to judge.
         role: ``"leaf"`` (end entity), ``"intermediate"`` or ``"root"``.
+        facts: ``cert_facts(cert)`` if already computed.
     """
     from shakentrace._lints import run_lints
 
-    return run_lints(cert, role=role)
+    return run_lints(cert, role=role, facts=facts)
 
 
 def _ski(cert: x509.Certificate) -> str | None:

@@ -246,7 +246,7 @@ class TrustStore:
         revocations, crl_notes = self._revocations(path)
         reasons.extend(crl_notes)
         if self._lint:
-            reasons.extend(lint(leaf))
+            reasons.extend(lint(leaf, facts=facts))
         return _Static(
             facts=facts,
             key=key if key is not None and isinstance(key.curve, ec.SECP256R1) else None,
