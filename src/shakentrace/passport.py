@@ -141,7 +141,10 @@ class Passport:
 
 def canonical_json(value: Mapping[str, Any]) -> bytes:
     """Serialize ``value`` as RFC 8225 §9 asks: sorted keys, no whitespace, UTF-8."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return _CANONICAL.encode(value).encode()
+
+
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 class _Members:
@@ -278,6 +281,7 @@ def decode_passport(token: str, *, limits: PassportLimits = DEFAULT_LIMITS) -> P
         payload_bytes,
         (raw_header, raw_payload, raw_signature),
         early=findings,
+        signature=signature,
     )
 
 
@@ -290,13 +294,15 @@ def _assemble(
     *,
     compact: bool = False,
     early: list[Reason] | None = None,
+    signature: bytes | None = None,
 ) -> Passport:
     ppt = _str(header.get("ppt"))
     fields = read_claims(claims, ppt)
     findings = (early or []) + _header_findings(header, header_bytes) + list(fields.findings)
     if payload_bytes and canonical_json(claims) != payload_bytes:
         findings.append(Reason.of("noncanonical-json", "payload is not in RFC 8225 §9 form"))
-    signature = _jose.b64url_decode(segments[2], what="signature")
+    if signature is None:
+        signature = _jose.b64url_decode(segments[2], what="signature")
     return Passport(
         header=FrozenMap(header),
         claims=FrozenMap(claims),
