@@ -54,6 +54,7 @@ from shakentrace.lookup import DnsAnswer, DnsResolver, Resolver, StaticResolver,
 from shakentrace.passport import Passport, decode_passport, encode_passport
 from shakentrace.providers import Peer, Provider, ProviderDirectory, TrunkGroup
 from shakentrace.reasons import REASON_CODES, Reason, ReasonCode
+from shakentrace.report import call_path_svg, to_html, to_json, to_text
 from shakentrace.rules import (
     EVIDENCE_SOURCES,
     FINDING_RULES,
@@ -185,6 +186,7 @@ __all__ = [
     "Verifier",
     "Via",
     "__version__",
+    "call_path_svg",
     "canonical_tn",
     "cert_facts",
     "compare_tns",
@@ -205,6 +207,9 @@ __all__ = [
     "parse_uri",
     "rules_table",
     "tn_from_uri",
+    "to_html",
+    "to_json",
+    "to_text",
     "verify_many",
     "weigh",
 ]

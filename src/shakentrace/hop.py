@@ -223,6 +223,8 @@ class Hop:
         orig_tn: The PASSporT's ``orig`` TN, else the From/PAI number.
         dest_tns: The PASSporT's ``dest`` TNs.
         call_id: The Call-ID at this hop (it changes at every B2BUA).
+        number_carrier: The carrier of record of the calling number, from ENUM
+            (RFC 6116) when a resolver was given and the directory knows the domain.
     """
 
     provider: str
@@ -240,6 +242,7 @@ class Hop:
     orig_tn: str | None = None
     dest_tns: tuple[str, ...] = ()
     call_id: str | None = None
+    number_carrier: Evidence | None = None
 
     @property
     def finding_codes(self) -> tuple[str, ...]:
@@ -262,4 +265,5 @@ class Hop:
             "orig_tn": self.orig_tn,
             "dest_tns": list(self.dest_tns),
             "call_id": self.call_id,
+            "number_carrier": self.number_carrier.to_dict() if self.number_carrier else None,
         }

@@ -200,10 +200,15 @@ def _signing_hop(path: Sequence[Hop], events: Sequence[PathEvent]) -> int | None
     return max(signed) if signed and signed[-1] == len(path) - 1 else None
 
 
+def _crosses_border(hop: Hop) -> bool:
+    """A U.S. provider that received the call from a foreign one (FCC 22-37 gateway)."""
+    country = hop.upstream.country
+    return hop.provider_country == _DOMESTIC and bool(country) and country != _DOMESTIC
+
+
 def _entry_point(path: Sequence[Hop]) -> str | None:
     for hop in reversed(path):  # the most originating crossing wins
-        up_country = hop.upstream.country
-        if hop.provider_country == _DOMESTIC and up_country and up_country != _DOMESTIC:
+        if _crosses_border(hop):
             return hop.provider
     gateways = [h.signer for h in path if h.signer and h.signer.verified]
     gateway = next((s for s in reversed(gateways) if s.attestation == "C"), None)
@@ -245,6 +250,16 @@ def _conclusion(
     path: Sequence[Hop], events: Sequence[PathEvent]
 ) -> tuple[Originator, TraceRequest]:
     last = path[-1]
+    if last.likely_originator.kind == "upstream-unsigned" and _crosses_border(last):
+        entry = _RULES["entry-point"]
+        originator = Originator(
+            kind="beyond-gateway",
+            provider=last.provider,
+            origid=None,
+            reason=f"the call entered the U.S. here from {last.upstream.name}: {entry.source}",
+            rule=entry.id,
+        )
+        return originator, last.next_request
     below = _originating(path, events)
     if below is None or below.signer is None:
         return last.likely_originator, last.next_request

@@ -95,6 +95,19 @@ def _upstream_evidence(
     return found
 
 
+def _number_carrier(
+    tn: str | None, directory: ProviderDirectory, resolver: Resolver | None
+) -> Evidence | None:
+    """The carrier of record of ``tn`` by ENUM NAPTR (RFC 6116 §2), if the directory knows it."""
+    if not tn or resolver is None:
+        return None
+    for name in resolver.enum(tn).names:
+        provider = directory.provider_of(directory.peer_for_host(name))
+        if provider is not None:
+            return Evidence(source="enum", value=name, provider=provider.name, ocn=provider.ocn)
+    return None
+
+
 def weigh(evidence: tuple[Evidence, ...], directory: ProviderDirectory) -> Upstream:
     """Combine upstream evidence into an :class:`~shakentrace.hop.Upstream`.
 
@@ -234,7 +247,8 @@ def infer_hop(
             or an OCN or name looked up in ``directory``).
         peer: Source address of the packet that carried the INVITE.
         received_at: When it was received (aware); default the SIP Date header.
-        resolver: DNS for the PTR name of ``peer``; a DNS failure adds no evidence.
+        resolver: DNS for the PTR name of ``peer`` and the ENUM carrier of record of
+            the calling number; a DNS failure adds no evidence.
 
     Returns:
         The :class:`~shakentrace.hop.Hop`. Never raises on what the message or outcome contain.
@@ -266,4 +280,5 @@ def infer_hop(
         orig_tn=outcome.orig_tn or next(iter(obs.from_tns(message)), None),
         dest_tns=dest_tns,
         call_id=message.call_id,
+        number_carrier=_number_carrier(outcome.orig_tn, directory, resolver),
     )

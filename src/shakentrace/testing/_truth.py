@@ -370,6 +370,8 @@ def path_truth(path: Sequence[NetworkProvider], hops: Sequence[HopTruth]) -> Pat
         and below.signer_name == last.provider
     ):
         kind, by, target = "signer-customer", last.provider, last.provider
+    if last.crossing and kind == "upstream-unsigned":  # the call entered the U.S. here
+        kind, by = "beyond-gateway", last.provider
     return PathTruth(
         providers=tuple(h.provider for h in hops),
         gaps=tuple(gaps),

@@ -1,0 +1,74 @@
+"""report: JSON, terminal text and a self-contained HTML page with an SVG call path."""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import replace
+
+import pytest
+
+from scenario_verify import real_verifier
+from shakentrace.linking import Traceback
+from shakentrace.report import call_path_svg, to_html, to_json, to_text
+from shakentrace.testing import NetworkGenerator
+from traceback_accuracy import trace_scenario
+
+
+@pytest.fixture(scope="module")
+def trace() -> Traceback:
+    generator = NetworkGenerator(seed=11)
+    scenario = next(
+        s
+        for s in (generator.scenario(n, "foreign-gateway") for n in range(40))
+        if s.truth.gaps and len(s.hops) >= 3
+    )
+    return trace_scenario(scenario, real_verifier())[1]
+
+
+def test_json_is_the_traceback_record(trace: Traceback) -> None:
+    data = json.loads(to_json(trace))
+    assert data == json.loads(json.dumps(trace.to_dict()))
+    assert json.loads(to_json(trace.hops[0], indent=None))["provider"] == trace.hops[0].provider
+
+
+def test_text_names_every_hop_gap_and_the_next_request(trace: Traceback) -> None:
+    text = to_text(trace)
+    for i, hop in enumerate(trace.hops):
+        assert f"#{i} {hop.provider}" in text
+    for gap in trace.gaps:
+        assert f"gap: {gap.provider or 'unknown provider'}" in text
+    assert "Next request:" in text
+    assert f"Entry point: {trace.entry_point or 'not determined'}" in text
+
+
+def test_svg_is_well_formed_and_shows_the_path(trace: Traceback) -> None:
+    svg = call_path_svg(trace)
+    root = ET.fromstring(svg)
+    texts = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    for hop in trace.hops:
+        assert hop.provider[:26] in texts
+    groups = [g.get("class") for g in root.iter("{http://www.w3.org/2000/svg}g")]
+    assert groups.count("node gap") == len(trace.gaps)
+    assert "next" in groups
+    assert any(t and t.startswith("next request") for t in texts)
+
+
+def test_html_is_self_contained_and_escaped(trace: Traceback) -> None:
+    hostile = replace(trace.hops[0], provider='<script>alert("x")</script>')
+    page = to_html(replace(trace, hops=(hostile, *trace.hops[1:])), title="T & <b>")
+    assert page.startswith("<!DOCTYPE html>")
+    assert "<script>" not in page
+    assert "&lt;script&gt;" in page
+    assert "T &amp; &lt;b&gt;" in page
+    # no external assets: the only URL is the SVG namespace
+    assert re.findall(r"(?:src|href)=", page) == []
+    assert set(re.findall(r"https?://[^\"' ]+", page)) <= {"http://www.w3.org/2000/svg"}
+
+
+def test_empty_traceback_renders() -> None:
+    empty = Traceback(hops=())
+    assert "0 captured hop(s)" in to_text(empty)
+    ET.fromstring(call_path_svg(empty))
+    assert "<svg" in to_html(empty)
