@@ -203,3 +203,44 @@ class TestRawExtensions:
         from shakentrace._asn1 import extension_values
 
         assert isinstance(extension_values(data), dict)
+
+
+class TestClaimConstraints:
+    def _cert_with(self, ca: StiCA, oid: str, der: bytes) -> Any:
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import ec
+
+        key = ec.generate_private_key(ec.SECP256R1())
+        name = x509.Name.from_rfc4514_string("CN=SHAKEN 1234,O=T,C=US")
+        return (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(ca.intermediate_cert.subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(NOW)
+            .not_valid_after(NOW.replace(year=2027))
+            .add_extension(x509.UnrecognizedExtension(x509.ObjectIdentifier(oid), der), False)
+            .sign(ca.intermediate_key, hashes.SHA256())
+        )
+
+    def test_rfc8226_jwt_claim_constraints(self, ca: StiCA) -> None:
+        # mustInclude {orig}, permittedValues {attest: [A, B]} (RFC 8226 §8, EXPLICIT tags)
+        der = bytes.fromhex("3020a008300616046f726967a11430123010160661747465737430060c01410c0142")
+        (got,) = cert_facts(self._cert_with(ca, "1.3.6.1.5.5.7.1.27", der)).jwt_claim_constraints
+        assert (got.enhanced, got.must_include) == (False, ("orig",))
+        assert got.permitted_values == (("attest", ("A", "B")),)
+
+    def test_rfc9118_enhanced_constraints(self, ca: StiCA) -> None:
+        # mustInclude {orig}, mustExclude {rcd} (RFC 9118 §3)
+        der = bytes.fromhex("3013a008300616046f726967a20730051603726364")
+        (got,) = cert_facts(self._cert_with(ca, "1.3.6.1.5.5.7.1.33", der)).jwt_claim_constraints
+        assert (got.enhanced, got.must_include, got.must_exclude) == (True, ("orig",), ("rcd",))
+
+    def test_undecodable_constraints_are_a_finding(self, ca: StiCA) -> None:
+        (got,) = cert_facts(
+            self._cert_with(ca, "1.3.6.1.5.5.7.1.27", b"\x04\x00")
+        ).jwt_claim_constraints
+        assert got.findings
+        assert got.must_include == ()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import ssl
 import time
 from collections.abc import Iterator, Sequence
@@ -144,3 +145,19 @@ def test_connection_refused() -> None:
         stopped.policy(ports=(port,)), resolver=stopped.resolver, ssl_context=stopped.ssl_context
     )
     _refused(fetcher, f"https://{stopped.hostname}:{port}/x.pem", "cert-unavailable", "connect")
+
+
+def test_tls_handshake_stall_hits_the_connect_timeout() -> None:
+    # A listener that completes TCP (kernel backlog) but never speaks TLS.
+    with socket.socket() as listener, cert_server() as ref:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        port = listener.getsockname()[1]
+        fetcher = HttpsFetcher(
+            ref.policy(ports=(port,), connect_timeout=0.3),
+            resolver=ref.resolver,
+            ssl_context=ref.ssl_context,
+        )
+        started = time.monotonic()
+        _refused(fetcher, f"https://{ref.hostname}:{port}/a.pem", "cert-unavailable", "connect")
+        assert time.monotonic() - started < 1.5

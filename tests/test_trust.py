@@ -266,3 +266,92 @@ class TestTrustList:
     def test_malformed_lists(self, jws: str) -> None:
         with pytest.raises(CertificateParseError):
             TrustStore.from_trust_list(jws)
+
+
+def _leaf_with_indirect_dp(ca: StiCA, crl_issuer: x509.Name) -> x509.Certificate:
+    """An STI leaf whose CRL DP names another CRL issuer (ATIS-1000080 v004: the STI-PA)."""
+    from cryptography.hazmat.primitives import hashes
+
+    from shakentrace.testing import encode_tn_auth_list
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    point = x509.DistributionPoint(
+        full_name=[x509.UniformResourceIdentifier("https://sti-pa.example/crl")],
+        relative_name=None,
+        reasons=None,
+        crl_issuer=[x509.DirectoryName(crl_issuer)],
+    )
+    tn_auth = x509.UnrecognizedExtension(
+        x509.ObjectIdentifier("1.3.6.1.5.5.7.1.26"), encode_tn_auth_list(spcs=("1234",))
+    )
+    return (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name.from_rfc4514_string("CN=SHAKEN 1234,O=Indirect Tel,C=US"))
+        .issuer_name(ca.intermediate_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(NOW - timedelta(days=1))
+        .not_valid_after(NOW + timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), True)
+        .add_extension(x509.CRLDistributionPoints([point]), False)
+        .add_extension(tn_auth, False)
+        .sign(ca.intermediate_key, hashes.SHA256())
+    )
+
+
+class TestIndirectCrl:
+    def test_sti_pa_crl_revokes_through_crl_issuer(self, ca: StiCA) -> None:
+        from cryptography.hazmat.primitives import hashes
+
+        sti_pa = StiCA(seed=16, now=NOW)  # stands in for the STI-PA CRL signer
+        signer = sti_pa.intermediate_cert
+        leaf = _leaf_with_indirect_dp(ca, signer.subject)
+        entry = (
+            x509.RevokedCertificateBuilder()
+            .serial_number(leaf.serial_number)
+            .revocation_date(NOW - timedelta(hours=1))
+            .add_extension(
+                x509.CertificateIssuer([x509.DirectoryName(ca.intermediate_cert.subject)]), True
+            )
+            .build()
+        )
+        crl = (
+            x509.CertificateRevocationListBuilder()
+            .issuer_name(signer.subject)
+            .last_update(NOW - timedelta(hours=1))
+            .next_update(NOW + timedelta(days=1))
+            .add_revoked_certificate(entry)
+            .sign(sti_pa.intermediate_key, hashes.SHA256())
+        )
+        chain = [leaf, ca.intermediate_cert]
+        without_signer = TrustStore([ca.root_cert], crls=[crl])
+        result = without_signer.verify_chain(chain, at=NOW)
+        assert "cert-revoked" not in _codes(result)  # unverifiable CRL: ignored, warned
+        assert "crl-unavailable" in [r.code for r in result.reasons]
+        store = TrustStore([ca.root_cert], crls=[crl], crl_signers=[signer])
+        assert _codes(store.verify_chain(chain, at=NOW)) == ["cert-revoked"]
+
+    def test_entry_for_another_issuer_does_not_revoke(self, ca: StiCA) -> None:
+        from cryptography.hazmat.primitives import hashes
+
+        sti_pa = StiCA(seed=17, now=NOW)
+        signer = sti_pa.intermediate_cert
+        leaf = _leaf_with_indirect_dp(ca, signer.subject)
+        other = x509.Name.from_rfc4514_string("CN=Some Other CA,C=US")
+        entry = (
+            x509.RevokedCertificateBuilder()
+            .serial_number(leaf.serial_number)
+            .revocation_date(NOW - timedelta(hours=1))
+            .add_extension(x509.CertificateIssuer([x509.DirectoryName(other)]), True)
+            .build()
+        )
+        crl = (
+            x509.CertificateRevocationListBuilder()
+            .issuer_name(signer.subject)
+            .last_update(NOW - timedelta(hours=1))
+            .next_update(NOW + timedelta(days=1))
+            .add_revoked_certificate(entry)
+            .sign(sti_pa.intermediate_key, hashes.SHA256())
+        )
+        store = TrustStore([ca.root_cert], crls=[crl], crl_signers=[signer])
+        assert store.verify_chain([leaf, ca.intermediate_cert], at=NOW).trusted

@@ -12,19 +12,27 @@ Nothing here does I/O; malformed extensions become findings, never exceptions.
 
 from __future__ import annotations
 
-import hashlib
 import warnings
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.oid import ExtensionOID, NameOID
 
 from shakentrace._asn1 import Asn1Error, decode_claim_constraints, decode_tn_auth_list
+from shakentrace._x509 import (
+    attr,
+    authority_key_id,
+    extension,
+    extension_value,
+    fingerprint,
+    is_ca,
+    key_type,
+    policy_oids,
+    subject_key_id,
+)
 from shakentrace.errors import CertificateParseError
 from shakentrace.reasons import Reason
 
@@ -41,8 +49,15 @@ __all__ = [
     "TNAuthList",
     "TNRange",
     "cert_facts",
+    "claim_constraints",
+    "crl_distribution_points",
+    "fingerprint",
+    "is_ca",
+    "key_type",
     "lint",
     "load_chain",
+    "policy_oids",
+    "tn_auth_list",
 ]
 
 #: id-pe-TNAuthList (RFC 8226 §9).
@@ -321,10 +336,10 @@ def cert_facts(cert: x509.Certificate) -> CertFacts:
         issuer=cert.issuer.rfc4514_string(),
         spc=tn_auth.spcs[0] if tn_auth and tn_auth.spcs else None,
         tn_auth=tn_auth,
-        organization=_attr(cert.subject, NameOID.ORGANIZATION_NAME),
-        common_name=_attr(cert.subject, NameOID.COMMON_NAME),
-        serial_number=_attr(cert.subject, NameOID.SERIAL_NUMBER),
-        country=_attr(cert.subject, NameOID.COUNTRY_NAME),
+        organization=attr(cert.subject, NameOID.ORGANIZATION_NAME),
+        common_name=attr(cert.subject, NameOID.COMMON_NAME),
+        serial_number=attr(cert.subject, NameOID.SERIAL_NUMBER),
+        country=attr(cert.subject, NameOID.COUNTRY_NAME),
         certificate_serial=format(cert.serial_number, "x"),
         not_before=cert.not_valid_before_utc,
         not_after=cert.not_valid_after_utc,
@@ -333,21 +348,16 @@ def cert_facts(cert: x509.Certificate) -> CertFacts:
         signature_algorithm=cert.signature_algorithm_oid.dotted_string,
         policy_oids=policy_oids(cert),
         crl_distribution_points=crl_distribution_points(cert),
-        ski=_ski(cert),
-        aki=_aki(cert),
+        ski=subject_key_id(cert),
+        aki=authority_key_id(cert),
         is_ca=is_ca(cert),
         jwt_claim_constraints=claim_constraints(cert),
     )
 
 
-def fingerprint(cert: x509.Certificate) -> str:
-    """Return the SHA-256 fingerprint of ``cert``'s DER as lower-case hex."""
-    return hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest()
-
-
 def tn_auth_list(cert: x509.Certificate) -> TNAuthList | None:
     """Return the decoded TNAuthList of ``cert``, or ``None`` when it has none."""
-    ext = _extension(cert, TN_AUTH_LIST_OID)
+    ext = extension(cert, TN_AUTH_LIST_OID)
     if ext is None:
         return None
     value = ext.value
@@ -362,7 +372,7 @@ def claim_constraints(cert: x509.Certificate) -> tuple[ClaimConstraints, ...]:
         (JWT_CLAIM_CONSTRAINTS_OID, False),
         (ENHANCED_JWT_CLAIM_CONSTRAINTS_OID, True),
     ):
-        ext = _extension(cert, oid)
+        ext = extension(cert, oid)
         if ext is None or not isinstance(ext.value, x509.UnrecognizedExtension):
             continue
         try:
@@ -381,34 +391,9 @@ def claim_constraints(cert: x509.Certificate) -> tuple[ClaimConstraints, ...]:
     return tuple(found)
 
 
-def key_type(cert: x509.Certificate) -> str:
-    """Describe ``cert``'s public key: ``"ec:secp256r1"``, ``"rsa:2048"``, ``"ed25519"``…"""
-    try:
-        key = cert.public_key()
-    except (ValueError, TypeError) as exc:  # unsupported curve or algorithm
-        return f"unsupported:{exc}"
-    if isinstance(key, ec.EllipticCurvePublicKey):
-        return f"ec:{key.curve.name}"
-    if isinstance(key, rsa.RSAPublicKey):
-        return f"rsa:{key.key_size}"
-    if isinstance(key, ed25519.Ed25519PublicKey):
-        return "ed25519"
-    if isinstance(key, ed448.Ed448PublicKey):
-        return "ed448"
-    return type(key).__name__
-
-
-def policy_oids(cert: x509.Certificate) -> tuple[str, ...]:
-    """Return the certificate policy OIDs of ``cert`` (dotted)."""
-    value = _value(cert, ExtensionOID.CERTIFICATE_POLICIES)
-    if not isinstance(value, x509.CertificatePolicies):
-        return ()
-    return tuple(p.policy_identifier.dotted_string for p in value)
-
-
 def crl_distribution_points(cert: x509.Certificate) -> tuple[CrlDistributionPoint, ...]:
     """Return the CRL distribution points of ``cert`` with their URLs and cRLIssuer."""
-    value = _value(cert, ExtensionOID.CRL_DISTRIBUTION_POINTS)
+    value = extension_value(cert, ExtensionOID.CRL_DISTRIBUTION_POINTS)
     if not isinstance(value, x509.CRLDistributionPoints):
         return ()
     return tuple(_distribution_point(dp) for dp in value)
@@ -424,12 +409,6 @@ def _distribution_point(dp: x509.DistributionPoint) -> CrlDistributionPoint:
         crl_issuer=issuer.rfc4514_string() if issuer else None,
         crl_issuer_name=issuer,
     )
-
-
-def is_ca(cert: x509.Certificate) -> bool:
-    """Tell whether ``cert`` says BasicConstraints cA=TRUE."""
-    value = _value(cert, ExtensionOID.BASIC_CONSTRAINTS)
-    return isinstance(value, x509.BasicConstraints) and value.ca
 
 
 def lint(
@@ -449,36 +428,3 @@ def lint(
     from shakentrace._lints import run_lints
 
     return run_lints(cert, role=role, facts=facts)
-
-
-def _ski(cert: x509.Certificate) -> str | None:
-    value = _value(cert, ExtensionOID.SUBJECT_KEY_IDENTIFIER)
-    return value.digest.hex() if isinstance(value, x509.SubjectKeyIdentifier) else None
-
-
-def _aki(cert: x509.Certificate) -> str | None:
-    value = _value(cert, ExtensionOID.AUTHORITY_KEY_IDENTIFIER)
-    if isinstance(value, x509.AuthorityKeyIdentifier) and value.key_identifier:
-        return value.key_identifier.hex()
-    return None
-
-
-def _attr(name: x509.Name, oid: x509.ObjectIdentifier) -> str | None:
-    attrs = name.get_attributes_for_oid(oid)
-    return str(attrs[0].value) if attrs else None
-
-
-def _extension(
-    cert: x509.Certificate, oid: x509.ObjectIdentifier
-) -> x509.Extension[x509.ExtensionType] | None:
-    try:
-        return cert.extensions.get_extension_for_oid(oid)
-    except x509.ExtensionNotFound:
-        return None
-    except ValueError:  # duplicate or undecodable extensions
-        return None
-
-
-def _value(cert: x509.Certificate, oid: x509.ObjectIdentifier) -> x509.ExtensionType | None:
-    ext = _extension(cert, oid)
-    return ext.value if ext is not None else None
