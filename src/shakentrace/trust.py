@@ -33,7 +33,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509 import verification
 
 from shakentrace import _crl, _truststore
-from shakentrace.certs import CertFacts, cert_facts, crl_distribution_points, fingerprint, lint
+from shakentrace.certs import CertFacts, cert_facts, crl_distribution_points, lint
 from shakentrace.errors import CertificateParseError, ConfigurationError, FetchError
 from shakentrace.fetch import Fetcher
 from shakentrace.reasons import Reason
@@ -119,7 +119,7 @@ class TrustStore:
         self._crl_fetcher = crl_fetcher
         self._lint = lint
         self._cache_size = cache_size
-        self._cache: OrderedDict[tuple[str, ...], _Static] = OrderedDict()
+        self._cache: OrderedDict[tuple[x509.Certificate, ...], _Static] = OrderedDict()
         self._lock = threading.Lock()
 
     @classmethod
@@ -221,7 +221,7 @@ class TrustStore:
         )
 
     def _static(self, chain: tuple[x509.Certificate, ...]) -> _Static:
-        key = tuple(fingerprint(c) for c in chain)
+        key = chain  # certificates hash and compare by their DER
         with self._lock:
             hit = self._cache.get(key)
             if hit is not None:
@@ -359,14 +359,17 @@ def _inside(chain: Sequence[x509.Certificate]) -> datetime:
 
 def _validity(path: Sequence[x509.Certificate], at: datetime) -> Iterable[Reason]:
     for index, cert in enumerate(path):
+        start, end = cert.not_valid_before_utc, cert.not_valid_after_utc
+        if start <= at <= end:
+            continue
         role = "signing certificate" if index == 0 else f"CA certificate {index}"
         who = f"{role} {cert.subject.rfc4514_string()!r}"
-        if at < cert.not_valid_before_utc:
-            when = cert.not_valid_before_utc.isoformat()
-            yield Reason.of("cert-not-yet-valid", f"{who} is valid from {when}, after {_iso(at)}")
-        elif at > cert.not_valid_after_utc:
-            when = cert.not_valid_after_utc.isoformat()
-            yield Reason.of("cert-expired", f"{who} expired {when}, before {_iso(at)}")
+        if at < start:
+            yield Reason.of(
+                "cert-not-yet-valid", f"{who} is valid from {start.isoformat()}, after {_iso(at)}"
+            )
+        else:
+            yield Reason.of("cert-expired", f"{who} expired {end.isoformat()}, before {_iso(at)}")
 
 
 def _revoked(
