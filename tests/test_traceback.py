@@ -106,6 +106,7 @@ def test_signed_a_call_points_at_the_signer(ca: Signers) -> None:
     assert hop.upstream.confidence == 0.9
     assert hop.signer is not None
     assert hop.signer.organization == "Origin Voice"  # the directory wins over the cert O
+    assert hop.signer.organization_source == "directory"
     assert hop.likely_originator.kind == "signer-customer"
     assert hop.likely_originator.provider == "Origin Voice"
     assert hop.next_request.target == "Origin Voice"
@@ -126,6 +127,7 @@ def test_certificate_names_an_unknown_signer(ca: Signers) -> None:
     hop = _hop(raw)
     assert hop.signer is not None
     assert hop.signer.organization == "Newcomer Voice LLC"
+    assert hop.signer.organization_source == "certificate"
     assert hop.likely_originator.kind == "signer-customer"
 
 

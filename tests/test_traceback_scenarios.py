@@ -9,14 +9,21 @@ from __future__ import annotations
 
 import json
 import os
+import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scenario_verify import real_verifier
+from shakentrace.linking import link
+from shakentrace.rules import NEXT_REQUEST_RULES, ORIGINATOR_RULES, PATH_RULES
 from shakentrace.testing._network import SCENARIO_KINDS, NetworkGenerator
 from traceback_accuracy import measure, table, trace_scenario
 
 COUNT = int(os.environ.get("SHAKENTRACE_SCENARIOS", "140"))
+GENERATORS = [NetworkGenerator(seed=s) for s in range(4)]
+VERIFY = real_verifier()
 
 
 def test_every_metric_is_exact_over_generated_scenarios() -> None:
@@ -42,3 +49,25 @@ def test_generator_is_reproducible() -> None:
     assert first.truth == again.truth
     with pytest.raises(ValueError, match="unknown scenario kind"):
         NetworkGenerator().scenario(0, "nonsense")
+
+
+@settings(max_examples=25, deadline=None)
+@given(number=st.integers(min_value=0, max_value=400), seed=st.integers(min_value=0, max_value=3))
+def test_link_does_not_depend_on_the_order_hops_arrive_in(number: int, seed: int) -> None:
+    scenario = GENERATORS[seed].scenario(number)
+    hops, trace = trace_scenario(scenario, VERIFY)
+    shuffled = link(random.Random(number).sample(hops, len(hops)))
+    assert shuffled == trace
+    assert link(reversed(hops)) == trace
+
+
+def test_every_hop_record_is_json_safe_and_names_its_rules() -> None:
+    rule_ids = {r.id for r in (*ORIGINATOR_RULES, *NEXT_REQUEST_RULES, *PATH_RULES)}
+    for scenario in GENERATORS[0].scenarios(len(SCENARIO_KINDS) * 3):
+        _, trace = trace_scenario(scenario, VERIFY)
+        json.loads(json.dumps(trace.to_dict()))
+        for hop in trace.hops:
+            assert hop.likely_originator.rule in rule_ids
+            assert hop.next_request.rule in rule_ids
+        assert trace.originator is not None
+        assert trace.originator.rule in rule_ids

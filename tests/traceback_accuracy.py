@@ -2,7 +2,7 @@
 
 Run as a script for the table in docs/traceback.rst::
 
-    PYTHONPATH=src python tests/traceback_accuracy.py --count 700
+    PYTHONPATH=src:tests python tests/traceback_accuracy.py --count 3000
 
 Each scenario's captures go through parse_sip, the verifier and infer_hop (with a
 PTR resolver), then link. "Expected" is what the evidence in the captures
@@ -93,6 +93,10 @@ def score(scenario: Scenario, hops: list[Hop], trace: Traceback, tally: Tally) -
     tally.add("entry point", trace.entry_point, truth.entry_point, where)
     tally.add("path originator", trace.originator.kind, truth.originator_kind, where)
     tally.add("path next", trace.next_request.target, truth.next_target, where)
+    events = frozenset((e.code, e.hop) for e in trace.events)
+    tally.add("identity events", events, truth.events, where)
+    if any(code == "downstream-signed" for code, _ in events):
+        tally.real["laundering flagged (downstream-signed)"] += 1
     named = trace.originator.provider
     if named is None:
         tally.real["provider left open (ask next)"] += 1
@@ -113,10 +117,10 @@ def measure(count: int, verify: Verify, *, seed: int = 0) -> Tally:
 
 def table(tally: Tally) -> str:
     """The accuracy table as reStructuredText."""
-    rule = "=" * 18 + " " + "=" * 10 + " " + "=" * 22
-    lines = [rule, f"{'measure':18} {'correct':>10} {'expected none/unknown':>22}", rule]
+    rule = "=" * 18 + " " + "=" * 12 + " " + "=" * 22
+    lines = [rule, f"{'measure':18} {'correct':>12} {'expected none/unknown':>22}", rule]
     for metric, right, total, undetermined in tally.rows():
-        lines.append(f"{metric:18} {f'{right}/{total}':>10} {undetermined:>22}")
+        lines.append(f"{metric:18} {f'{right}/{total}':>12} {undetermined:>22}")
     lines.append(rule)
     return "\n".join(lines)
 
@@ -134,7 +138,7 @@ def main(argv: Iterable[str] | None = None) -> None:
     from scenario_verify import real_verifier
 
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--count", type=int, default=700)
+    parser.add_argument("--count", type=int, default=3000)
     args = parser.parse_args(list(argv) if argv is not None else None)
     tally = measure(args.count, real_verifier())
     print(table(tally))

@@ -114,6 +114,10 @@ class Signer:
         iat: When it was signed.
         certificate_fingerprint: SHA-256 of the signing certificate.
         country: The signer's country, if the directory knows it.
+        organization_source: Where the name comes from: ``directory``, ``ocn-csv``,
+            ``certificate`` (the subject O of the signing certificate, for an SPC the
+            directory lacks; vetted by the STI-CA only if the chain verified), or
+            ``None`` when nothing names the signer.
     """
 
     spc: str | None
@@ -124,12 +128,14 @@ class Signer:
     iat: datetime | None
     certificate_fingerprint: str | None
     country: str | None = None
+    organization_source: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return JSON-safe data."""
         return {
             "spc": self.spc,
             "organization": self.organization,
+            "organization_source": self.organization_source,
             "attestation": self.attestation,
             "origid": self.origid,
             "verified": self.verified,

@@ -156,6 +156,7 @@ def _signer(outcome: Outcome, directory: ProviderDirectory) -> Signer | None:
         iat=outcome.iat or obs.iat_of(passport.iat),
         certificate_fingerprint=info.fingerprint if info else None,
         country=company.country if company else None,
+        organization_source=company.source if company else None,
     )
 
 

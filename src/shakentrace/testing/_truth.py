@@ -163,6 +163,8 @@ class PathTruth:
         next_target: Where the traceback goes next.
         real_originator: Who really originated the call.
         real_entry_point: The real point of entry (``None`` for domestic calls).
+        events: ``(code, hop index)`` of each change of the Identity between captures:
+            ``first-signed``, ``resigned``, ``identity-stripped``, ``downstream-signed``.
     """
 
     providers: tuple[str, ...]
@@ -174,6 +176,7 @@ class PathTruth:
     next_target: str | None
     real_originator: str
     real_entry_point: str | None
+    events: frozenset[tuple[str, int]] = frozenset()
 
 
 def _slug(name: str) -> str:
@@ -342,6 +345,27 @@ def _signing_hop(tokens: Sequence[str | None]) -> int | None:
     )
 
 
+def _laundered(down: HopTruth, up: HopTruth) -> bool:
+    """A/B first seen below ``up``, and ``up`` did not sign it or got the call from a carrier."""
+    if not down.verified or down.attestation not in ("A", "B") or down.upstream != up.provider:
+        return False
+    return down.signer_name != up.provider or (up.upstream is not None and not up.customer)
+
+
+def _events(hops: Sequence[HopTruth]) -> frozenset[tuple[str, int]]:
+    found: set[tuple[str, int]] = set()
+    for i, (down, up) in enumerate(itertools.pairwise(hops)):
+        if up.token and not down.token:
+            found.add(("identity-stripped", i))
+        elif up.token and down.token and up.token != down.token:
+            found.add(("resigned", i))
+        elif down.token and not up.token:
+            found.add(("first-signed", i))
+            if _laundered(down, up):
+                found.add(("downstream-signed", i))
+    return frozenset(found)
+
+
 def path_truth(path: Sequence[NetworkProvider], hops: Sequence[HopTruth]) -> PathTruth:
     """The path-level truth over the captures (terminating first)."""
     gaps = []
@@ -382,4 +406,5 @@ def path_truth(path: Sequence[NetworkProvider], hops: Sequence[HopTruth]) -> Pat
         next_target=target,
         real_originator=path[0].name,
         real_entry_point=real_entry,
+        events=_events(hops),
     )
