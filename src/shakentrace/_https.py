@@ -205,6 +205,14 @@ def check_address(address: str, policy: FetchPolicy) -> IPAddress:
     return parsed
 
 
+def _ip_literal(host: str) -> str | None:
+    """Return ``host`` if it is an IP address literal (no name to resolve)."""
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        return None
+
+
 def system_resolver(host: str, port: int) -> Sequence[str]:
     """Resolve ``host`` with ``socket.getaddrinfo`` (TCP), addresses in order, unique."""
     try:
@@ -255,7 +263,9 @@ class HttpsFetcher:
             FetchError: ``x5u-forbidden`` or ``cert-unavailable``.
         """
         scheme, host, port, path = check_url(url, self.policy)
-        addresses = [check_address(a, self.policy) for a in self._resolve(host, port)]
+        literal = _ip_literal(host)
+        resolved = (literal,) if literal else self._resolve(host, port)
+        addresses = [check_address(a, self.policy) for a in resolved]
         if not addresses:
             raise FetchError(f"{host} resolves to no address")
         deadline = self._clock() + self.policy.total_timeout
