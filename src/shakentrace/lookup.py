@@ -151,7 +151,7 @@ def _srv_order(records: Sequence[Any]) -> list[Any]:
     return list(records)
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class DnsResolver:
     """A :class:`Resolver` backed by dnspython, with timeouts and a bounded cache.
 

@@ -138,7 +138,7 @@ def _arrow(x1: int, x2: int, y: int, text: str, cls: str) -> str:
     mid, label = (x1 + x2) // 2, html.escape(text[:30])
     return (
         f'<g class="link {cls}"><line x1="{x1}" y1="{y}" x2="{x2 - 4}" y2="{y}" '
-        f'marker-end="url(#arrow)"/><text x="{mid}" y="{y - 12}">{label}</text></g>'
+        f'marker-end="url(#arrow)"/><text x="{mid}" y="{_TOP - 14}">{label}</text></g>'
     )
 
 

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import ipaddress
 import random
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from shakentrace.lookup import StaticResolver
@@ -32,7 +33,6 @@ from shakentrace.testing._truth import (
     NetworkProvider,
     PathTruth,
     Token,
-    cast,
     hop_truth,
     path_truth,
 )
@@ -306,3 +306,78 @@ def _directory(path: tuple[NetworkProvider, ...], customer: NetworkProvider) -> 
         if p.listed
     )
     return ProviderDirectory(providers=providers, peers=peers)
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:20]
+
+
+def _dress(rng: random.Random, p: NetworkProvider, k: int) -> NetworkProvider:
+    """Addresses, names and the optional SIP evidence a provider's SBC emits."""
+    net = "198.51.100" if p.country == "US" else "203.0.113"
+    address, slug = f"{net}.{10 + k}", _slug(p.name)
+    host = f"sbc{k}.{slug}.example"
+    return replace(
+        p,
+        address=address,
+        host=host,
+        domain=f"{slug}.example",
+        via_host=address if rng.random() < 0.5 else host,
+        send_ioi=rng.random() < 0.5,
+        record_route=rng.random() < 0.3,
+        trunk_group=f"TG-{p.ocn or slug[:6]}" if rng.random() < 0.4 else None,
+        listed=p.listed and (p.action == "terminate" or rng.random() > 0.08),
+        capture=rng.choice((None,) * 7 + ("no-peer", "forged-ioi", "forged-ioi")),
+    )
+
+
+def cast(
+    rng: random.Random,
+    kind: str,
+    us: Sequence[tuple[str, str]],
+    foreign: Sequence[tuple[str, str]],
+) -> tuple[NetworkProvider, ...]:
+    """Choose the providers of a ``kind`` scenario and what each does, origin first."""
+    names = rng.sample(list(us), 8)
+    pick = iter(names)
+
+    def domestic(action: str, **kw: object) -> NetworkProvider:
+        name, ocn = next(pick)
+        return NetworkProvider(name=name, ocn=ocn, country="US", action=action, **kw)  # type: ignore[arg-type]
+
+    def middle(low: int = 0) -> list[NetworkProvider]:
+        return [domestic("forward") for _ in range(rng.randint(low, 2))]
+
+    abroad_name, abroad_country = rng.choice(list(foreign))
+    abroad = NetworkProvider(
+        name=abroad_name, ocn=None, country=abroad_country, action="originate", responsive=False
+    )
+    path: list[NetworkProvider]
+    if kind == "signed-origin":
+        path = [domestic("sign", attest=rng.choice("AB")), *middle(1)]
+    elif kind == "replay":
+        path = [domestic("replay", attest="A"), *middle(1)]
+    elif kind == "unsigned-origin":
+        path = [domestic("originate"), *middle(1)]
+    elif kind == "foreign-gateway":
+        path = [abroad, domestic("gateway"), *middle(1)]
+    elif kind == "launderer":
+        head = rng.choice(([abroad], [abroad, domestic("gateway")], [domestic("originate")]))
+        launder = domestic("launder", variant=rng.choice(("append", None)))
+        path = [*head, *middle(), launder, *middle()]
+    elif kind == "tdm-strip":
+        strip = domestic("strip", variant=rng.choice(("verstat", None)))
+        path = [domestic("sign", attest="A"), *middle(), strip, *middle()]
+    elif kind == "spoofer":
+        spoof = domestic("spoof", variant=rng.choice(("verstat", None)))
+        path = [domestic("sign", attest="A"), *middle(), spoof, *middle()]
+    else:
+        raise ValueError(f"unknown scenario kind {kind!r}")
+    path.append(domestic("terminate"))
+    path = [
+        p
+        if p.country != "US" or p.action == "terminate" or rng.random() > 0.2
+        else replace(p, responsive=False)
+        for p in path
+    ]
+    return tuple(_dress(rng, p, k) for k, p in enumerate(path))
