@@ -333,8 +333,18 @@ def test_trace_links_hops_across_providers_by_passport() -> None:
 def test_trace_text_and_one_provider_for_all_files() -> None:
     code, out, _ = _run([*TRACE, "--provider", "994L", CAPTURES[0]])
     assert code == 0
-    assert out.startswith("call 1: 13125550000 -> 13125550143")
-    assert "next: ask Harbor Gateway LLC" in out
+    assert out.startswith("call 1: 13125550000 -> 13125550143\nTraceback: 1 captured hop(s)")
+    assert "Next request: Harbor Gateway LLC: identify the upstream provider" in out
+
+
+def test_trace_html_one_page_per_call(tmp_path: Path) -> None:
+    code, _, err = _run([*TRACE, *PROVIDERS, "--html", str(tmp_path / "tb.html"), *CAPTURES])
+    assert code == 0
+    pages = sorted(tmp_path.glob("tb-*.html"))
+    assert len(pages) == 8
+    assert "<svg" in pages[0].read_text()
+    assert "Harbor Gateway LLC" in pages[0].read_text()
+    assert "wrote 8 HTML report(s)" in err
 
 
 def test_trace_needs_one_provider_or_one_per_file() -> None:
@@ -348,4 +358,4 @@ def test_trace_as_a_process() -> None:
     argv = [sys.executable, "-m", "shakentrace", *TRACE, *PROVIDERS, *CAPTURES]
     result = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120, check=False)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.count("next: ask") == 8
+    assert result.stdout.count("Next request: ") == 8

@@ -68,6 +68,11 @@ class Console:
         self.clear_progress()
         print(f"shakentrace: error: {text}", file=self.err)
 
+    def note(self, text: str) -> None:
+        """An informational line on stderr."""
+        self.clear_progress()
+        print(f"shakentrace: {text}", file=self.err)
+
     def warn(self, text: str) -> None:
         """A warning line on stderr."""
         self.clear_progress()

@@ -6,7 +6,8 @@ its capture time and turned into a hop record
 (:func:`shakentrace.traceback.infer_hop`, with the packet's source address as the
 upstream peer evidence); hops of the same call in different captures share the
 PASSporT and are linked into one path (:func:`shakentrace.linking.link`). Output:
-a few lines per call, or ``--json`` (one traceback object per line).
+the :mod:`shakentrace.report` text per call, ``--json`` (one traceback object
+per line), and with ``--html OUT`` a self-contained page per call.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from shakentrace._cli_io import Console, json_line, mapped
@@ -23,6 +25,7 @@ from shakentrace.errors import ConfigurationError, SipParseError
 from shakentrace.hop import Hop
 from shakentrace.linking import Traceback, link
 from shakentrace.providers import ProviderDirectory
+from shakentrace.report import to_html, to_text
 from shakentrace.sip import parse_sip
 from shakentrace.traceback import infer_hop
 from shakentrace.verify import Verifier
@@ -49,6 +52,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="capturing provider (name or OCN): once for all files, or once per file",
     )
     parser.add_argument("--json", action="store_true", help="JSON lines: one traceback per call")
+    parser.add_argument("--html", metavar="OUT", help="also write an HTML report (OUT-N per call)")
     add_verifying_options(parser)
     parser.set_defaults(handler=_run)
 
@@ -105,32 +109,27 @@ def _tracebacks(hops: Sequence[Hop]) -> list[Traceback]:
 
 
 def _text(number: int, traceback: Traceback, console: Console) -> str:
+    """The call's numbers, then :func:`shakentrace.report.to_text`."""
     first = traceback.hops[0] if traceback.hops else None
-    call = (
-        f"call {number}: {first.orig_tn or '-'} -> {', '.join(first.dest_tns) or '-'}"
-        if first
-        else ""
+    dest = ", ".join(first.dest_tns) if first else "-"
+    title = f"call {number}: {(first.orig_tn if first else None) or '-'} -> {dest or '-'}"
+    return console.style(title, "bold") + "\n" + to_text(traceback)
+
+
+def _write_html(path: str, tracebacks: Sequence[Traceback], console: Console) -> None:
+    """One self-contained page per call: OUT, or OUT-1, OUT-2... for several calls."""
+    target = Path(path)
+    for number, traceback in enumerate(tracebacks, start=1):
+        out = (
+            target
+            if len(tracebacks) == 1
+            else target.with_name(f"{target.stem}-{number}{target.suffix}")
+        )
+        title = f"Traceback of call {number}"
+        out.write_text(to_html(traceback, title=title), encoding="utf-8")
+    console.note(
+        f"wrote {len(tracebacks)} HTML report(s) to {target.parent / target.stem}*{target.suffix}"
     )
-    lines = [console.style(call, "bold")]
-    for hop in traceback.hops:
-        upstream = hop.upstream.name or "unknown upstream"
-        signer = (
-            f"signed by {hop.signer.organization or hop.signer.spc} ({hop.signer.attestation})"
-            if hop.signer
-            else "unsigned"
-        )
-        lines.append(f"  {hop.provider:<26} <- {upstream:<26} {signer}")
-    if traceback.originator:
-        who = traceback.originator
-        lines.append(f"  originator: {who.kind} {who.provider or ''}".rstrip())
-    if traceback.next_request:
-        request = traceback.next_request
-        lines.append(
-            console.style(
-                f"  next: ask {request.target or 'nobody identified'}: {request.ask}", "yellow"
-            )
-        )
-    return "\n".join(lines)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -144,5 +143,7 @@ def _run(args: argparse.Namespace) -> int:
         console.line(
             json_line(traceback.to_dict()) if args.json else _text(number, traceback, console)
         )
+    if args.html:
+        _write_html(args.html, tracebacks, console)
     unverified = any(hop.signer is None or not hop.signer.verified for hop in hops)
     return 1 if unverified else 0
