@@ -10,6 +10,8 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conftest import VECTORS
 from shakentrace import (
@@ -355,3 +357,31 @@ class TestIndirectCrl:
         )
         store = TrustStore([ca.root_cert], crls=[crl], crl_signers=[signer])
         assert store.verify_chain([leaf, ca.intermediate_cert], at=NOW).trusted
+
+
+def _real_certs() -> list[x509.Certificate]:
+    found: list[x509.Certificate] = []
+    for path in sorted(VECTORS.glob("*/*.pem")):
+        try:
+            found.extend(load_chain(path.read_bytes()))
+        except CertificateParseError:
+            continue
+    return found
+
+
+REAL = _real_certs()
+
+
+@given(
+    chain=st.lists(st.sampled_from(REAL), min_size=1, max_size=3),
+    roots=st.lists(st.sampled_from(REAL), min_size=1, max_size=2),
+    moment=st.datetimes(
+        min_value=datetime(2019, 1, 1), max_value=datetime(2030, 1, 1), timezones=st.just(UTC)
+    ),
+)
+def test_any_chain_of_real_certificates_gives_a_verdict(
+    chain: list[x509.Certificate], roots: list[x509.Certificate], moment: datetime
+) -> None:
+    result = TrustStore(roots).verify_chain(chain, at=moment, orig_tn="12155551212")
+    assert result.trusted == (not any(r.severity == "error" for r in result.reasons))
+    json.dumps(result.to_dict())

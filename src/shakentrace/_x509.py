@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 from cryptography.x509.oid import ExtensionOID
@@ -31,7 +32,7 @@ def key_type(cert: x509.Certificate) -> str:
     """Describe ``cert``'s public key: ``"ec:secp256r1"``, ``"rsa:2048"``, ``"ed25519"``…"""
     try:
         key = cert.public_key()
-    except (ValueError, TypeError) as exc:  # unsupported curve or algorithm
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:  # unknown curve or algorithm
         return f"unsupported:{exc}"
     if isinstance(key, ec.EllipticCurvePublicKey):
         return f"ec:{key.curve.name}"

@@ -29,6 +29,7 @@ from datetime import datetime
 from typing import Any
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509 import verification
 
@@ -237,7 +238,10 @@ class TrustStore:
     def _compute(self, chain: tuple[x509.Certificate, ...]) -> _Static:
         leaf = chain[0]
         facts = cert_facts(leaf)
-        pub = leaf.public_key()
+        try:
+            pub = leaf.public_key()
+        except (ValueError, TypeError, UnsupportedAlgorithm):  # unknown key algorithm or curve
+            pub = None
         key = pub if isinstance(pub, ec.EllipticCurvePublicKey) else None
         reasons = [*_usable(facts, key)]
         path, why = self._build_path(chain)
@@ -269,7 +273,7 @@ class TrustStore:
         )
         try:
             verified = builder.build_client_verifier().verify(chain[0], list(chain[1:]))
-        except verification.VerificationError as exc:
+        except (verification.VerificationError, ValueError, TypeError) as exc:
             return (), f"no path to a trusted STI-CA root: {exc}"
         return tuple(verified.chain), None
 
