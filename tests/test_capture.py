@@ -14,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pcaptools import Packet, ip_frames, link, need_tools, udp, write_capture
+from shakentrace._framing import StreamFramer, Tally
 from shakentrace._hep import decode_hep
 from shakentrace.capture import CaptureLimits, Endpoint, open_capture
 from shakentrace.errors import CaptureError
@@ -282,3 +283,24 @@ def test_hep3_compressed_payload_and_bounds(tmp_path: Path) -> None:
     with open_capture(path, limits=CaptureLimits(max_message=100)) as capture:
         assert list(capture) == []
     assert capture.stats.problems == {"bad-hep": 1}
+
+
+@given(
+    cuts=st.lists(st.integers(1, 4000), max_size=12),
+    keepalives=st.booleans(),
+)
+def test_stream_framing_is_independent_of_segment_boundaries(
+    cuts: list[int], keepalives: bool
+) -> None:
+    """Whatever the TCP segmentation, the framer yields the same messages (RFC 3261 §18.3)."""
+    separator = b"\r\n\r\n" if keepalives else b""
+    stream = INVITE + separator + OPTIONS + INVITE
+    framer = StreamFramer(Tally(), max_message=1 << 16)
+    out: list[bytes] = []
+    position = 0
+    for cut in sorted(set(cuts)):
+        out += framer.feed(stream[position:cut])
+        position = max(position, cut)
+    out += framer.feed(stream[position:])
+    assert out == [INVITE, OPTIONS, INVITE]
+    assert framer.pending == 0

@@ -359,3 +359,13 @@ def test_trace_as_a_process() -> None:
     result = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("Next request: ") == 8
+
+
+def test_inspect_says_when_no_message_is_an_invite(tmp_path: Path) -> None:
+    path = tmp_path / "ok.sip"
+    path.write_bytes(OK)
+    code, out, err = _run(["inspect", str(path)])
+    assert (code, out) == (0, "")
+    assert "none an INVITE; --all shows every message" in err
+    code, out, _ = _run(["inspect", "--all", str(path)])
+    assert out.startswith("200 OK")

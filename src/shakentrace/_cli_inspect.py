@@ -52,14 +52,18 @@ def _init(certs: str | None, every: bool, as_json: bool, colour: bool) -> None:
     _MODE.update(every=every, json=as_json, colour=colour)
 
 
-def _one(captured: CapturedMessage) -> tuple[bool, str] | None:
-    """Parse, decode and render one message (in a worker): ``(ok, output or error line)``."""
+def _one(captured: CapturedMessage) -> tuple[bool | None, str]:
+    """Parse, decode and render one message (in a worker).
+
+    Returns ``(True, output)``, ``(False, error line)``, or ``(None, "")`` for a
+    message left out (not an INVITE, without ``--all``).
+    """
     try:
         msg = parse_sip(captured.data)
     except SipParseError as exc:
         return False, f"{_where(captured)}: {exc}"
     if not _MODE["every"] and msg.method != "INVITE":
-        return None
+        return None, ""
     facts = msg.to_dict()
     passports = identity_views(msg, _FETCHER[0])
     if _MODE["json"]:
@@ -76,13 +80,18 @@ def _run(args: argparse.Namespace) -> int:
     console: Console = args.console
     setup = (args.certs, bool(args.all), bool(args.json), console.colour)
     _init(*setup)  # a bad --certs fails before reading
-    failed = False
+    failed, shown, left_out = False, 0, 0
     for ok, output in mapped(args, console, _one, _init, setup):
         if ok:
             console.line(output)
+            shown += 1
+        elif ok is None:
+            left_out += 1
         else:
             console.error(output)
             failed = True
+    if left_out and not shown:
+        console.note(f"{left_out} SIP message(s), none an INVITE; --all shows every message")
     return 2 if failed else 0
 
 
