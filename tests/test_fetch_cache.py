@@ -92,6 +92,16 @@ class TestFreshness:
         )
         assert got == timedelta(hours=2)
 
+    def test_crl_capped_at_next_update(self, ca: StiCA) -> None:
+        crl = ca.crl(this_update=NOW, next_update=NOW + timedelta(hours=6)).data
+        got = freshness(
+            _fetched(crl, cache_control="max-age=604800"),
+            now=NOW,
+            min_ttl=DAY,
+            max_ttl=timedelta(days=30),
+        )
+        assert got == timedelta(hours=6)
+
 
 class TestCachingOverHttps:
     def test_floor_then_refetch(self, server: CertServer) -> None:

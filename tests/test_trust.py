@@ -385,3 +385,15 @@ def test_any_chain_of_real_certificates_gives_a_verdict(
     result = TrustStore(roots).verify_chain(chain, at=moment, orig_tn="12155551212")
     assert result.trusted == (not any(r.severity == "error" for r in result.reasons))
     json.dumps(result.to_dict())
+
+
+def test_openssl_hashed_directory(tmp_path: Path) -> None:
+    ca = StiCA(seed=18, now=NOW)
+    cert = ca.issue_cert()
+    ca.revoke(cert, at=NOW - timedelta(minutes=1))
+    (tmp_path / "5f3a8b21.0").write_bytes(ca.trust_pem)
+    (tmp_path / "9c0d1e2f.r0").write_bytes(ca.crl().data)
+    (tmp_path / "README").write_text("ignored")
+    store = TrustStore.from_directory(tmp_path)
+    assert store.roots == (ca.root_cert,)
+    assert _codes(store.verify_chain(cert.chain, at=NOW)) == ["cert-revoked"]

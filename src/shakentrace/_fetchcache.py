@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 
+from shakentrace._crl import load_crls
 from shakentrace._https import Fetched, utc_now
 from shakentrace.certs import load_chain
 from shakentrace.errors import CertificateParseError, ConfigurationError, FetchError
@@ -74,11 +75,22 @@ def freshness(
     """
     ttl = max(_lifetime(fetched, now) or timedelta(0), min_ttl)
     ttl = min(ttl, max_ttl)
+    end = _end_of_use(fetched.body)
+    return ttl if end is None else max(timedelta(0), min(ttl, end - now))
+
+
+def _end_of_use(body: bytes) -> datetime | None:
+    """The leaf certificate's notAfter, or a CRL's nextUpdate (RFC 5280 §5.1.2.5)."""
     try:
-        not_after = load_chain(fetched.body)[0].not_valid_after_utc
+        return load_chain(body)[0].not_valid_after_utc
     except (CertificateParseError, IndexError):
-        return ttl
-    return max(timedelta(0), min(ttl, not_after - now))
+        pass
+    try:
+        crls = load_crls(body)
+    except CertificateParseError:
+        return None
+    updates = [c.next_update_utc for c in crls if c.next_update_utc is not None]
+    return min(updates) if updates else None
 
 
 def _lifetime(fetched: Fetched, now: datetime) -> timedelta | None:

@@ -12,6 +12,7 @@ import base64
 import binascii
 import json
 import os
+import re
 from pathlib import Path
 
 from cryptography import x509
@@ -28,6 +29,8 @@ _MAX_ROOTS = 512
 _MAX_FILE = 1024 * 1024
 _CERT_SUFFIXES = {".pem", ".crt", ".cer", ".der"}
 _CRL_SUFFIXES = {".crl"}
+_HASHED_CERT = re.compile(r"[0-9a-f]{8}\.[0-9]{1,3}")
+_HASHED_CRL = re.compile(r"[0-9a-f]{8}\.r[0-9]{1,3}")
 
 Loaded = tuple[tuple[x509.Certificate, ...], tuple[x509.CertificateRevocationList, ...]]
 
@@ -46,6 +49,9 @@ def roots_from_pem(data: bytes) -> Loaded:
 def roots_from_directory(path: str | os.PathLike[str]) -> Loaded:
     """Return the certificates (``*.pem``, ``*.crt``, ``*.cer``, ``*.der``) and CRLs (``*.crl``).
 
+    OpenSSL hashed directories (``c_rehash``: ``<hash>.0`` certificates,
+    ``<hash>.r0`` CRLs) load as they are.
+
     Files are read in name order; PEM files may hold several certificates.
 
     Raises:
@@ -54,12 +60,12 @@ def roots_from_directory(path: str | os.PathLike[str]) -> Loaded:
     roots: list[x509.Certificate] = []
     crls: list[x509.CertificateRevocationList] = []
     for file in sorted(Path(path).iterdir()):
-        suffix = file.suffix.lower()
-        if not file.is_file() or suffix not in _CERT_SUFFIXES | _CRL_SUFFIXES:
+        suffix = _kind(file.name)
+        if not file.is_file() or suffix is None:
             continue
         data = file.read_bytes()[: _MAX_FILE + 1]
         try:
-            if suffix in _CRL_SUFFIXES:
+            if suffix == ".crl":
                 crls.extend(_crl.load_crls(data))
             else:
                 got, more = roots_from_pem(data)
@@ -70,6 +76,20 @@ def roots_from_directory(path: str | os.PathLike[str]) -> Loaded:
     if not roots:
         raise CertificateParseError(f"no certificate in directory {path}")
     return tuple(roots), tuple(crls)
+
+
+def _kind(name: str) -> str | None:
+    """Classify a file name: ``".crl"``, ``".pem"`` (any certificate) or ``None``.
+
+    OpenSSL hashed names (``1a2b3c4d.0``, ``1a2b3c4d.r0``, as ``c_rehash`` makes
+    them for Asterisk/OpenSIPS CA directories) count too.
+    """
+    suffix = Path(name).suffix.lower()
+    if suffix in _CRL_SUFFIXES or _HASHED_CRL.fullmatch(name):
+        return ".crl"
+    if suffix in _CERT_SUFFIXES or _HASHED_CERT.fullmatch(name):
+        return ".pem"
+    return None
 
 
 def roots_from_trust_list(jws: str | bytes, signer: x509.Certificate | None) -> Loaded:

@@ -142,7 +142,8 @@ class TrustStore:
         """Build a store from a directory of root certificates and CRLs.
 
         Certificates: ``*.pem``, ``*.crt``, ``*.cer``, ``*.der`` (PEM or DER);
-        CRLs: ``*.crl``. Other files are ignored.
+        CRLs: ``*.crl``; OpenSSL hashed names (``<hash>.0``, ``<hash>.r0``) as
+        ``c_rehash`` makes them. Other files are ignored.
 
         Args:
             path: The directory.
