@@ -78,6 +78,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     (certs / cert.x5u.rsplit("/", 1)[1]).write_bytes(bytes(cert.chain_pem))
     (base / "trust.pem").write_bytes(ca.trust_pem)
     good_only = list(packets[:2])
+    (base / "messages.bin").write_bytes(b"\x00MSG\x00".join(messages))
     return {
         "pcap": write_capture(base / "calls.pcapng", packets, pcapng=True),
         "good": write_capture(base / "good.pcap", good_only),
@@ -369,3 +370,26 @@ def test_inspect_says_when_no_message_is_an_invite(tmp_path: Path) -> None:
     assert "none an INVITE; --all shows every message" in err
     code, out, _ = _run(["inspect", "--all", str(path)])
     assert out.startswith("200 OK")
+
+
+def _messages(world: dict[str, Path]) -> list[bytes]:
+    return (world["trust"].parent / "messages.bin").read_bytes().split(b"\x00MSG\x00")
+
+
+def test_jobs_2_gives_the_same_lines_in_the_same_order(
+    world: dict[str, Path], tmp_path: Path
+) -> None:
+    """Enough messages to start worker processes: output identical to one process."""
+    packets = []
+    for n, message in enumerate([*_messages(world)] * 20):
+        frame = ip_frames(
+            "192.0.2.10", "198.51.100.1", 17, udp("192.0.2.10", "198.51.100.1", 5060, 5060, message)
+        )
+        packets.append(Packet(data=link(frame[0]), time=T0 + timedelta(seconds=1 + n % 4)))
+    many = write_capture(tmp_path / "many.pcap", packets)
+    keys = ["--trust", str(world["trust"]), "--certs", str(world["certs"])]
+    for command in (["inspect", "--json"], ["verify", "--json", *keys]):
+        one = _run([*command, "--jobs", "1", str(many)])
+        two = _run([*command, "--jobs", "2", str(many)])
+        assert one == two
+        assert len(one[1].splitlines()) == 60

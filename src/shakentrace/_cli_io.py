@@ -20,6 +20,7 @@ from shakentrace.capture import CapturedMessage, open_capture
 __all__ = ["Console", "json_line", "mapped", "read_inputs"]
 
 _BATCH = 1024
+_SMALL = 64
 
 _COLOURS = {"red": "31", "green": "32", "yellow": "33", "blue": "34", "bold": "1", "dim": "2"}
 _TICK = 0.2
@@ -148,12 +149,15 @@ def mapped(
 ) -> Iterator[Any]:
     """``work`` over every input message, on ``--jobs`` processes, in order, in batches."""
     messages = read_inputs(args.files, console)
-    if args.jobs <= 1:
+    batch = list(islice(messages, _BATCH))
+    if args.jobs <= 1 or len(batch) < _SMALL:  # a few messages: no process start-up
         init(*initargs)
-        yield from (result for result in map(work, messages) if result is not None)
+        yield from (r for r in map(work, batch) if r is not None)
+        yield from (r for r in map(work, messages) if r is not None)
         return
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(max_workers=args.jobs, initializer=init, initargs=initargs) as pool:
-        while batch := list(islice(messages, _BATCH)):
+        while batch:
             yield from (r for r in pool.map(work, batch, chunksize=64) if r is not None)
+            batch = list(islice(messages, _BATCH))
