@@ -463,3 +463,11 @@ def test_injected_clock_is_now_when_none_is_given() -> None:
     assert out.now == NOW + timedelta(minutes=5)
     assert "stale" in errors(out)
     assert v.verify(invite(good(), date=NOW), now=NOW).ok
+
+
+def test_a_retransmitted_identity_is_decoded_once() -> None:
+    v = verifier()
+    first = v.verify(invite(good()), now=NOW)
+    again = v.verify(invite(good()), now=NOW + timedelta(seconds=1))
+    assert first.passport is again.passport  # same immutable decode, reused
+    assert again.ok

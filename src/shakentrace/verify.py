@@ -100,6 +100,8 @@ class Policy:
 
 
 DEFAULT_POLICY = Policy()
+#: Entries kept by a Verifier's decode and chain-parse caches (cleared when full).
+_CACHE_SIZE = 1024
 
 
 def _utc_now() -> datetime:
@@ -279,6 +281,7 @@ class Verifier:
         self._keys = dict(keys or {})
         self.clock = clock
         self._chains: dict[bytes, Any] = {}
+        self._decoded: dict[str, Decoded] = {}
 
     def verify(self, message: bytes | str | SipMessage, now: datetime | None = None) -> Outcome:
         """Verify a SIP message; never raises for bad input.
@@ -316,12 +319,20 @@ class Verifier:
     def verify_call(self, call: CallFacts, now: datetime | None = None) -> Outcome:
         """Verify already-extracted call facts (fetching certificates as needed)."""
         moment = _moment(now, self.clock)
-        decoded = [
-            decode_identity(v, self.policy.limits)
-            for v in call.identities[: self.policy.max_identities]
-        ]
+        decoded = [self._decode(v) for v in call.identities[: self.policy.max_identities]]
         credentials = [self._credential(d, moment) for d in decoded]
         return evaluate(call, credentials, policy=self.policy, now=moment, decoded=decoded)
+
+    def _decode(self, value: str) -> Decoded:
+        # Decoding is pure and its result immutable: a PASSporT seen again (UDP
+        # retransmissions, the same call captured at several hops) is reused.
+        found = self._decoded.get(value)
+        if found is None:
+            found = decode_identity(value, self.policy.limits)
+            if len(self._decoded) >= _CACHE_SIZE:
+                self._decoded.clear()
+            self._decoded[value] = found
+        return found
 
     def _credential(self, decoded: Decoded, now: datetime) -> Credential | None:
         passport, header = decoded.passport, decoded.header
@@ -379,7 +390,7 @@ class Verifier:
         chain = self._chains.get(data)
         if chain is None:
             chain = load_chain(data)
-            if len(self._chains) >= 256:
+            if len(self._chains) >= _CACHE_SIZE:
                 self._chains.clear()
             self._chains[data] = chain
         return chain
