@@ -9,14 +9,20 @@ carry anything, and a traceback must still produce a hop record.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
+from shakentrace.errors import ShakenTraceError
 from shakentrace.passport import Passport
 from shakentrace.sip import SipMessage
+from shakentrace.sipheaders import ChargingVector, Via
+from shakentrace.uri import NameAddr, Uri
 from shakentrace.verify import Outcome
 
 __all__ = [
+    "MessageView",
     "digits",
     "from_tns",
     "hop_time",
@@ -28,6 +34,7 @@ __all__ = [
     "top_route_host",
     "trunk_groups",
     "via_facts",
+    "view",
 ]
 
 
@@ -44,32 +51,81 @@ def same_tn(a: str | None, b: str | None) -> bool:
     return da == db or (len(da) >= 10 and len(db) >= 10 and da[-10:] == db[-10:])
 
 
-def from_tns(message: SipMessage) -> tuple[str, ...]:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageView:
+    """The header values a traceback reads, each parsed once and never raising.
+
+    :class:`~shakentrace.sip.SipMessage` parses most headers lazily, so a
+    malformed Contact or P-Asserted-Identity raises only when read; here such a
+    header counts as absent (a capture may carry anything).
+    """
+
+    request_uri: Uri | None = None
+    from_: NameAddr | None = None
+    pai: tuple[NameAddr, ...] = ()
+    via: tuple[Via, ...] = ()
+    record_route: tuple[NameAddr, ...] = ()
+    contact: tuple[NameAddr, ...] = ()
+    p_charging_vector: ChargingVector | None = None
+    date: datetime | None = None
+    verstat: str | None = None
+    identities: tuple[str, ...] = ()
+    call_id: str | None = None
+
+
+_T = TypeVar("_T")
+
+
+def _safe(read: Callable[[], _T], default: _T) -> _T:
+    try:
+        return read()
+    except ShakenTraceError:
+        return default
+
+
+def view(message: SipMessage) -> MessageView:
+    """Read ``message``'s traceback headers; malformed ones become absent."""
+    return MessageView(
+        request_uri=message.request_uri,
+        from_=_safe(lambda: message.from_, None),
+        pai=_safe(lambda: message.pai, ()),
+        via=_safe(lambda: message.via, ()),
+        record_route=_safe(lambda: message.record_route, ()),
+        contact=_safe(lambda: message.contact, ()),
+        p_charging_vector=_safe(lambda: message.p_charging_vector, None),
+        date=_safe(lambda: message.date, None),
+        verstat=_safe(lambda: message.verstat, None),
+        identities=_safe(lambda: message.identities, ()),
+        call_id=_safe(lambda: message.call_id, None),
+    )
+
+
+def from_tns(message: MessageView) -> tuple[str, ...]:
     """TNs of P-Asserted-Identity, then From (RFC 8224 §8.3 order)."""
     addresses = (*message.pai, message.from_)
     tns = (a.uri.tn or a.uri.user for a in addresses if a is not None)
     return tuple(tn for tn in tns if tn and digits(tn))
 
 
-def via_facts(message: SipMessage) -> tuple[str | None, str | None]:
+def via_facts(message: MessageView) -> tuple[str | None, str | None]:
     """``(received, sent-by host)`` of the top Via (RFC 3261 §18.2.1)."""
     if not message.via:
         return None, None
     return message.via[0].received, message.via[0].host
 
 
-def top_route_host(message: SipMessage) -> str | None:
+def top_route_host(message: MessageView) -> str | None:
     """Host of the topmost Record-Route entry (the last proxy that added one)."""
     return message.record_route[0].uri.host if message.record_route else None
 
 
-def orig_ioi(message: SipMessage) -> str | None:
+def orig_ioi(message: MessageView) -> str | None:
     """``orig-ioi`` of P-Charging-Vector (RFC 7315 §4.6)."""
     vector = message.p_charging_vector
     return vector.orig_ioi if vector is not None else None
 
 
-def trunk_groups(message: SipMessage) -> tuple[tuple[str, str | None], ...]:
+def trunk_groups(message: MessageView) -> tuple[tuple[str, str | None], ...]:
     """``(tgrp, trunk-context)`` pairs in the Request-URI and Contact (RFC 4904 §5)."""
     uris = [message.request_uri, *(c.uri for c in message.contact)]
     pairs = ((u.get_param("tgrp"), u.get_param("trunk-context")) for u in uris if u is not None)
@@ -106,7 +162,7 @@ def iat_of(value: Any) -> datetime | None:
     return None
 
 
-def hop_time(received_at: datetime | None, message: SipMessage) -> datetime | None:
+def hop_time(received_at: datetime | None, message: MessageView) -> datetime | None:
     """When the hop received the call: the capture time, else the SIP Date header."""
     when = received_at or message.date
     return when.astimezone(UTC) if when is not None else None

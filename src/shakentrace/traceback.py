@@ -66,7 +66,7 @@ def _evidence(source: str, value: str, directory: ProviderDirectory, peer: Peer 
 
 
 def _upstream_evidence(
-    message: SipMessage,
+    message: obs.MessageView,
     directory: ProviderDirectory,
     peer: str | None,
     resolver: Resolver | None,
@@ -161,7 +161,7 @@ def _signer(outcome: Outcome, directory: ProviderDirectory) -> Signer | None:
 
 
 def _facts(
-    message: SipMessage,
+    message: obs.MessageView,
     outcome: Outcome,
     signer: Signer | None,
     upstream: Upstream,
@@ -255,14 +255,15 @@ def infer_hop(
         The :class:`~shakentrace.hop.Hop`. Never raises on what the message or outcome contain.
     """
     me = provider if isinstance(provider, Provider) else directory.provider(provider)
-    when = obs.hop_time(received_at, message)
-    upstream = weigh(tuple(_upstream_evidence(message, directory, peer, resolver)), directory)
+    seen = obs.view(message)
+    when = obs.hop_time(received_at, seen)
+    upstream = weigh(tuple(_upstream_evidence(seen, directory, peer, resolver)), directory)
     signer = _signer(outcome, directory)
-    facts = _facts(message, outcome, signer, upstream, when)
+    facts = _facts(seen, outcome, signer, upstream, when)
     originator = _originator(facts, signer)
     passports = obs.shaken_passports(outcome)
     dest_tns = outcome.dest_tns
-    r_uri = message.request_uri
+    r_uri = seen.request_uri
     dest = dest_tns[0] if dest_tns else (r_uri.tn if r_uri is not None else None) or "?"
     main = outcome.passport
     return Hop(
@@ -278,8 +279,8 @@ def infer_hop(
         passport_key=obs.passport_key(main) if main is not None else None,
         passport_keys=tuple(obs.passport_key(p) for p, _ in passports),
         identity_count=facts.identity_count,
-        orig_tn=outcome.orig_tn or next(iter(obs.from_tns(message)), None),
+        orig_tn=outcome.orig_tn or next(iter(obs.from_tns(seen)), None),
         dest_tns=dest_tns,
-        call_id=message.call_id,
+        call_id=seen.call_id,
         number_carrier=_number_carrier(outcome.orig_tn, directory, resolver),
     )
