@@ -1,0 +1,58 @@
+"""Real STI certificates: who they name, how they break the rules, whether they chain.
+
+Reads the 19 real certificates of ``test_vectors/shaken-pki-reports`` (public STI
+certificates from the SHAKEN PKI reports), prints each one's SPC (OCN),
+organization, validity, TNAuthList encoding and ATIS-1000080 / SHAKEN CP lint ids,
+then validates the real Bandwidth chain at the ``iat`` of the PASSporT it signed
+(2022-06-29) against the Neustar root — and again today, when it has expired.
+
+Run from the repository root: ``python examples/real_certificates.py``.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+
+from shakentrace import TrustStore, cert_facts, load_chain
+from shakentrace.certs import lint
+
+PKI = Path(__file__).resolve().parent.parent / "test_vectors" / "shaken-pki-reports"
+BANDWIDTH_IAT = datetime.fromtimestamp(1656534336, UTC)
+
+
+def describe(path: Path) -> str:
+    """One line per certificate: SPC, O, validity, TNAuthList encoding, lint ids."""
+    leaf = load_chain(path.read_bytes())[0]
+    facts = cert_facts(leaf)
+    encoding = facts.tn_auth.encoding if facts.tn_auth else "absent"
+    lints = sorted({r.message.split(":", 1)[0] for r in lint(leaf, facts=facts)})
+    return (
+        f"{facts.spc or '-':5} {(facts.organization or '-')[:34]:34} "
+        f"{facts.not_before:%Y-%m-%d}..{facts.not_after:%Y-%m-%d} {encoding:15} "
+        f"{', '.join(lints) or 'clean'}"
+    )
+
+
+def main() -> int:
+    """Print the table and the Bandwidth chain verdicts."""
+    leaves = sorted(p for p in PKI.glob("*.pem") if not p.name.endswith(".chain.pem"))
+    for path in leaves:
+        print(describe(path))
+    chain = load_chain(
+        (PKI / "neustar_leaf_bandwidth_clean.pem").read_bytes()
+        + (PKI / "neustar_leaf_bandwidth_clean.chain.pem").read_bytes()
+    )
+    trust = TrustStore([chain[-1]])  # the Neustar Certified Caller ID Root CA
+    for moment in (BANDWIDTH_IAT, datetime.now(UTC)):
+        result = trust.verify_chain(chain[:-1], at=moment)
+        codes = [r.code for r in result.reasons if r.severity == "error"] or ["trusted"]
+        print(f"Bandwidth 997E chain at {moment:%Y-%m-%d}: {', '.join(codes)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
