@@ -10,13 +10,14 @@ from __future__ import annotations
 import json
 import os
 import random
+from dataclasses import replace
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scenario_verify import real_verifier
-from shakentrace.linking import link
+from shakentrace.linking import link, split_calls
 from shakentrace.rules import NEXT_REQUEST_RULES, ORIGINATOR_RULES, PATH_RULES
 from shakentrace.testing._network import SCENARIO_KINDS, NetworkGenerator
 from traceback_accuracy import measure, table, trace_scenario
@@ -71,3 +72,23 @@ def test_every_hop_record_is_json_safe_and_names_its_rules() -> None:
             assert hop.next_request.rule in rule_ids
         assert trace.originator is not None
         assert trace.originator.rule in rule_ids
+
+
+def test_split_calls_recovers_each_call_from_a_mixed_pile() -> None:
+    pile, expected = [], []
+    for scenario in GENERATORS[1].scenarios(60):
+        hops, trace = trace_scenario(scenario, VERIFY)
+        pile += hops
+        expected.append(trace)
+    calls = split_calls(random.Random(1).sample(pile, len(pile)))
+    traces = sorted((link(call) for call in calls), key=lambda t: t.hops[0].received_at or 0)
+    assert traces == expected
+
+
+def test_split_calls_keeps_calls_to_other_numbers_apart() -> None:
+    scenario = GENERATORS[2].scenario(3, "tdm-strip")
+    hops, _ = trace_scenario(scenario, VERIFY)
+    other = [
+        replace(h, dest_tns=("19995550100",), passport_keys=(), passport_key=None) for h in hops
+    ]
+    assert len(split_calls([*hops, *other])) >= 2

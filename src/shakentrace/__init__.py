@@ -49,7 +49,15 @@ from shakentrace.fetch import (
 )
 from shakentrace.hop import Evidence, Finding, Hop, Originator, Signer, TraceRequest, Upstream
 from shakentrace.identity import IdentityHeader, parse_identity
-from shakentrace.linking import Gap, HopCampaign, PathEvent, Traceback, group_campaigns, link
+from shakentrace.linking import (
+    Gap,
+    HopCampaign,
+    PathEvent,
+    Traceback,
+    group_campaigns,
+    link,
+    split_calls,
+)
 from shakentrace.lookup import DnsAnswer, DnsResolver, Resolver, StaticResolver, enum_domain_name
 from shakentrace.passport import Passport, decode_passport, encode_passport
 from shakentrace.providers import Peer, Provider, ProviderDirectory, TrunkGroup
@@ -206,6 +214,7 @@ __all__ = [
     "parse_sip",
     "parse_uri",
     "rules_table",
+    "split_calls",
     "tn_from_uri",
     "to_html",
     "to_json",

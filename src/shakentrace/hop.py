@@ -227,7 +227,7 @@ class Hop:
         passport_keys: Keys of every SHAKEN PASSporT present.
         identity_count: Identity headers present.
         orig_tn: The PASSporT's ``orig`` TN, else the From/PAI number.
-        dest_tns: The PASSporT's ``dest`` TNs.
+        dest_tns: The PASSporT's ``dest`` TNs, else the Request-URI's number.
         call_id: The Call-ID at this hop (it changes at every B2BUA).
         number_carrier: The carrier of record of the calling number, from ENUM
             (RFC 6116) when a resolver was given and the directory knows the domain.

@@ -262,9 +262,9 @@ def infer_hop(
     facts = _facts(seen, outcome, signer, upstream, when)
     originator = _originator(facts, signer)
     passports = obs.shaken_passports(outcome)
-    dest_tns = outcome.dest_tns
-    r_uri = seen.request_uri
-    dest = dest_tns[0] if dest_tns else (r_uri.tn if r_uri is not None else None) or "?"
+    r_uri_tn = seen.request_uri.tn if seen.request_uri is not None else None
+    dest_tns = outcome.dest_tns or ((r_uri_tn,) if r_uri_tn else ())
+    dest = dest_tns[0] if dest_tns else "?"
     main = outcome.passport
     return Hop(
         provider=me.name if me else str(provider),
