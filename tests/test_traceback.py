@@ -8,8 +8,9 @@ from ipaddress import ip_network
 
 import pytest
 
+from shakentrace.calls import group_campaigns
 from shakentrace.hop import Evidence, Hop, Originator, TraceRequest, Upstream
-from shakentrace.linking import group_campaigns, link
+from shakentrace.linking import link
 from shakentrace.lookup import StaticResolver
 from shakentrace.providers import Peer, Provider, ProviderDirectory, TrunkGroup
 from shakentrace.rules import FINDING_RULES, ORIGINATOR_RULES, HopFacts, rules_table

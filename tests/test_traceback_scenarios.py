@@ -17,7 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scenario_verify import real_verifier
-from shakentrace.linking import link, split_calls
+from shakentrace.calls import split_calls
+from shakentrace.linking import link
 from shakentrace.rules import NEXT_REQUEST_RULES, ORIGINATOR_RULES, PATH_RULES
 from shakentrace.testing._network import SCENARIO_KINDS, NetworkGenerator
 from traceback_accuracy import measure, table, trace_scenario

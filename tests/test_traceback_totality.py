@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 
 from conftest import ROOT
 from scenario_verify import ScenarioFetcher
+from shakentrace.calls import group_campaigns
 from shakentrace.errors import SipParseError
-from shakentrace.linking import group_campaigns, link
+from shakentrace.linking import link
 from shakentrace.lookup import StaticResolver
 from shakentrace.providers import ProviderDirectory
 from shakentrace.report import to_html, to_text

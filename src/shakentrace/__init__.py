@@ -7,6 +7,7 @@ over the call, who signed it, who most likely originated it and whom to ask next
 
 from __future__ import annotations
 
+from shakentrace.calls import HopCampaign, group_campaigns, split_calls
 from shakentrace.campaigns import CallRecord, Campaign, CampaignKey, NextRequest, find_campaigns
 from shakentrace.capture import (
     Capture,
@@ -49,15 +50,7 @@ from shakentrace.fetch import (
 )
 from shakentrace.hop import Evidence, Finding, Hop, Originator, Signer, TraceRequest, Upstream
 from shakentrace.identity import IdentityHeader, parse_identity
-from shakentrace.linking import (
-    Gap,
-    HopCampaign,
-    PathEvent,
-    Traceback,
-    group_campaigns,
-    link,
-    split_calls,
-)
+from shakentrace.linking import Gap, PathEvent, Traceback, link
 from shakentrace.lookup import DnsAnswer, DnsResolver, Resolver, StaticResolver, enum_domain_name
 from shakentrace.passport import Passport, decode_passport, encode_passport
 from shakentrace.providers import Peer, Provider, ProviderDirectory, TrunkGroup

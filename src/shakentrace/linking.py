@@ -6,29 +6,20 @@ the captured hops from the terminating provider towards the origin by their
 upstream relations (then by time), marks each gap where a provider in the path has
 no capture, and reads the path for where the Identity first appeared, changed or
 vanished and where the call entered the U.S. (:data:`shakentrace.rules.PATH_RULES`).
-:func:`group_campaigns` groups calls whose PASSporTs share signer and origid, so
-that one traceback answers them all.
+:mod:`shakentrace.calls` sorts many calls' hops into calls and campaigns.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from shakentrace.hop import Finding, Hop, Originator, TraceRequest
 from shakentrace.rules import PATH_RULES
 
-__all__ = [
-    "Gap",
-    "HopCampaign",
-    "PathEvent",
-    "Traceback",
-    "group_campaigns",
-    "link",
-    "split_calls",
-]
+__all__ = ["Gap", "PathEvent", "Traceback", "link"]
 
 _RULES = {r.id: r for r in PATH_RULES}
 _DOMESTIC = "US"
@@ -291,7 +282,7 @@ def link(hops: Iterable[Hop]) -> Traceback:
 
     Hops whose PASSporT (by signature) is carried by no other hop and that no
     upstream relation reaches are still placed by time; pass one call's hops only
-    (see :func:`group_campaigns` for many calls).
+    (see :func:`shakentrace.calls.split_calls` for many calls).
     """
     hops = list(hops)
     if not hops:
@@ -309,119 +300,3 @@ def link(hops: Iterable[Hop]) -> Traceback:
         originator=originator,
         next_request=request,
     )
-
-
-class _Sets:
-    """Union-find over hop indexes."""
-
-    def __init__(self, size: int) -> None:
-        self.parent = list(range(size))
-
-    def find(self, i: int) -> int:
-        while self.parent[i] != i:
-            self.parent[i] = self.parent[self.parent[i]]
-            i = self.parent[i]
-        return i
-
-    def join(self, a: int, b: int) -> None:
-        self.parent[self.find(a)] = self.find(b)
-
-
-def _upstream_capture(hop: Hop, hops: Sequence[Hop], window: timedelta) -> int | None:
-    """Index of the next capture upstream of ``hop`` for the same call, if one fits.
-
-    Candidates: the same called number, received before ``hop`` and within
-    ``window``. The capture of the provider ``hop`` names as upstream wins; if
-    that provider has no such capture (a gap), the closest candidate in time.
-    """
-    if hop.received_at is None or not hop.dest_tns:
-        return None
-    fits = sorted(
-        (hop.received_at - other.received_at, i)
-        for i, other in enumerate(hops)
-        if other is not hop
-        and other.received_at is not None
-        and other.dest_tns[:1] == hop.dest_tns[:1]
-        and timedelta(0) <= hop.received_at - other.received_at <= window
-    )
-    named = [i for _, i in fits if _upstream_of(hop, [hops[i]]) is hops[i]]
-    return named[0] if named else (fits[0][1] if fits else None)
-
-
-def split_calls(
-    hops: Iterable[Hop], *, window: timedelta = timedelta(seconds=3)
-) -> tuple[tuple[Hop, ...], ...]:
-    """Split the hops of many calls into one group per call, for :func:`link`.
-
-    Hops carrying the same PASSporT (any of their SHAKEN PASSporTs: the key
-    survives B2BUAs, 47 CFR 64.6302) are one call. Each hop also joins the call of
-    the next capture upstream: the same called number, received at most
-    ``window`` earlier (a call crosses each hop in well under a second), preferring
-    the capture of the provider it names as upstream. That is how a PASSporT that
-    was stripped, replaced or never there still ends up in one traceback; two
-    calls to the same number within ``window`` of each other may be merged, so
-    keep ``window`` short. Groups come in the order of their first hop.
-    """
-    hops = list(hops)
-    sets = _Sets(len(hops))
-    first_with: dict[str, int] = {}
-    for i, hop in enumerate(hops):
-        for key in hop.passport_keys:
-            sets.join(i, first_with.setdefault(key, i))
-    for i, hop in enumerate(hops):
-        up = _upstream_capture(hop, hops, window)
-        if up is not None:
-            sets.join(i, up)
-    groups: dict[int, list[Hop]] = {}
-    for i, hop in enumerate(hops):
-        groups.setdefault(sets.find(i), []).append(hop)
-    return tuple(tuple(group) for group in groups.values())
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class HopCampaign:
-    """Calls whose PASSporTs share signer and origid: one traceback answers them all.
-
-    Attributes:
-        signer: The signer's SPC (or organization).
-        origid: The shared origination identifier.
-        hops: Every hop record of those calls.
-        calls: Distinct PASSporT keys (one per call).
-    """
-
-    signer: str
-    origid: str
-    hops: tuple[Hop, ...]
-    calls: tuple[str, ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return JSON-safe data."""
-        return {
-            "signer": self.signer,
-            "origid": self.origid,
-            "calls": list(self.calls),
-            "hops": [h.to_dict() for h in self.hops],
-        }
-
-
-def group_campaigns(hops: Iterable[Hop]) -> tuple[HopCampaign, ...]:
-    """Group hops by (signer SPC, origid), largest group first (traceback-domain §2.6).
-
-    origid is only meaningful within its signer's namespace, so the pair is the key;
-    hops without a signed origid are left out.
-    """
-    groups: dict[tuple[str, str], list[Hop]] = {}
-    for hop in hops:
-        if hop.signer and hop.signer.origid and (hop.signer.spc or hop.signer.organization):
-            key = (str(hop.signer.spc or hop.signer.organization), hop.signer.origid)
-            groups.setdefault(key, []).append(hop)
-    campaigns = [
-        HopCampaign(
-            signer=signer,
-            origid=origid,
-            hops=tuple(group),
-            calls=tuple(dict.fromkeys(h.passport_key for h in group if h.passport_key)),
-        )
-        for (signer, origid), group in groups.items()
-    ]
-    return tuple(sorted(campaigns, key=lambda c: (-len(c.calls), c.signer, c.origid)))
