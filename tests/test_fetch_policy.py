@@ -144,3 +144,29 @@ def test_no_address_at_all() -> None:
 def test_bad_policies(changes: dict[str, object]) -> None:
     with pytest.raises(ConfigurationError):
         FetchPolicy(**changes)  # type: ignore[arg-type]
+
+
+def _split(url: str) -> tuple[str, str, int, str] | str:
+    try:
+        return check_url(url, POLICY)
+    except FetchError as exc:
+        return exc.code
+
+
+@given(st.text(max_size=200))
+def test_any_url_is_split_or_refused_with_our_error(url: str) -> None:
+    got = _split(url)
+    if isinstance(got, str):
+        assert got == "x5u-forbidden"
+        return
+    scheme, host, port, _path = got
+    assert (scheme, port in POLICY.ports, bool(host)) == ("https", True, True)
+    assert "?" not in url
+    assert "#" not in url
+    assert "@" not in url.split("/")[2]
+
+
+@given(st.sampled_from(["https://", "https://a.example:", "https://u@", "http://"]), st.text())
+def test_prefixed_garbage_never_escapes(prefix: str, tail: str) -> None:
+    got = _split(prefix + tail)
+    assert got == "x5u-forbidden" or not isinstance(got, str)
