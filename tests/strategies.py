@@ -32,8 +32,15 @@ def tokens(max_size: int = 12) -> st.SearchStrategy[str]:
     return st.text(_TOKEN_CHARS, min_size=1, max_size=max_size)
 
 
+_LOWER = "abcdefghijklmnopqrstuvwxyz"
+_DIGITS = "0123456789"
+
+
 def _labels() -> st.SearchStrategy[str]:
-    return st.from_regex(r"[a-z][a-z0-9-]{0,8}[a-z0-9]", fullmatch=True)
+    middle = st.text(_LOWER + _DIGITS + "-", max_size=8)
+    return st.tuples(st.sampled_from(_LOWER), middle, st.sampled_from(_LOWER + _DIGITS)).map(
+        "".join
+    )
 
 
 def hosts() -> st.SearchStrategy[str]:
@@ -55,7 +62,9 @@ def _quoted(text: str) -> str:
 
 
 def _numbers() -> st.SearchStrategy[str]:
-    return st.from_regex(r"\+1[2-9][0-9]{2}[2-9][0-9]{6}", fullmatch=True)
+    """E.164 NANP numbers, ``+1NXXNXXXXXX``."""
+    parts = st.tuples(st.integers(200, 999), st.integers(200, 999), st.integers(0, 9999))
+    return parts.map(lambda t: f"+1{t[0]}{t[1]}{t[2]:04d}")
 
 
 def identity_values() -> st.SearchStrategy[str]:
@@ -102,12 +111,12 @@ def _models() -> st.SearchStrategy[MessageModel]:
         ruri_user=_numbers(),
         ruri_host=hosts(),
         from_display=st.none() | display_names(),
-        from_user=_numbers() | st.from_regex(r"[a-z][a-z0-9]{0,8}", fullmatch=True),
+        from_user=_numbers() | _labels(),
         from_host=hosts(),
         from_tag=tokens(),
         to_user=_numbers(),
         via=st.lists(via, min_size=1, max_size=4).map(tuple),
-        call_id=st.from_regex(r"[!-~]{1,30}", fullmatch=True),
+        call_id=st.text("".join(map(chr, range(0x21, 0x7F))), min_size=1, max_size=30),
         cseq=st.integers(0, 2**31 - 1),
         max_forwards=st.integers(0, 255),
         pai=st.lists(_numbers(), max_size=2).map(tuple),

@@ -93,26 +93,52 @@ def test_bare_lf_folding_and_response() -> None:
     ("data", "code", "line"),
     [
         (b"", "sip-empty", 1),
+        (b"\r\n\r\n", "sip-empty", 3),
         (b"HELLO\r\n\r\n", "sip-start-line", 1),
-        (b"INVITE sip:a@b SIP/2.0\r\n bad\r\n\r\n", "sip-folding", 2),
+        (b"\r\nINVITE sip:a@b SIP/2.0\r\n bad\r\n\r\n", "sip-folding", 3),
         (b"INVITE sip:a@b SIP/2.0\r\nno colon\r\n\r\n", "sip-header-syntax", 2),
+        (b"INVITE sip:a@b SIP/2.0\r\nA: 1\r\n b\r\nno colon\r\n\r\n", "sip-header-syntax", 4),
         (b"INVITE sip:a@b SIP/2.0\r\nX: \x00\r\n\r\n", "sip-control-char", 2),
+        (b"INVITE sip:a@b SIP/2.0\r\nX: a\rb\r\n\r\n", "sip-control-char", 2),
+        (b"INVITE sip:a@b\x01 SIP/2.0\r\n\r\n", "sip-control-char", 1),
         (b"INVITE sip:a@b SIP/2.0\r\nX: \xff\r\n\r\n", "sip-encoding", 2),
         (b"INVITE sip:a@ SIP/2.0\r\n\r\n", "sip-uri", 1),
-        (b"INVITE sip:a@b SIP/2.0\r\nCSeq: x INVITE\r\n\r\n", "sip-cseq", 2),
-        (b"INVITE sip:a@b SIP/2.0\r\nA: 1\r\nVia: SIP/2.0 h\r\n\r\n", "sip-via", 3),
-        (b'INVITE sip:a@b SIP/2.0\r\nFrom: "x <sip:a@b>\r\n\r\n', "sip-name-addr", 2),
-        (b"INVITE sip:a@b SIP/2.0\r\nTo: <sip:a@b\r\n\r\n", "sip-name-addr", 2),
-        (b'INVITE sip:a@b SIP/2.0\r\nP-Asserted-Identity: "x <a>\r\n\r\n', "sip-unterminated", 2),
-        (b"INVITE sip:a@b SIP/2.0\r\nMax-Forwards: -1\r\n\r\n", "sip-max-forwards", 2),
-        (b"INVITE sip:a@b SIP/2.0\r\ni: a b\r\n\r\n", "sip-call-id", 2),
     ],
 )
-def test_errors_have_code_and_line(data: bytes, code: str, line: int) -> None:
+def test_framing_errors_have_code_and_line(data: bytes, code: str, line: int) -> None:
     with pytest.raises(SipParseError) as info:
         parse_sip(data)
     assert (info.value.code, info.value.line) == (code, line)
     assert isinstance(info.value, ValueError)
+
+
+@pytest.mark.parametrize(
+    ("header", "accessor", "code"),
+    [
+        ("CSeq: x INVITE", "cseq", "sip-cseq"),
+        ("Via: SIP/2.0 h", "via", "sip-via"),
+        ('From: "x <sip:a@b>', "from_", "sip-name-addr"),
+        ("To: <sip:a@b", "to", "sip-name-addr"),
+        ('P-Asserted-Identity: "x <a>', "pai", "sip-unterminated"),
+        ("Max-Forwards: -1", "max_forwards", "sip-max-forwards"),
+        ("i: a b", "call_id", "sip-call-id"),
+        ("Date: yesterday", "date", "sip-date"),
+        ("Content-Length: ...", "content_length", "sip-content-length"),
+        ("P-Charging-Vector: orig-ioi=x", "p_charging_vector", "sip-charging-vector"),
+        ('Reason: "x"', "reason", "sip-reason"),
+        ("History-Info: <sip:a@b>;index=1.x", "history_info", "sip-history-info"),
+        ("Diversion: <sip:a@b>;x=y z", "diversion", "sip-param"),
+        ("Route: <sip:a@b x>", "route", "sip-uri"),
+    ],
+)
+def test_value_errors_are_raised_by_the_accessor(header: str, accessor: str, code: str) -> None:
+    for eol in ("\r\n", "\n"):
+        msg = parse_sip(f"INVITE sip:a@b SIP/2.0{eol}A: 1{eol}{header}{eol}{eol}")
+        with pytest.raises(SipParseError) as info:
+            getattr(msg, accessor)
+        assert (info.value.code, info.value.line) == (code, 3)
+        errors = msg.to_dict()["errors"]
+        assert {"field": accessor.rstrip("_"), "code": code, "line": 3} in errors
 
 
 @pytest.mark.parametrize(
@@ -122,7 +148,6 @@ def test_errors_have_code_and_line(data: bytes, code: str, line: int) -> None:
         (SipLimits(max_headers=3), "sip-too-many-headers"),
         (SipLimits(max_line_length=80), "sip-line-too-long"),
         (SipLimits(max_value_length=60), "sip-value-too-long"),
-        (SipLimits(max_list_elements=1), "sip-too-many-elements"),
     ],
 )
 def test_limits(limits: SipLimits, code: str) -> None:
@@ -131,9 +156,25 @@ def test_limits(limits: SipLimits, code: str) -> None:
     assert info.value.code == code
 
 
-def test_lazy_accessor_errors_carry_the_line() -> None:
-    msg = parse_sip(b"INVITE sip:a@b SIP/2.0\r\nDate: yesterday\r\n\r\n")
+def test_list_element_limit_is_checked_by_the_accessor() -> None:
+    msg = parse_sip(INVITE, limits=SipLimits(max_list_elements=2))
+    assert len(msg.via) == 2
     with pytest.raises(SipParseError) as info:
-        _ = msg.date
-    assert (info.value.code, info.value.line) == ("sip-date", 2)
-    assert msg.to_dict()["errors"] == [{"field": "date", "code": "sip-date", "line": 2}]
+        _ = msg.identities
+    assert (info.value.code, info.value.line) == ("sip-too-many-elements", 10)
+
+
+def test_folded_and_plain_heads_give_the_same_headers() -> None:
+    plain = parse_sip(INVITE).headers
+    folded = parse_sip(INVITE.replace("\r\nCSeq: 7", "\r\nCSeq:\r\n 7")).headers
+    assert list(plain) == list(folded)
+    assert plain.get_list("via") == folded.get_list("via")
+
+
+def test_many_lookups_switch_to_an_index() -> None:
+    msg = parse_sip(INVITE)
+    facts = msg.to_dict()
+    assert facts["errors"] == []
+    assert msg.headers.get("i") == "call-1@example"
+    assert "Max-Forwards" in msg.headers
+    assert len(msg.headers) == 11

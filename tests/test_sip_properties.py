@@ -74,3 +74,16 @@ def test_round_trip(case: tuple[MessageModel, bytes]) -> None:
     assert msg.max_forwards == model.max_forwards
     assert [p.tn for p in msg.pai] == [n[1:] for n in model.pai]
     assert msg.identities == model.identities
+
+
+@given(sip_messages())
+def test_header_lookups_agree_with_the_full_split(case: tuple[MessageModel, bytes]) -> None:
+    """Looking one header up (a scan) and splitting the whole head give the same fields."""
+    _, data = case
+    split = parse_sip(data).headers
+    entries = [(f.name, f.value, f.line) for f in split.fields]
+    for field in split.fields:
+        looked_up = parse_sip(data).headers.fields_named(field.name)
+        assert [(f.name, f.value, f.line) for f in looked_up] == [
+            e for e in entries if split.fields_named(e[0])[0].key == field.key
+        ]

@@ -19,6 +19,7 @@ __all__ = [
     "HOST",
     "LIST_ELEMENT",
     "PARAM",
+    "PLAIN_HEAD",
     "REQUEST_LINE",
     "RFC1123_DATE",
     "SCHEME",
@@ -26,6 +27,8 @@ __all__ = [
     "STATUS_LINE",
     "TEL_NUMBER",
     "TOKEN",
+    "UNFOLDED_FIELD",
+    "UNFOLDED_HEAD",
     "USER",
     "VISUAL_SEPARATORS",
 ]
@@ -50,9 +53,17 @@ STATUS_LINE = re.compile(rf"(?P<version>{_VERSION}) (?P<code>[1-6][0-9][0-9])(?:
 HEADER_NAME = re.compile(_TOKEN)
 HEADER_LINE = re.compile(rf"(?P<name>{_TOKEN})[ \t]*:[ \t]*(?P<value>.*)")
 
+# A run of header lines without folding, each ending in CRLF or LF, and one such
+# field with its value trimmed of SP/HTAB: the fast path of the framer.
+UNFOLDED_HEAD = re.compile(rf"(?:{_TOKEN}[ \t]*:[^\r\n]*\r?\n)*")
+# The same, also refusing CTL characters (RFC 3261 §25.1 TEXT-UTF8char): one pass
+# of C code that validates a whole head without folding.
+PLAIN_HEAD = re.compile(rf"(?:{_TOKEN}[ \t]*:[^\x00-\x08\x0a-\x1f\x7f]*\r?\n)*")
+UNFOLDED_FIELD = re.compile(rf"({_TOKEN})[ \t]*:[ \t]*((?:[^\r\n]*[^\r\n \t])?)[ \t]*\r?\n")
+
 # One element of a comma-separated header list: commas inside quoted strings
 # and angle brackets do not separate elements (§7.3.1).
-LIST_ELEMENT = re.compile(rf'(?:{_QUOTED}|<[^>]*>|[^,"<])+')
+LIST_ELEMENT = re.compile(rf'(?:[^,"<]+|{_QUOTED}|<[^>]*>)+')
 
 # generic-param = token [ EQUAL gen-value ]; gen-value = token / host / quoted-string
 # (§25.1). Real traffic also carries characters outside token in values

@@ -6,8 +6,7 @@ Private to :mod:`shakentrace.sip`; works on text only, returns plain tuples.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from shakentrace import _grammar as g
 from shakentrace.errors import SipParseError
@@ -17,13 +16,12 @@ if TYPE_CHECKING:
 
 __all__ = ["Framed", "StartLine", "frame"]
 
-_END_OF_HEAD = re.compile(rb"\r?\n\r?\n")
 # CTL characters other than HTAB and the CRLF/LF line ends (RFC 3261 §25.1 TEXT-UTF8char).
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_BARE_CR = re.compile(r"\r(?!\n)")
 
 
-@dataclass(frozen=True, slots=True)
-class StartLine:
+class StartLine(NamedTuple):
     """The request line or status line, split into its parts."""
 
     method: str | None
@@ -34,12 +32,13 @@ class StartLine:
     line: int
 
 
-@dataclass(frozen=True, slots=True)
-class Framed:
+class Framed(NamedTuple):
     """A message split into start line, ``(name, value, line)`` fields and body."""
 
     start: StartLine
-    fields: tuple[tuple[str, str, int], ...]
+    fields: tuple[tuple[str, str, int], ...] | None  # None: unfolded ``text``, split on demand
+    text: str
+    first: int
     body: bytes
     raw: bytes
 
@@ -66,17 +65,21 @@ def _to_bytes(data: bytes | str, limit: int) -> bytes:
 
 def _decode(head: bytes, first_line: int) -> str:
     try:
-        text = head.decode("utf-8")
+        return head.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = first_line + head.count(b"\n", 0, exc.start)
         raise _fail("header bytes are not UTF-8 (RFC 3261 §7.3.1)", "sip-encoding", line) from None
+
+
+def _check_controls(text: str, first_line: int) -> None:
     bad = _CONTROL.search(text)
+    if bad is None and text.count("\r") != text.count("\r\n"):
+        bad = _BARE_CR.search(text)
     if bad is not None:
         line = first_line + text.count("\n", 0, bad.start())
         raise _fail(
             f"control character {bad.group()[:1]!r} in the header", "sip-control-char", line
         )
-    return text
 
 
 def _start_line(text: str, line: int) -> StartLine:
@@ -90,51 +93,110 @@ def _start_line(text: str, line: int) -> StartLine:
     raise _fail(f"not a SIP request or status line: {text[:80]!r}", "sip-start-line", line)
 
 
-def _header_fields(lines: list[str], first: int) -> list[tuple[str, list[str], int]]:
-    fields: list[tuple[str, list[str], int]] = []
+def _header_fields(lines: list[str], first: int) -> list[list[Any]]:
+    """``[name, value or list of folded parts, line]`` per field (RFC 3261 §7.3.1)."""
+    fields: list[list[Any]] = []
+    token = g.TOKEN.fullmatch
     for number, text in enumerate(lines, start=first):
-        if text[:1] in (" ", "\t"):  # folded continuation (RFC 3261 §7.3.1)
+        if text[:1] in (" ", "\t"):  # a folded continuation line
             if not fields:
                 raise _fail("continuation line before any header", "sip-folding", number)
-            fields[-1][1].append(text.strip())
+            last = fields[-1]
+            if isinstance(last[1], str):
+                last[1] = [last[1]]
+            last[1].append(text.strip(" \t"))
             continue
-        match = g.HEADER_LINE.fullmatch(text)
-        if match is None:
+        name, colon, value = text.partition(":")
+        name = name.rstrip(" \t")
+        if not colon or token(name) is None:
             raise _fail(f"not a header line: {text[:80]!r}", "sip-header-syntax", number)
-        fields.append((match["name"], [match["value"].rstrip()], number))
+        fields.append([name, value.strip(" \t"), number])
     return fields
 
 
 def _check_lines(lines: list[str], first: int, limits: SipLimits) -> None:
-    longest = max(range(len(lines)), key=lambda i: len(lines[i]))
-    if len(lines[longest]) > limits.max_line_length:
-        raise _fail(
-            f"line of {len(lines[longest])} characters, limit {limits.max_line_length}",
-            "sip-line-too-long",
-            first + longest,
-        )
+    if max(map(len, lines)) <= limits.max_line_length:
+        return
+    number = next(i for i, text in enumerate(lines) if len(text) > limits.max_line_length)
+    raise _fail(
+        f"line of {len(lines[number])} characters, limit {limits.max_line_length}",
+        "sip-line-too-long",
+        first + number,
+    )
 
 
-def _join(
-    fields: list[tuple[str, list[str], int]], limits: SipLimits
-) -> tuple[tuple[str, str, int], ...]:
+def _join(fields: list[list[Any]]) -> tuple[tuple[str, str, int], ...]:
+    for entry in fields:
+        if not isinstance(entry[1], str):
+            entry[1] = " ".join(p for p in entry[1] if p)
+    return tuple((name, value, line) for name, value, line in fields)
+
+
+def _check_fields(fields: tuple[tuple[str, str, int], ...], limits: SipLimits) -> None:
     if len(fields) > limits.max_headers:
-        raise _fail(
-            f"{len(fields)} header fields, limit {limits.max_headers}",
-            "sip-too-many-headers",
-            fields[limits.max_headers][2],
-        )
-    out = []
-    for name, parts, line in fields:
-        value = " ".join(p for p in parts if p).strip()
-        if len(value) > limits.max_value_length:
-            raise _fail(
-                f"{name} value of {len(value)} characters, limit {limits.max_value_length}",
-                "sip-value-too-long",
-                line,
-            )
-        out.append((name, value, line))
-    return tuple(out)
+        why = f"{len(fields)} header fields, limit {limits.max_headers}"
+        raise _fail(why, "sip-too-many-headers", fields[limits.max_headers][2])
+    if fields and max(len(f[1]) for f in fields) > limits.max_value_length:
+        name, value, line = next(f for f in fields if len(f[1]) > limits.max_value_length)
+        why = f"{name} value of {len(value)} characters, limit {limits.max_value_length}"
+        raise _fail(why, "sip-value-too-long", line)
+
+
+def _is_plain(text: str, limits: SipLimits) -> bool:
+    """Whether a head is unfolded, clean and small enough to leave unsplit (fast path)."""
+    small = len(text) <= min(limits.max_line_length, limits.max_value_length)
+    return small and text.count("\n") <= limits.max_headers and bool(g.PLAIN_HEAD.fullmatch(text))
+
+
+def unfolded_fields(text: str, first: int) -> tuple[tuple[str, str, int], ...]:
+    """Split a head that passed :func:`_is_plain` into ``(name, value, line)``."""
+    return tuple((n, v, i) for i, (n, v) in enumerate(g.UNFOLDED_FIELD.findall(text), first))
+
+
+def _slow_fields(text: str, first: int, limits: SipLimits) -> tuple[tuple[str, str, int], ...]:
+    _check_controls(text, first)
+    lines = [line[:-1] if line.endswith("\r") else line for line in text.split("\n")]
+    _check_lines(lines, first, limits)
+    return _join(_header_fields(lines, first))
+
+
+def _split_head(message: bytes) -> tuple[bytes, bytes]:
+    """Split at the first empty line (CRLF or bare LF ends, even mixed)."""
+    ends = [(at, at + len(sep)) for sep in (b"\n\r\n", b"\n\n") if (at := message.find(sep)) >= 0]
+    if not ends:
+        return message, b""
+    at, body = min(ends)
+    return message[:at], message[body:]
+
+
+def _head(head: bytes, body: bytes, first: int, limits: SipLimits, raw: bytes) -> Framed:
+    text = _decode(head.rstrip(b"\r\n"), first)
+    start_text, newline, rest = text.partition("\n")
+    start_text = start_text.removesuffix("\r")
+    _check_lines([start_text], first, limits)
+    _check_controls(start_text, first)
+    start = _start_line(start_text, first)
+    if not newline:
+        return Framed(start, (), "", first + 1, body, raw)
+    rest += "\n"
+    if _is_plain(rest, limits):
+        return Framed(start, None, rest, first + 1, body, raw)
+    fields = _slow_fields(rest[:-1], first + 1, limits)
+    _check_fields(fields, limits)
+    return Framed(start, fields, "", first + 1, body, raw)
+
+
+def _optimistic(message: bytes, first: int, limits: SipLimits, raw: bytes) -> Framed | None:
+    """The usual case: CRLF line ends, no folding, a clean head. ``None`` if not."""
+    end = message.find(b"\r\n\r\n")
+    if end < 0:
+        return None
+    try:
+        framed = _head(message[:end], message[end + 4 :], first, limits, raw)
+    except SipParseError:
+        return None  # decided again on the careful path, with the right line
+    # An earlier empty line (bare LF) would have left a line that is no header.
+    return framed if framed.fields is None else None
 
 
 def frame(data: bytes | str, limits: SipLimits) -> Framed:
@@ -148,13 +210,8 @@ def frame(data: bytes | str, limits: SipLimits) -> Framed:
     first = 1 + raw.count(b"\n", 0, len(raw) - len(message))
     if not message.strip():
         raise _fail("empty message", "sip-empty", first)
-    end = _END_OF_HEAD.search(message)
-    head, body = (message[: end.start()], message[end.end() :]) if end else (message, b"")
-    lines = _decode(head, first).split("\n")
-    lines = [text[:-1] if text.endswith("\r") else text for text in lines]
-    if lines and not lines[-1]:  # a head that ends in one line end and no blank line
-        lines.pop()
-    _check_lines(lines, first, limits)
-    start = _start_line(lines[0], first)
-    fields = _join(_header_fields(lines[1:], first + 1), limits)
-    return Framed(start, fields, body, raw)
+    framed = _optimistic(message, first, limits, raw)
+    if framed is None:
+        head, body = _split_head(message)
+        framed = _head(head, body, first, limits, raw)
+    return framed

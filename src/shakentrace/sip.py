@@ -5,12 +5,15 @@ line ends, header line folding (§7.3.1), compact header names (§7.3.3, the
 extensions' ``o u r b x j a d`` and ``y`` for Identity, RFC 8224 §4) and
 comma-joined list headers. It does no I/O.
 
-:func:`parse_sip` checks the framing, the bounds of :class:`SipLimits` and the
-headers every hop relies on (From, To, Call-ID, CSeq, Via, Max-Forwards,
-P-Asserted-Identity, Identity). The other typed accessors parse their header on
-first use. Either way, a malformed value raises
-:class:`~shakentrace.errors.SipParseError` (a :class:`ValueError`) with a
+:func:`parse_sip` checks the framing: the start line and Request-URI, that
+every header line is ``name: value`` (or a fold), that no control character or
+invalid UTF-8 is in the head, and the bounds of :class:`SipLimits`. Header
+*values* are parsed by the typed accessors (``msg.from_``, ``msg.via``…) on
+first use and cached, so that one malformed header never hides the others
+(``to_dict()`` lists each one under ``"errors"``) and parsing stays cheap. Both
+raise :class:`~shakentrace.errors.SipParseError` (a :class:`ValueError`) with a
 stable ``code`` and the ``line`` it is on; nothing else escapes for any input.
+Code that must not raise (a verifier, a report) catches it per accessor.
 
 Error codes: ``sip-too-large``, ``sip-too-many-headers``, ``sip-line-too-long``,
 ``sip-value-too-long``, ``sip-too-many-elements`` (bounds); ``sip-empty``,
@@ -23,13 +26,15 @@ Error codes: ``sip-too-large``, ``sip-too-many-headers``, ``sip-line-too-long``,
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import functools
+import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
 from shakentrace import _grammar as g
-from shakentrace._sipframe import frame
+from shakentrace._sipframe import frame, unfolded_fields
 from shakentrace.errors import SipParseError
 from shakentrace.sipheaders import (
     ChargingVector,
@@ -112,7 +117,27 @@ class HeaderField:
 
 def _key(name: str) -> str:
     lower = name.lower()
-    return COMPACT_NAMES.get(lower, lower)
+    return COMPACT_NAMES.get(lower, lower) if len(lower) == 1 else lower
+
+
+_SCANS_BEFORE_INDEX = 8
+
+
+@functools.cache
+def _scanner(key: str) -> re.Pattern[str]:
+    names = [key, *(short for short, full in COMPACT_NAMES.items() if full == key)]
+    # Explicit [Aa] classes rather than re.IGNORECASE keep "\n" a literal prefix,
+    # which lets the engine skip straight from line to line.
+    alternatives = "|".join("".join(_either_case(c) for c in name) for name in names)
+    return re.compile(rf"\n({alternatives})[ \t]*:([^\r\n]*)")
+
+
+def _either_case(char: str) -> str:
+    return f"[{char.upper()}{char.lower()}]" if char.isalpha() else re.escape(char)
+
+
+def _field(entry: tuple[str, str, int]) -> HeaderField:
+    return HeaderField(name=entry[0], key=_key(entry[0]), value=entry[1], line=entry[2])
 
 
 class Headers:
@@ -120,35 +145,91 @@ class Headers:
 
     Lookup accepts full or compact names (``headers.get("f")`` is From).
     Iteration yields ``(name, value)`` pairs in message order.
+
+    Args:
+        entries: ``(name, value, line)`` for each field, in message order.
+        max_elements: Bound on the elements of one list header.
     """
 
-    __slots__ = ("_by_key", "_fields", "_max_elements")
+    __slots__ = ("_by_key", "_entries", "_fields", "_first", "_max_elements", "_scans", "_text")
 
-    def __init__(self, fields: tuple[HeaderField, ...], *, max_elements: int = 64) -> None:
-        self._fields = fields
+    def __init__(self, entries: Iterable[tuple[str, str, int]], *, max_elements: int = 64) -> None:
+        self._text, self._first, self._scans = "", 0, 0
         self._max_elements = max_elements
-        by_key: dict[str, list[HeaderField]] = {}
-        for item in fields:
-            by_key.setdefault(item.key, []).append(item)
-        self._by_key = {k: tuple(v) for k, v in by_key.items()}
+        self._fields: tuple[HeaderField, ...] | None = None
+        self._entries: tuple[tuple[str, str, int], ...] = ()
+        self._by_key: dict[str, list[tuple[str, str, int]]] | None = None
+        self._index(tuple(entries))
+
+    @classmethod
+    def _deferred(cls, text: str, first: int, max_elements: int) -> Headers:
+        """Headers over a validated head without folding, split only when needed."""
+        self = cls.__new__(cls)
+        self._text, self._first, self._max_elements = "\n" + text, first, max_elements
+        self._by_key, self._entries, self._fields, self._scans = None, (), None, 0
+        return self
+
+    def _index(self, entries: tuple[tuple[str, str, int], ...] | None = None) -> None:
+        self._entries = entries if entries is not None else unfolded_fields(self._text, self._first)
+        by_key: dict[str, list[tuple[str, str, int]]] = {}
+        for entry in self._entries:
+            key = _key(entry[0])
+            found = by_key.get(key)
+            if found is None:
+                by_key[key] = [entry]
+            else:
+                found.append(entry)
+        self._by_key = by_key
+
+    def _named(self, name: str) -> list[tuple[str, str, int]]:
+        if self._by_key is None and self._scans < _SCANS_BEFORE_INDEX:
+            self._scans += 1
+            return self._scan(_key(name))
+        if self._by_key is None:
+            self._index()
+        assert self._by_key is not None
+        return self._by_key.get(_key(name), [])
+
+    def _scan(self, key: str) -> list[tuple[str, str, int]]:
+        # One C-level search for one header instead of splitting the whole head.
+        text, first = self._text, self._first
+        return [
+            (m[1], m[2].strip(" \t"), first + text.count("\n", 0, m.start()))
+            for m in _scanner(key).finditer(text)
+        ]
+
+    def _all(self) -> tuple[tuple[str, str, int], ...]:
+        if self._by_key is None:
+            self._index()
+        return self._entries
 
     @property
     def fields(self) -> tuple[HeaderField, ...]:
         """Every field, in order."""
+        if self._fields is None:
+            self._fields = tuple(_field(e) for e in self._all())
         return self._fields
 
     def fields_named(self, name: str) -> tuple[HeaderField, ...]:
         """The fields with this name, in order."""
-        return self._by_key.get(_key(name), ())
+        return tuple(_field(e) for e in self._named(name))
 
     def get(self, name: str) -> str | None:
         """The first value of a header, or ``None``."""
-        found = self._by_key.get(_key(name))
-        return found[0].value if found else None
+        if self._by_key is None:  # one search, no line numbers needed
+            match = _scanner(_key(name)).search(self._text)
+            return match[2].strip(" \t") if match else None
+        found = self._named(name)
+        return found[0][1] if found else None
+
+    def _values(self, name: str) -> list[str]:
+        if self._by_key is None:
+            return [m[2].strip(" \t") for m in _scanner(_key(name)).finditer(self._text)]
+        return [e[1] for e in self._named(name)]
 
     def get_all(self, name: str) -> tuple[str, ...]:
         """Every value of a header, one per header field, in order."""
-        return tuple(f.value for f in self.fields_named(name))
+        return tuple(e[1] for e in self._named(name))
 
     def get_list(self, name: str) -> tuple[tuple[str, int], ...]:
         """The elements of a list header with their line numbers.
@@ -158,25 +239,24 @@ class Headers:
         Raises:
             SipParseError: ``sip-unterminated``, or ``sip-too-many-elements``.
         """
-        out = [
-            (e, f.line) for f in self.fields_named(name) for e in split_list(f.value, line=f.line)
-        ]
+        entries = self._named(name)
+        out = [(v, line) for _, value, line in entries for v in split_list(value, line=line)]
         if len(out) > self._max_elements:
             raise SipParseError(
                 f"{name} has {len(out)} elements, limit {self._max_elements}",
                 code="sip-too-many-elements",
-                line=self.fields_named(name)[0].line,
+                line=entries[0][2],
             )
         return tuple(out)
 
     def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and _key(name) in self._by_key
+        return isinstance(name, str) and bool(self._named(name))
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
-        return ((f.name, f.value) for f in self._fields)
+        return ((name, value) for name, value, _ in self._all())
 
     def __len__(self) -> int:
-        return len(self._fields)
+        return len(self._all())
 
     def __repr__(self) -> str:
         return f"Headers({list(self)!r})"
@@ -205,17 +285,19 @@ class SipMessage:
     headers: Headers
     body: bytes
     raw: bytes
-    _cache: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _cache: dict[tuple[object, ...], Any] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def _first(self, name: str, parse: Callable[..., _T]) -> _T | None:
-        key = f"{name}/{parse.__name__}"
+        key = (name, parse)
         if key not in self._cache:
-            found = self.headers.fields_named(name)
-            self._cache[key] = parse(found[0].value, line=found[0].line) if found else None
+            found = self.headers._named(name)
+            self._cache[key] = parse(found[0][1], line=found[0][2]) if found else None
         return self._cache[key]  # type: ignore[no-any-return]
 
     def _each(self, name: str, parse: Callable[..., _T]) -> tuple[_T, ...]:
-        key = f"{name}*{parse.__name__}"
+        key = (name, parse, ())
         if key not in self._cache:
             self._cache[key] = tuple(parse(v, line=n) for v, n in self.headers.get_list(name))
         return self._cache[key]  # type: ignore[no-any-return]
@@ -253,7 +335,10 @@ class SipMessage:
     @property
     def identities(self) -> tuple[str, ...]:
         """Raw Identity values (RFC 8224 §4), one per header or comma-joined element."""
-        return tuple(v for v, _ in self.headers.get_list("identity"))
+        key = ("identity",)
+        if key not in self._cache:
+            self._cache[key] = _identities(self.headers)
+        return self._cache[key]  # type: ignore[no-any-return]
 
     @property
     def via(self) -> tuple[Via, ...]:
@@ -366,6 +451,18 @@ class SipMessage:
         return message_to_dict(self)
 
 
+def _identities(headers: Headers) -> tuple[str, ...]:
+    # The hot path of every caller: values without line numbers, which only an
+    # error needs (then get_list says where).
+    try:
+        values = [e for v in headers._values("identity") for e in split_list(v)]
+    except SipParseError:
+        values = []
+    if not values or len(values) > headers._max_elements:
+        return tuple(v for v, _ in headers.get_list("identity"))
+    return tuple(values)
+
+
 def _contact(value: str, *, line: int | None = None) -> NameAddr | None:
     return None if value.strip() == "*" else parse_name_addr(value, line=line)
 
@@ -400,8 +497,9 @@ def parse_sip(data: bytes | str, *, limits: SipLimits = SipLimits()) -> SipMessa
         limits: The bounds to enforce.
 
     Raises:
-        SipParseError: for malformed input or an exceeded bound, with ``code``
-            and ``line``.
+        SipParseError: for a malformed start line or header line, bad bytes,
+            or an exceeded bound, with ``code`` and ``line``. Malformed header
+            values are raised later, by the accessor that parses them.
 
     >>> from shakentrace.sip import parse_sip
     >>> msg = parse_sip("OPTIONS sip:+12155551212@example.com;user=phone SIP/2.0\\r\\n"
@@ -411,32 +509,27 @@ def parse_sip(data: bytes | str, *, limits: SipLimits = SipLimits()) -> SipMessa
     """
     framed = frame(data, limits)
     start = framed.start
-    fields = tuple(
-        HeaderField(name=name, key=_key(name), value=value, line=line)
-        for name, value, line in framed.fields
-    )
-    msg = SipMessage(
+    elements = limits.max_list_elements
+    if framed.fields is None:
+        headers = Headers._deferred(framed.text, framed.first, elements)
+    else:
+        headers = Headers(framed.fields, max_elements=elements)
+    return SipMessage(
         method=start.method,
         request_uri=parse_uri(start.uri, line=start.line) if start.uri is not None else None,
         status_code=start.status_code,
         reason_phrase=start.reason_phrase,
         version=start.version,
-        headers=Headers(fields, max_elements=limits.max_list_elements),
-        body=_cut_body(framed.body, fields),
+        headers=headers,
+        body=_cut_body(framed.body, headers),
         raw=framed.raw,
     )
-    _check_core(msg)
-    return msg
 
 
-def _cut_body(body: bytes, fields: tuple[HeaderField, ...]) -> bytes:
+def _cut_body(body: bytes, headers: Headers) -> bytes:
     # A shorter Content-Length ends the message; a malformed one is reported by
     # SipMessage.content_length, not here (text captures often carry "...").
-    length = next((f.value for f in fields if f.key == "content-length"), "")
+    if not body:
+        return body
+    length = headers.get("content-length") or ""
     return body[: int(length)] if g.DIGITS.fullmatch(length) else body
-
-
-def _check_core(msg: SipMessage) -> None:
-    """Parse the headers every hop relies on, so that errors surface at parse time."""
-    _ = (msg.from_, msg.to, msg.call_id, msg.cseq, msg.via, msg.max_forwards, msg.pai)
-    _ = msg.identities

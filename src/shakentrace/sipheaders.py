@@ -53,6 +53,8 @@ def split_list(value: str, *, line: int | None = None) -> tuple[str, ...]:
     Raises:
         SipParseError: ``sip-unterminated`` for an unterminated quote or ``<``.
     """
+    if "," not in value and '"' not in value:  # one element: most values
+        return (value.strip(),) if value.strip() else ()
     if '"' not in value and "<" not in value:
         return tuple(part.strip() for part in value.split(",") if part.strip())
     elements = g.LIST_ELEMENT.findall(value)

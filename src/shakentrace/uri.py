@@ -20,6 +20,7 @@ from shakentrace.errors import SipParseError
 
 __all__ = ["NameAddr", "Params", "Uri", "parse_name_addr", "parse_params", "parse_uri"]
 
+_SPACE = re.compile(r"\s")
 _QUOTED_PAIR = re.compile(r"\\(.)", re.DOTALL)
 _QUOTED_AT_START = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 
@@ -81,6 +82,10 @@ def parse_params(text: str, *, line: int | None = None) -> Params:
     Raises:
         SipParseError: ``sip-param`` if the text is not a parameter list.
     """
+    if not text:
+        return _EMPTY
+    if '"' not in text and "," not in text and text[0] == ";" and not _SPACE.search(text):
+        return _simple_params(text, line)
     items: list[tuple[str, str | None]] = []
     pos, end = 0, len(text)
     while pos < end:
@@ -99,8 +104,20 @@ def parse_params(text: str, *, line: int | None = None) -> Params:
     return Params(items)
 
 
-def _split_pairs(text: str, sep: str) -> Iterator[tuple[str, str | None]]:
-    for part in text.split(sep):
+def _simple_params(text: str, line: int | None) -> Params:
+    """``;a=b;c`` without quotes, commas or spaces: the common case, without a regex."""
+    items: list[tuple[str, str | None]] = []
+    for part in text[1:].split(";"):
+        if part:
+            name, eq, value = part.partition("=")
+            if not name:
+                raise SipParseError(f"malformed parameters {text!r}", code="sip-param", line=line)
+            items.append((name, value if eq else None))
+    return Params(items)
+
+
+def _split_pairs(parts: list[str]) -> Iterator[tuple[str, str | None]]:
+    for part in parts:
         if part:
             name, eq, value = part.partition("=")
             yield name, (value if eq else None)
@@ -189,7 +206,7 @@ def parse_uri(text: str, *, line: int | None = None) -> Uri:
     """
     raw = text.strip()
     scheme, colon, rest = raw.partition(":")
-    if not colon or not g.SCHEME.fullmatch(scheme) or not rest or any(c.isspace() for c in rest):
+    if not colon or not g.SCHEME.fullmatch(scheme) or not rest or _SPACE.search(rest):
         raise _bad_uri(raw, "expected scheme:rest without spaces", line)
     scheme = scheme.lower()
     if scheme in ("sip", "sips"):
@@ -212,7 +229,7 @@ def _parse_sip_uri(scheme: str, rest: str, raw: str, line: int | None) -> Uri:
         password = pw if colon else None
         if not g.USER.fullmatch(user):
             raise _bad_uri(raw, "bad user part", line)
-        user_params = Params(_split_pairs(";".join(uparams), ";"))
+        user_params = Params(_split_pairs(uparams)) if uparams else _EMPTY
     hostport, _, headers = hostpart.partition("?")
     hostport, semi, params = hostport.partition(";")
     match = g.HOST.fullmatch(hostport)
@@ -227,7 +244,7 @@ def _parse_sip_uri(scheme: str, rest: str, raw: str, line: int | None) -> Uri:
         port=port,
         params=parse_params(semi + params, line=line),
         user_params=user_params,
-        headers=Params(_split_pairs(headers, "&")),
+        headers=Params(_split_pairs(headers.split("&"))) if headers else _EMPTY,
         raw=raw,
     )
 
@@ -236,7 +253,8 @@ def _parse_tel_uri(rest: str, raw: str, line: int | None) -> Uri:
     number, _, params = rest.partition(";")
     if not g.TEL_NUMBER.fullmatch(number):
         raise _bad_uri(raw, "bad telephone number", line)
-    return Uri(scheme="tel", user=number, user_params=Params(_split_pairs(params, ";")), raw=raw)
+    user_params = Params(_split_pairs(params.split(";"))) if params else _EMPTY
+    return Uri(scheme="tel", user=number, user_params=user_params, raw=raw)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
