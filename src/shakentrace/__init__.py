@@ -48,6 +48,7 @@ from shakentrace.fetch import (
     HttpsFetcher,
     StaticFetcher,
 )
+from shakentrace.headers import HeaderField, Headers
 from shakentrace.hop import Evidence, Finding, Hop, Originator, Signer, TraceRequest, Upstream
 from shakentrace.identity import IdentityHeader, parse_identity
 from shakentrace.linking import Gap, PathEvent, Traceback, link
@@ -68,7 +69,7 @@ from shakentrace.rules import (
     Rule,
     rules_table,
 )
-from shakentrace.sip import HeaderField, Headers, SipLimits, SipMessage, parse_sip
+from shakentrace.sip import SipLimits, SipMessage, parse_sip
 from shakentrace.sipheaders import (
     ChargingVector,
     CSeq,
