@@ -13,7 +13,7 @@ system time of this process for shakentrace, of the tshark child for tshark),
 so that other load on a shared machine skews the ratio as little as possible.
 The two sides are timed alternately and the best run of each is kept. Usage::
 
-    python benchmarks/parse.py [--count 20000] [--repeat 3]
+    python benchmarks/parse.py [--count 10000] [--repeat 5]
 """
 
 from __future__ import annotations
@@ -126,7 +126,7 @@ def machine() -> str:
 def main() -> int:
     """Run the benchmark and print the table; exit 1 if a ratio misses the target."""
     args = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    args.add_argument("--count", type=int, default=20000, help="messages per measurement")
+    args.add_argument("--count", type=int, default=10000, help="messages per measurement")
     args.add_argument("--repeat", type=int, default=5, help="runs per measurement (best kept)")
     opts = args.parse_args()
     if not (shutil.which("tshark") and shutil.which("text2pcap")):

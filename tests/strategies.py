@@ -19,6 +19,7 @@ __all__ = [
     "identity_values",
     "mutated",
     "sip_messages",
+    "sip_uris",
     "tokens",
 ]
 
@@ -76,6 +77,16 @@ def identity_values() -> st.SearchStrategy[str]:
     )
     tail = st.sampled_from(["", ";alg=ES256", ";alg=ES256;ppt=shaken", ';ppt="div"'])
     return st.tuples(token, info, tail).map("".join)
+
+
+def sip_uris() -> st.SearchStrategy[str]:
+    """SIP/SIPS URI text in common and odd shapes, valid or not."""
+    pieces = st.sampled_from(
+        ["sip:", "sips:", "SIP:", "+12155551212", "alice", "a;npdi", "u:pw", "@", "host.example",
+         "[2001:db8::1]", ":5060", ":99999", ";user=phone", ";lr", ";", ";=x", ";a=b=c", "?h=v",
+         '"', ",", " ", "%2B1", "x_y", "-bad", "1.2.3.4", "*67#"]
+    )  # fmt: skip
+    return st.lists(pieces, min_size=1, max_size=7).map("".join)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -8,8 +8,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import VECTORS
-from shakentrace import SipMessage, SipParseError, parse_sip
-from strategies import MessageModel, mutated, sip_messages
+from shakentrace import SipMessage, SipParseError, Uri, parse_sip, parse_uri
+from shakentrace import uri as uri_module
+from strategies import MessageModel, mutated, sip_messages, sip_uris
 
 SEEDS = tuple(p.read_bytes() for p in sorted((VECTORS / "sip").glob("*.sip")))
 
@@ -87,3 +88,16 @@ def test_header_lookups_agree_with_the_full_split(case: tuple[MessageModel, byte
         assert [(f.name, f.value, f.line) for f in looked_up] == [
             e for e in entries if split.fields_named(e[0])[0].key == field.key
         ]
+
+
+@given(sip_uris())
+def test_uri_shortcut_agrees_with_the_general_parse(text: str) -> None:
+    try:
+        general: Uri | str = uri_module._parse_uri(text, None)
+    except SipParseError as exc:
+        general = exc.code
+    try:
+        quick: Uri | str = parse_uri(text)
+    except SipParseError as exc:
+        quick = exc.code
+    assert quick == general

@@ -165,10 +165,11 @@ class Headers:
         found = self._named(name)
         return found[0][1] if found else None
 
-    def _values(self, name: str) -> list[str]:
+    def _values(self, key: str) -> list[str]:
+        """The values of a header given by its lower-case full name (the hot path)."""
         if self._by_key is None:
-            return [m[2].strip(" \t") for m in _scanner(_key(name)).finditer(self._text)]
-        return [e[1] for e in self._named(name)]
+            return [m[2].strip(" \t") for m in _scanner(key).finditer(self._text)]
+        return [e[1] for e in self._by_key.get(key, ())]
 
     def get_all(self, name: str) -> tuple[str, ...]:
         """Every value of a header, one per header field, in order."""

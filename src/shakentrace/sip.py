@@ -153,10 +153,10 @@ class SipMessage:
     @property
     def identities(self) -> tuple[str, ...]:
         """Raw Identity values (RFC 8224 §4), one per header or comma-joined element."""
-        key = ("identity",)
-        if key not in self._cache:
-            self._cache[key] = _identities(self.headers)
-        return self._cache[key]  # type: ignore[no-any-return]
+        found = self._cache.get(_IDENTITIES)
+        if found is None:
+            found = self._cache[_IDENTITIES] = _identities(self.headers)
+        return found
 
     @property
     def via(self) -> tuple[Via, ...]:
@@ -269,6 +269,9 @@ class SipMessage:
         return message_to_dict(self)
 
 
+_IDENTITIES = ("identity",)
+
+
 def _identities(headers: Headers) -> tuple[str, ...]:
     # The hot path of every caller: values without line numbers, which only an
     # error needs (then get_list says where).
@@ -349,5 +352,6 @@ def _cut_body(body: bytes, headers: Headers) -> bytes:
     # SipMessage.content_length, not here (text captures often carry "...").
     if not body:
         return body
-    length = headers.get("content-length") or ""
+    values = headers._values("content-length")
+    length = values[0] if values else ""
     return body[: int(length)] if g.DIGITS.fullmatch(length) else body

@@ -205,6 +205,25 @@ def parse_uri(text: str, *, line: int | None = None) -> Uri:
         SipParseError: ``sip-uri`` if the text is not a URI of that scheme.
     """
     raw = text.strip()
+    simple = g.SIMPLE_SIP_URI.fullmatch(raw)
+    if simple is not None and (simple["port"] is None or int(simple["port"]) <= 65535):
+        return _simple_uri(simple, raw, line)
+    return _parse_uri(raw, line)
+
+
+def _simple_uri(match: re.Match[str], raw: str, line: int | None) -> Uri:
+    return Uri(
+        scheme=match["scheme"],
+        user=match["user"],
+        host=match["host"],
+        port=int(match["port"]) if match["port"] else None,
+        params=_simple_params(match["params"], line) if match["params"] else _EMPTY,
+        raw=raw,
+    )
+
+
+def _parse_uri(raw: str, line: int | None) -> Uri:
+    """The general parse (every scheme and shape); :func:`parse_uri` tries a shortcut first."""
     scheme, colon, rest = raw.partition(":")
     if not colon or not g.SCHEME.fullmatch(scheme) or not rest or _SPACE.search(rest):
         raise _bad_uri(raw, "expected scheme:rest without spaces", line)
