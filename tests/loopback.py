@@ -41,7 +41,9 @@ def _start(path: Path) -> subprocess.Popen[bytes]:
             error = process.communicate()[1].decode(errors="replace")
             pytest.skip(f"dumpcap cannot capture on lo here: {error.strip()[:200]}")
         time.sleep(0.05)
-    time.sleep(0.3)  # the capture filter is attached once the file header is written
+    # The capture filter is attached shortly after the file header is written; on a
+    # loaded machine that can take a while, so leave a wide margin.
+    time.sleep(1.0)
     return process
 
 
@@ -71,7 +73,7 @@ def capture_loopback(path: Path, messages: Sequence[bytes]) -> Path:
     process = _start(path)
     try:
         _send(messages)
-        time.sleep(0.5)
+        time.sleep(1.0)  # let dumpcap write the last packets before it stops
     finally:
         process.send_signal(signal.SIGINT)
         process.communicate(timeout=10)
