@@ -34,6 +34,7 @@ def _total(data: bytes | str) -> None:
         for name in _ACCESSORS:
             with contextlib.suppress(SipParseError):
                 getattr(msg, name)
+        msg.request_uri, msg.body  # noqa: B018 (checked by parse_sip: these never raise)
         msg.to_dict()
     assert error is None or error.code.startswith("sip-")
 
@@ -101,3 +102,16 @@ def test_uri_shortcut_agrees_with_the_general_parse(text: str) -> None:
     except SipParseError as exc:
         quick = exc.code
     assert quick == general
+
+
+@given(sip_uris())
+def test_request_uri_is_checked_by_parse_sip(text: str) -> None:
+    """A Request-URI parse_sip accepts (maybe parsing it later) is the URI parse_uri gives."""
+    try:
+        msg: SipMessage | str = parse_sip(f"INVITE {text} SIP/2.0\r\n\r\n")
+    except SipParseError as exc:
+        msg = exc.code
+    if isinstance(msg, str):
+        assert msg in ("sip-uri", "sip-start-line", "sip-control-char", "sip-param")
+    else:
+        assert msg.request_uri == parse_uri(text)

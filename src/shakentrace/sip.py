@@ -86,39 +86,57 @@ class SipMessage:
 
     Attributes:
         method: The request method, ``None`` for a response.
-        request_uri: The Request-URI, ``None`` for a response.
         status_code: The response status, ``None`` for a request.
         reason_phrase: The response reason phrase, ``None`` for a request.
         version: The SIP version, normally ``"SIP/2.0"``.
         headers: All header fields.
-        body: The body bytes (cut to Content-Length when that is shorter).
         raw: The message as received.
     """
 
     method: str | None
-    request_uri: Uri | None
     status_code: int | None
     reason_phrase: str | None
     version: str
     headers: Headers
-    body: bytes
     raw: bytes
+    # The Request-URI: parsed, or its text when it has a shape that parses
+    # without fail (parsed on first use); None for a response.
+    _uri: Uri | str | None = field(repr=False)
+    _after_head: bytes = field(repr=False)  # the bytes after the head, before any cut
     _cache: dict[tuple[object, ...], Any] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
 
-    def _first(self, name: str, parse: Callable[..., _T]) -> _T | None:
-        key = (name, parse)
+    @property
+    def request_uri(self) -> Uri | None:
+        """The Request-URI (RFC 3261 §19.1), ``None`` for a response."""
+        uri = self._uri
+        if not isinstance(uri, str):
+            return uri
+        return self._cached(("request-uri",), lambda: parse_uri(uri))
+
+    @property
+    def body(self) -> bytes:
+        """The body bytes, cut to Content-Length when that is shorter."""
+        return self._cached(("body",), lambda: _cut_body(self._after_head, self.headers))
+
+    def _cached(self, key: tuple[object, ...], compute: Callable[[], _T]) -> _T:
         if key not in self._cache:
-            found = self.headers._named(name)
-            self._cache[key] = parse(found[0][1], line=found[0][2]) if found else None
+            self._cache[key] = compute()
         return self._cache[key]  # type: ignore[no-any-return]
 
+    def _first(self, name: str, parse: Callable[..., _T]) -> _T | None:
+        def first() -> _T | None:
+            found = self.headers._named(name)
+            return parse(found[0][1], line=found[0][2]) if found else None
+
+        return self._cached((name, parse), first)
+
     def _each(self, name: str, parse: Callable[..., _T]) -> tuple[_T, ...]:
-        key = (name, parse, ())
-        if key not in self._cache:
-            self._cache[key] = tuple(parse(v, line=n) for v, n in self.headers.get_list(name))
-        return self._cache[key]  # type: ignore[no-any-return]
+        return self._cached(
+            (name, parse, ()),
+            lambda: tuple(parse(v, line=n) for v, n in self.headers.get_list(name)),
+        )
 
     @property
     def is_request(self) -> bool:
@@ -337,14 +355,26 @@ def parse_sip(data: bytes | str, *, limits: SipLimits = SipLimits()) -> SipMessa
         headers = Headers(framed.fields, max_elements=elements)
     return SipMessage(
         method=start.method,
-        request_uri=parse_uri(start.uri, line=start.line) if start.uri is not None else None,
         status_code=start.status_code,
         reason_phrase=start.reason_phrase,
         version=start.version,
         headers=headers,
-        body=_cut_body(framed.body, headers),
         raw=framed.raw,
+        _uri=_request_uri(start.uri, start.line) if start.uri is not None else None,
+        _after_head=framed.body,
     )
+
+
+def _request_uri(text: str, line: int) -> Uri | str:
+    """The Request-URI parsed now, or its text when parsing it later cannot fail.
+
+    The usual ``sip:user@host`` shape is checked here and parsed on first use,
+    so a malformed Request-URI still fails :func:`parse_sip`.
+    """
+    simple = g.SIMPLE_SIP_URI.fullmatch(text)
+    if simple is None or ";=" in simple["params"] or int(simple["port"] or 0) > 65535:
+        return parse_uri(text, line=line)
+    return text
 
 
 def _cut_body(body: bytes, headers: Headers) -> bytes:
