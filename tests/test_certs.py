@@ -9,14 +9,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import cryptography
 import pytest
 from cryptography.hazmat.primitives import serialization
 from hypothesis import given
 from hypothesis import strategies as st
+from pyasn1.codec.der.decoder import decode as der_decode
+from pyasn1_modules import rfc5280
 
 from conftest import VECTORS
 from shakentrace import CertificateParseError, TNAuthList, TNRange, cert_facts, load_chain
+from shakentrace._asn1 import without_null_ecdsa_params
+from shakentrace.certs import null_ecdsa_params
 from shakentrace.testing import StiCA, encode_tn_auth_list
 
 PKI = VECTORS / "shaken-pki-reports"
@@ -66,16 +69,52 @@ class TestLoadChain:
         with contextlib.suppress(CertificateParseError):
             load_chain(data)
 
-    def test_null_ecdsa_parameters(self) -> None:
-        # T-Mobile's issuing CAs encode NULL ECDSA parameters: cryptography < 50 loads
-        # them with a deprecation warning (silenced), 50+ refuses them. Either way the
-        # caller sees a chain or our own error, never a warning or a ValueError.
-        data = _pem("t-mobile_leaf_example.chain")
-        if int(cryptography.__version__.split(".")[0]) < 50:
-            assert len(load_chain(data)) == 2
-        else:
-            with pytest.raises(CertificateParseError, match="signature_alg"):
-                load_chain(data)
+    def test_null_ecdsa_parameters_are_reencoded(self) -> None:
+        # T-Mobile's issuing and root CAs encode NULL ECDSA parameters (RFC 5758 §3.2
+        # forbids them). cryptography 50 refuses such certificates; load_chain reads
+        # them re-encoded, so the x5u chain and a trust list holding them still load.
+        data = _pem("t-mobile_leaf_example") + _pem("t-mobile_leaf_example.chain")
+        chain = load_chain(data)
+        assert [c.subject.rfc4514_string() for c in chain] == [
+            MANIFEST["t-mobile_leaf_example"]["subject"],
+            "CN=TMOBILE-PROD-SUB-STIRSHAKEN-EC,O=TMOBILE-USA,C=US",
+            "CN=TMOBILE-PROD-ROOT-STIRSHAKEN-EC,O=TMOBILE-USA,C=US",
+        ]
+        assert null_ecdsa_params(data) == (1, 2)
+        assert cert_facts(chain[0]).spc == "6529"
+        # The re-encoding drops exactly the two NULLs (4 bytes) and keeps the rest.
+        for der, cert in zip(_ders(data)[1:], chain[1:], strict=True):
+            reencoded = cert.public_bytes(serialization.Encoding.DER)
+            assert len(reencoded) == len(der) - 4
+            assert cert.signature == _outer_signature(der)
+            assert reencoded.count(_BARE_ECDSA) == 2
+            assert der.count(_NULL_ECDSA) == 2
+
+    def test_clean_chains_have_no_null_parameters(self, ca: StiCA) -> None:
+        assert null_ecdsa_params(ca.issue_cert().chain_pem.data) == ()
+        assert null_ecdsa_params(_pem("comcast_leaf_example.chain")) == ()
+        assert null_ecdsa_params(b"not a chain") == ()
+
+    @given(st.binary(max_size=300))
+    def test_reencoding_is_total(self, data: bytes) -> None:
+        reencoded = without_null_ecdsa_params(data)
+        assert reencoded is None or len(reencoded) == len(data) - 4
+        assert null_ecdsa_params(data) in ((), (0,))
+
+
+_NULL_ECDSA = bytes.fromhex("300c06082a8648ce3d0403020500")
+_BARE_ECDSA = bytes.fromhex("300a06082a8648ce3d040302")
+
+
+def _ders(pem: bytes) -> list[bytes]:
+    blocks = pem.split(b"-----BEGIN CERTIFICATE-----")[1:]
+    return [base64.b64decode(b.split(b"-----END CERTIFICATE-----")[0]) for b in blocks]
+
+
+def _outer_signature(der: bytes) -> bytes:
+    """The signature BIT STRING's value (after its unused-bits octet), read with pyasn1."""
+    cert, _ = der_decode(der, asn1Spec=rfc5280.Certificate())
+    return bytes(cert["signature"].asOctets())
 
 
 class TestTNAuthList:

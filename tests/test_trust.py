@@ -71,6 +71,36 @@ class TestRealBandwidthChain:
         assert _codes(result) == ["cert-untrusted"]
 
 
+class TestRealTMobileChain:
+    """T-Mobile's CAs encode NULL ECDSA parameters, which cryptography 50 refuses to load."""
+
+    AT = datetime(2023, 1, 1, tzinfo=UTC)  # within the leaf's validity
+
+    def _pems(self) -> tuple[bytes, bytes, bytes]:
+        chain = (PKI / "t-mobile_leaf_example.chain.pem").read_bytes()
+        cut = chain.index(b"-----BEGIN CERTIFICATE-----", 1)
+        return (PKI / "t-mobile_leaf_example.pem").read_bytes(), chain[:cut], chain[cut:]
+
+    def test_a_trust_list_holding_the_root_still_loads(self) -> None:
+        _, _, root = self._pems()
+        bandwidth = (PKI / "neustar_leaf_bandwidth_clean.chain.pem").read_bytes()
+        store = TrustStore.from_pem(bandwidth + root)
+        assert [c.subject.rfc4514_string() for c in store.roots][-1] == (
+            "CN=TMOBILE-PROD-ROOT-STIRSHAKEN-EC,O=TMOBILE-USA,C=US"
+        )
+        leaf, ca1, _ = TestRealBandwidthChain()._chain()
+        assert store.verify_chain([leaf, ca1], at=BANDWIDTH_IAT).trusted
+
+    def test_the_signer_is_named_though_the_path_cannot_be_validated(self) -> None:
+        leaf, sub, root = self._pems()
+        result = TrustStore.from_pem(root).verify_chain(load_chain(leaf + sub), at=self.AT)
+        assert result.leaf is not None
+        assert result.leaf.spc == "6529"
+        assert isinstance(result.public_key, ec.EllipticCurvePublicKey)
+        # The re-encoded issuing CA no longer matches the root's signature over it.
+        assert _codes(result) == ["cert-untrusted"]
+
+
 class TestStiProfile:
     def test_good_chain(self, ca: StiCA, store: TrustStore) -> None:
         cert = ca.issue_cert(spc="1234")

@@ -34,6 +34,7 @@ __all__ = [
     "decode_claim_constraints",
     "decode_tn_auth_list",
     "extension_values",
+    "without_null_ecdsa_params",
 ]
 
 _MAX = float("inf")
@@ -132,6 +133,61 @@ def extension_values(tbs_der: bytes) -> dict[str, tuple[bool, bytes]]:
         return found
     except (IndexError, ValueError):
         return {}
+
+
+# ecdsa-with-SHA224/256/384/512 (RFC 5758 §3.2), whose AlgorithmIdentifier
+# must omit the parameters.
+_ECDSA_OID_BODIES = frozenset(
+    bytes.fromhex(f"2a8648ce3d04030{n}") for n in (1, 2, 3, 4)
+)  # fmt: skip
+
+
+def without_null_ecdsa_params(der: bytes) -> bytes | None:
+    """Re-encode a certificate whose ECDSA signature algorithm carries NULL parameters.
+
+    RFC 5758 §3.2 says the parameters MUST be absent; some real STI-CAs encode
+    NULL, and cryptography 50 refuses such certificates. The two
+    AlgorithmIdentifiers (the TBSCertificate's ``signature`` and the outer
+    ``signatureAlgorithm``) are re-encoded without them and every other byte is
+    kept. The issuer's signature covered the original TBSCertificate, so the
+    result no longer verifies against its issuer: use it for the certificate's
+    facts, never to build a trusted path.
+
+    Returns:
+        The re-encoded DER, or ``None`` when ``der`` is not a certificate with
+        NULL ECDSA parameters.
+    """
+    try:
+        fields = _children(_tlv(der, 0, 0x30)[1])
+        if len(fields) != 3 or fields[0][0] != 0x30:
+            return None
+        tbs = _children(fields[0][1])
+        at = 1 if tbs and tbs[0][0] == 0xA0 else 0  # the optional [0] version
+        outer, inner = _bare_ecdsa(fields[1]), _bare_ecdsa(tbs[at + 1])
+    except (IndexError, ValueError):
+        return None
+    if outer is None or inner is None:
+        return None
+    tbs[at + 1] = inner
+    body = _der(0x30, b"".join(_der(t, v) for t, v in tbs)) + _der(*outer) + _der(*fields[2])
+    return _der(0x30, body)
+
+
+def _bare_ecdsa(field: tuple[int, bytes]) -> tuple[int, bytes] | None:
+    """An ``ecdsa-with-SHA*`` AlgorithmIdentifier with NULL parameters, without them."""
+    parts = _children(field[1]) if field[0] == 0x30 else []
+    if len(parts) == 2 and parts[0][0] == 0x06 and parts[0][1] in _ECDSA_OID_BODIES:
+        return (0x30, _der(*parts[0])) if parts[1] == (0x05, b"") else None
+    return None
+
+
+def _der(tag: int, body: bytes) -> bytes:
+    """Encode one DER TLV (definite length, short or long form)."""
+    size = len(body)
+    if size < 0x80:
+        return bytes((tag, size)) + body
+    octets = size.to_bytes((size.bit_length() + 7) // 8, "big")
+    return bytes((tag, 0x80 | len(octets))) + octets + body
 
 
 def _tlv(data: bytes, at: int, want: int | None = None) -> tuple[int, bytes, int]:

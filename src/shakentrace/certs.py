@@ -12,6 +12,8 @@ Nothing here does I/O; malformed extensions become findings, never exceptions.
 
 from __future__ import annotations
 
+import base64
+import re
 import warnings
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,7 +23,12 @@ from cryptography import x509
 from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.oid import ExtensionOID, NameOID
 
-from shakentrace._asn1 import Asn1Error, decode_claim_constraints, decode_tn_auth_list
+from shakentrace._asn1 import (
+    Asn1Error,
+    decode_claim_constraints,
+    decode_tn_auth_list,
+    without_null_ecdsa_params,
+)
 from shakentrace._x509 import (
     attr,
     authority_key_id,
@@ -56,6 +63,7 @@ __all__ = [
     "key_type",
     "lint",
     "load_chain",
+    "null_ecdsa_params",
     "policy_oids",
     "tn_auth_list",
 ]
@@ -78,12 +86,20 @@ MAX_CHAIN_CERTS = 8
 MAX_CHAIN_BYTES = 64 * 1024
 
 _PEM_MARK = b"-----BEGIN CERTIFICATE-----"
+_PEM_BLOCK = re.compile(rb"-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]*)-----END CERTIFICATE-----")
 
 
 def load_chain(
     data: bytes, *, max_certs: int = MAX_CHAIN_CERTS, max_bytes: int = MAX_CHAIN_BYTES
 ) -> tuple[x509.Certificate, ...]:
     """Load a certificate chain: PEM (leaf first, then intermediates) or one DER certificate.
+
+    A certificate whose ECDSA signature algorithm carries NULL parameters (RFC 5758
+    §3.2 forbids them; some real STI-CAs encode them, and cryptography 50 refuses
+    such certificates) is loaded re-encoded without them, so its subject, key and
+    extensions can be read and a trust list holding it still loads. Its issuer's
+    signature covered the original encoding, so a path through it does not
+    validate; :func:`null_ecdsa_params` tells which certificates were re-encoded.
 
     Args:
         data: The bytes served at an x5u URL, or read from a file.
@@ -96,21 +112,63 @@ def load_chain(
     Raises:
         CertificateParseError: Not a certificate, too large, or too many certificates.
     """
+    count = _count(data, max_certs, max_bytes)
+    try:
+        with warnings.catch_warnings():
+            # cryptography < 50 loads NULL ECDSA parameters with a warning.
+            warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+            if not count:
+                return (_load_der(data),)
+            try:
+                return tuple(x509.load_pem_x509_certificates(data))
+            except ValueError:
+                return tuple(_load_der(der) for der in _pem_blocks(data))
+    except ValueError as exc:
+        kind = "PEM" if count else "DER"
+        raise CertificateParseError(f"not a {kind} certificate chain: {exc}") from None
+
+
+def null_ecdsa_params(
+    data: bytes, *, max_certs: int = MAX_CHAIN_CERTS, max_bytes: int = MAX_CHAIN_BYTES
+) -> tuple[int, ...]:
+    """Positions (0 = leaf) of the certificates in a chain that encode NULL ECDSA parameters.
+
+    These are the certificates :func:`load_chain` re-encodes.
+
+    Raises:
+        CertificateParseError: Too large, or too many certificates.
+    """
+    count = _count(data, max_certs, max_bytes)
+    try:
+        blocks = _pem_blocks(data) if count else [data]
+    except ValueError:
+        return ()
+    return tuple(n for n, der in enumerate(blocks) if without_null_ecdsa_params(der) is not None)
+
+
+def _count(data: bytes, max_certs: int, max_bytes: int) -> int:
+    """The PEM certificates in ``data``, after checking the bounds."""
     if len(data) > max_bytes:
         raise CertificateParseError(f"chain is {len(data)} bytes, over the {max_bytes} limit")
     count = data.count(_PEM_MARK)
     if count > max_certs:
         raise CertificateParseError(f"chain has {count} certificates, over the {max_certs} limit")
+    return count
+
+
+def _pem_blocks(data: bytes) -> list[bytes]:
+    """The DER of each PEM CERTIFICATE block (RFC 7468 §5)."""
+    return [base64.b64decode(body) for body in _PEM_BLOCK.findall(data)]
+
+
+def _load_der(der: bytes) -> x509.Certificate:
     try:
-        with warnings.catch_warnings():
-            # Some real STI-CAs encode NULL ECDSA parameters; cryptography warns and we accept.
-            warnings.simplefilter("ignore", CryptographyDeprecationWarning)
-            if count:
-                return tuple(x509.load_pem_x509_certificates(data))
-            return (x509.load_der_x509_certificate(data),)
-    except ValueError as exc:
-        kind = "PEM" if count else "DER"
-        raise CertificateParseError(f"not a {kind} certificate chain: {exc}") from None
+        return x509.load_der_x509_certificate(der)
+    except ValueError:
+        bare = without_null_ecdsa_params(der)
+        if bare is None:
+            raise
+        return x509.load_der_x509_certificate(bare)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
