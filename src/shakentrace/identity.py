@@ -114,6 +114,28 @@ def _info(raw: str | None, findings: list[Reason]) -> str | None:
     return _unquote(raw)
 
 
+# The shape nearly every signer sends, parsed without the parameter scanner:
+# token;info=<uri>;alg=…;ppt=… in that order, nothing quoted, no spaces. The
+# tests hold it to the general parse's answer.
+_USUAL = re.compile(
+    r"(?P<token>[A-Za-z0-9_.-]+);info=(?P<info><[^<>\"\s;]*>)"
+    r";alg=(?P<alg>[A-Za-z0-9]+);ppt=(?P<ppt>[A-Za-z0-9]+)"
+)
+
+
+def _usual(match: re.Match[str], raw: str) -> IdentityHeader:
+    token, info, alg, ppt = match.group("token", "info", "alg", "ppt")
+    return IdentityHeader(
+        token=token,
+        info=info[1:-1],
+        alg=alg,
+        ppt=ppt,
+        params=FrozenMap({"info": info, "alg": alg, "ppt": ppt}),
+        compact=token.startswith(".."),
+        raw=raw,
+    )
+
+
 def parse_identity(value: str, *, limits: PassportLimits = DEFAULT_LIMITS) -> IdentityHeader:
     """Parse one Identity header value (RFC 8224 §4).
 
@@ -135,6 +157,12 @@ def parse_identity(value: str, *, limits: PassportLimits = DEFAULT_LIMITS) -> Id
         raise IdentityParseError("empty Identity header value")
     if len(value) > limits.max_identity_length:
         raise IdentityParseError(f"Identity value longer than {limits.max_identity_length}")
+    usual = _USUAL.fullmatch(value)
+    return _usual(usual, raw) if usual is not None else _general(value, raw)
+
+
+def _general(value: str, raw: str) -> IdentityHeader:
+    """Every shape, every finding (``value`` stripped, non-empty, within bounds)."""
     token, sep, rest = value.partition(";")
     token = token.strip()
     findings: list[Reason] = []

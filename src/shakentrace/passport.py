@@ -11,8 +11,8 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,6 +21,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from shakentrace import _jose
+from shakentrace._jsonseg import canonical_json, json_segment
 from shakentrace.claims import (
     DEFAULT_LIMITS,
     DivClaim,
@@ -139,70 +140,7 @@ class Passport:
         }
 
 
-def canonical_json(value: Mapping[str, Any]) -> bytes:
-    """Serialize ``value`` as RFC 8225 §9 asks: sorted keys, no whitespace, UTF-8."""
-    return _CANONICAL.encode(value).encode()
-
-
-_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-class _Members:
-    """``object_pairs_hook`` that keeps the last duplicate and remembers it."""
-
-    def __init__(self) -> None:
-        self.duplicates: list[str] = []
-
-    def __call__(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        result = dict(pairs)
-        if len(result) != len(pairs):
-            names = [k for k, _ in pairs]
-            self.duplicates += [k for k in set(names) if names.count(k) > 1]
-        return result
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-def _depth(value: Any) -> int:
-    if isinstance(value, dict):
-        return 1 + max((_depth(v) for v in value.values()), default=0)
-    if isinstance(value, list):
-        return 1 + max((_depth(v) for v in value), default=0)
-    return 0
-
-
-def _json_object(
-    segment: str, what: str, limits: PassportLimits, findings: list[Reason]
-) -> tuple[dict[str, Any], bytes]:
-    data = _jose.b64url_decode(segment, what=what)
-    members = _Members()
-    if len(data) > limits.max_json_bytes:
-        raise PassportParseError(f"{what} is larger than {limits.max_json_bytes} bytes")
-    try:
-        value = json.loads(
-            data.decode("utf-8"),
-            object_pairs_hook=members,
-            parse_constant=_reject_constant,
-        )
-    except (ValueError, RecursionError) as exc:
-        raise PassportParseError(f"{what} is not JSON: {exc}") from exc
-    if not isinstance(value, dict):
-        raise PassportParseError(f"{what} is JSON but not an object")
-    if (data.count(b"{") + data.count(b"[")) > limits.max_json_depth and _depth(
-        value
-    ) > limits.max_json_depth:
-        raise PassportParseError(f"{what} nests deeper than {limits.max_json_depth}")
-    if members.duplicates:
-        # RFC 7515 §4: reject, or use the last; two readers could then disagree
-        # on what was signed, so report it as an error (and keep the last).
-        names = ", ".join(sorted(set(members.duplicates)))
-        findings.append(Reason.of("passport-malformed", f"{what} repeats {names}"))
-    return value, data
-
-
-def _header_findings(header: Mapping[str, Any], raw: bytes) -> list[Reason]:
+def _header_findings(header: Mapping[str, Any], canonical: bool) -> list[Reason]:
     findings = [
         Reason.of("passport-malformed", problem) for problem in _jose.critical_problems(header)
     ]
@@ -217,13 +155,69 @@ def _header_findings(header: Mapping[str, Any], raw: bytes) -> list[Reason]:
         )
     if not isinstance(header.get("x5u"), str):
         findings.append(Reason.of("passport-malformed", "no x5u in the JWS header (RFC 8225 §4)"))
-    if raw and canonical_json(header) != raw:
+    if not canonical:
         findings.append(Reason.of("noncanonical-json", "JWS header is not in RFC 8225 §9 form"))
     return findings
 
 
 def _str(value: Any) -> str | None:
     return value if isinstance(value, str) else None
+
+
+def _repeats(what: str, names: tuple[str, ...]) -> tuple[Reason, ...]:
+    # RFC 7515 §4: reject, or use the last; two readers could then disagree on
+    # what was signed, so report it as an error (and keep the last).
+    return (Reason.of("passport-malformed", f"{what} repeats {', '.join(names)}"),) if names else ()
+
+
+@dataclass(frozen=True, slots=True)
+class _Jose:
+    """A decoded JWS header, what it names, and the findings about it."""
+
+    header: FrozenMap
+    repeats: tuple[Reason, ...]
+    findings: tuple[Reason, ...]
+    alg: str | None
+    typ: str | None
+    ppt: str | None
+    x5u: str | None
+    size: int
+
+    @classmethod
+    def of(
+        cls, header: dict[str, Any], size: int, repeats: tuple[str, ...], canonical: bool
+    ) -> _Jose:
+        return cls(
+            header=FrozenMap(header),
+            repeats=_repeats("JWS header", repeats),
+            findings=tuple(_header_findings(header, canonical)),
+            alg=_str(header.get("alg")),
+            typ=_str(header.get("typ")),
+            ppt=_str(header.get("ppt")),
+            x5u=_str(header.get("x5u")),
+            size=size,
+        )
+
+
+# A signer's JWS header is the same text on every call: decoded once, kept by
+# its segment text. Only all-string headers are kept (nothing mutable is shared),
+# and their decoding depends on the limits only through the size checked below.
+_JOSE_CACHE: dict[str, _Jose] = {}
+_JOSE_CACHE_SIZE = 256
+
+
+def _jose_header(segment: str, limits: PassportLimits) -> _Jose:
+    found = _JOSE_CACHE.get(segment)
+    if found is not None and found.size <= limits.max_json_bytes and limits.max_json_depth >= 1:
+        return found
+    header, data, repeats, canonical = json_segment(segment, "JWS header", limits)
+    jose = _Jose.of(header, len(data), repeats, canonical)
+    if all(type(v) is str for v in header.values()):
+        if len(_JOSE_CACHE) >= _JOSE_CACHE_SIZE:
+            with contextlib.suppress(KeyError, RuntimeError, StopIteration):
+                del _JOSE_CACHE[next(iter(_JOSE_CACHE))]  # the oldest entry
+        _JOSE_CACHE[segment] = jose
+    return jose
 
 
 def _split(token: str, limits: PassportLimits) -> tuple[str, str, str]:
@@ -259,7 +253,6 @@ def decode_passport(token: str, *, limits: PassportLimits = DEFAULT_LIMITS) -> P
     """
     raw_header, raw_payload, raw_signature = _split(token, limits)
     signature = _jose.b64url_decode(raw_signature, what="signature")
-    signing_input = f"{raw_header}.{raw_payload}".encode("ascii")
     if not raw_header and not raw_payload:
         return Passport(
             header=FrozenMap({}),
@@ -268,43 +261,31 @@ def decode_passport(token: str, *, limits: PassportLimits = DEFAULT_LIMITS) -> P
             raw_payload="",
             raw_signature=raw_signature,
             signature=signature,
-            signing_input=signing_input,
+            signing_input=b".",
             compact=True,
         )
-    findings: list[Reason] = []
-    header, header_bytes = _json_object(raw_header, "JWS header", limits, findings)
-    claims, payload_bytes = _json_object(raw_payload, "payload", limits, findings)
-    return _assemble(
-        header,
-        claims,
-        header_bytes,
-        payload_bytes,
-        (raw_header, raw_payload, raw_signature),
-        early=findings,
-        signature=signature,
-    )
+    jose = _jose_header(raw_header, limits)
+    claims, _, repeats, canonical = json_segment(raw_payload, "payload", limits)
+    segments = (raw_header, raw_payload, raw_signature)
+    return _assemble(jose, claims, segments, signature, repeats=repeats, canonical=canonical)
 
 
 def _assemble(
-    header: dict[str, Any],
+    jose: _Jose,
     claims: dict[str, Any],
-    header_bytes: bytes,
-    payload_bytes: bytes,
     segments: tuple[str, str, str],
+    signature: bytes,
     *,
+    repeats: tuple[str, ...] = (),
+    canonical: bool = True,
     compact: bool = False,
-    early: list[Reason] | None = None,
-    signature: bytes | None = None,
 ) -> Passport:
-    ppt = _str(header.get("ppt"))
-    fields = read_claims(claims, ppt)
-    findings = (early or []) + _header_findings(header, header_bytes) + list(fields.findings)
-    if payload_bytes and canonical_json(claims) != payload_bytes:
-        findings.append(Reason.of("noncanonical-json", "payload is not in RFC 8225 §9 form"))
-    if signature is None:
-        signature = _jose.b64url_decode(segments[2], what="signature")
+    fields = read_claims(claims, jose.ppt)
+    findings = jose.repeats + _repeats("payload", repeats) + jose.findings + fields.findings
+    if not canonical:
+        findings += (Reason.of("noncanonical-json", "payload is not in RFC 8225 §9 form"),)
     return Passport(
-        header=FrozenMap(header),
+        header=jose.header,
         claims=FrozenMap(claims),
         raw_header=segments[0],
         raw_payload=segments[1],
@@ -312,10 +293,10 @@ def _assemble(
         signature=signature,
         signing_input=f"{segments[0]}.{segments[1]}".encode("ascii"),
         compact=compact,
-        alg=_str(header.get("alg")),
-        typ=_str(header.get("typ")),
-        ppt=ppt,
-        x5u=_str(header.get("x5u")),
+        alg=jose.alg,
+        typ=jose.typ,
+        ppt=jose.ppt,
+        x5u=jose.x5u,
         iat=fields.iat,
         orig_tn=fields.orig_tn,
         orig_uri=fields.orig_uri,
@@ -326,7 +307,7 @@ def _assemble(
         div=fields.div,
         rcd=fields.rcd,
         rph=fields.rph,
-        findings=tuple(findings),
+        findings=findings,
     )
 
 
@@ -344,9 +325,9 @@ def expand_compact(
         _jose.b64url_encode(payload_bytes),
         passport.raw_signature,
     )
-    return _assemble(
-        dict(header), dict(claims), header_bytes, payload_bytes, segments, compact=True
-    )
+    jose = _Jose.of(dict(header), len(header_bytes), (), True)
+    signature = _jose.b64url_decode(segments[2], what="signature")
+    return _assemble(jose, dict(claims), segments, signature, compact=True)
 
 
 def encode_passport(

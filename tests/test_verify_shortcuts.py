@@ -1,0 +1,257 @@
+"""Every shortcut on the verification path gives the general path's answer.
+
+The shortcuts exist for speed (benchmarks/verify.py): the usual Identity value,
+a canonical JSON segment, a signer's JWS header decoded once, the usual SHAKEN
+payload. Each property draws inputs around the usual shape (and across it) and
+compares the shortcut with the general code it stands in for.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from shakentrace import _jose, _jsonseg, identity, passport
+from shakentrace.claims import PassportLimits, _read_claims, read_claims
+from shakentrace.errors import ParseError
+
+# --- Identity values -------------------------------------------------------------------
+
+_IDENTITY_PIECES = st.sampled_from(
+    ["eyJh.eyJi.c2ln", "..c2ln", "a.b", "a-_", ";info=<https://cr.example/x.pem>", ";info=<>",
+     ";info=<a b>", ";info=https://x", ";alg=ES256", ";alg=", ";ALG=ES256", ";ppt=shaken",
+     ';ppt="shaken"', ";ppt=div", ";ppt=", ";foo=bar", ";", " ", "\t", "<", ">", '"', ",",
+     "info=<x>", "=", "é", ";info=<a;b>"]
+)  # fmt: skip
+
+
+@st.composite
+def _identity_values(draw: st.DrawFn) -> str:
+    """The usual token;info=<…>;alg=…;ppt=… with up to two pieces inserted or replaced."""
+    parts = [
+        draw(st.sampled_from(["eyJh.eyJi.c2ln", "..c2ln", "a_b-c.d.e"])),
+        draw(st.sampled_from([";info=<https://cr.example/x.pem>", ";info=<>", ";info=<a:b/c?d>"])),
+        draw(st.sampled_from([";alg=ES256", ";alg=RS256"])),
+        draw(st.sampled_from([";ppt=shaken", ";ppt=div"])),
+    ]
+    for _ in range(draw(st.integers(0, 2))):
+        at = draw(st.integers(0, len(parts)))
+        piece = draw(_IDENTITY_PIECES)
+        if draw(st.booleans()) and at < len(parts):
+            parts[at] = piece
+        else:
+            parts.insert(at, piece)
+    return draw(st.sampled_from(["", " "])) + "".join(parts)
+
+
+def _outcome(call: Any, *args: Any) -> Any:
+    try:
+        return call(*args)
+    except ParseError as exc:
+        return (type(exc).__name__, exc.code, exc.message)
+
+
+@given(_identity_values() | st.lists(_IDENTITY_PIECES, min_size=1, max_size=8).map("".join))
+def test_usual_identity_value_parses_as_the_general_parse(text: str) -> None:
+    stripped = text.strip()
+    quick = _outcome(identity.parse_identity, text)
+    if stripped:
+        assert quick == _outcome(identity._general, stripped, text)
+
+
+def test_usual_identity_value_takes_the_shortcut() -> None:
+    value = "h.p.s;info=<https://cr.example/1.pem>;alg=ES256;ppt=shaken"
+    assert identity._USUAL.fullmatch(value)
+    assert identity.parse_identity(value) == identity._general(value, value)
+
+
+# --- JSON segments ---------------------------------------------------------------------
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=6),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@st.composite
+def _json_texts(draw: st.DrawFn) -> bytes:
+    value = draw(st.dictionaries(st.text(max_size=4), _JSON, max_size=4))
+    style = draw(st.sampled_from(["canonical", "spaced", "ascii", "unsorted", "repeat", "pad"]))
+    if style == "spaced":
+        text = json.dumps(value, sort_keys=True)
+    elif style == "ascii":
+        text = json.dumps(value, sort_keys=True, separators=(",", ":"))
+    elif style == "unsorted":
+        text = json.dumps(dict(reversed(value.items())), separators=(",", ":"), ensure_ascii=False)
+    else:
+        text = _jsonseg.canonical_text(value)
+    if style == "repeat" and value:
+        name = json.dumps(next(iter(value)), ensure_ascii=False)
+        text = text[:-1] + f",{name}:1}}"
+    if style == "pad":
+        text = draw(st.sampled_from([" ", "\n", ""])) + text + draw(st.sampled_from([" ", "x", ""]))
+    return text.encode("utf-8", "surrogatepass")
+
+
+def _general(data: bytes, limits: PassportLimits) -> Any:
+    nesting = data.count(b"{") + data.count(b"[")
+    return _outcome(_jsonseg._general, data, "payload", limits, nesting)
+
+
+@given(_json_texts() | st.binary(max_size=40))
+def test_canonical_shortcut_agrees_with_the_general_decoder(data: bytes) -> None:
+    limits = PassportLimits()
+    quick = _jsonseg._canonical_object(data)
+    if quick is not None:
+        assert _general(data, limits) == (quick, data, (), True)
+    segment = _jose.b64url_encode(data)
+    assert _outcome(_jsonseg.json_segment, segment, "payload", limits) == _general(data, limits)
+
+
+@given(_json_texts(), st.integers(0, 200), st.integers(0, 3))
+def test_json_segment_under_any_limits(data: bytes, size: int, depth: int) -> None:
+    limits = PassportLimits(max_json_bytes=size, max_json_depth=depth)
+    segment = _jose.b64url_encode(data)
+    got = _outcome(_jsonseg.json_segment, segment, "payload", limits)
+    expected = (
+        ("PassportParseError", "passport-malformed", f"payload is larger than {size} bytes")
+        if len(data) > size
+        else _general(data, limits)
+    )
+    assert got == expected
+
+
+def test_lone_surrogate_is_noncanonical_not_a_crash() -> None:
+    data = b'{"x5u":"\\ud800"}'
+    value, _, repeats, canonical = _jsonseg.json_segment(
+        _jose.b64url_encode(data), "JWS header", PassportLimits()
+    )
+    assert value == {"x5u": "\ud800"}
+    assert (repeats, canonical) == ((), False)
+
+
+# --- the JWS header cache --------------------------------------------------------------
+
+_HEADER_VALUES = st.one_of(
+    st.sampled_from(["ES256", "passport", "shaken", "https://cr.example/1.pem"]),
+    st.text(max_size=5),
+    st.integers(),
+    st.lists(st.text(max_size=3), max_size=2),
+)
+
+
+@given(
+    st.dictionaries(st.sampled_from(["alg", "typ", "ppt", "x5u", "crit", "jwk"]), _HEADER_VALUES),
+    st.lists(st.tuples(st.integers(0, 200), st.integers(0, 3)), min_size=1, max_size=3),
+)
+def test_cached_jws_header_is_the_fresh_decode(header: dict[str, Any], limits: list[Any]) -> None:
+    segment = _jose.b64url_encode(_jsonseg.canonical_json(header))
+    for size, depth in limits:
+        bounds = PassportLimits(max_json_bytes=size, max_json_depth=depth)
+        try:
+            value, data, repeats, canonical = _jsonseg.json_segment(segment, "JWS header", bounds)
+        except ParseError as exc:
+            expected: Any = exc.message
+        else:
+            expected = passport._Jose.of(value, len(data), repeats, canonical)
+        try:
+            got: Any = passport._jose_header(segment, bounds)
+        except ParseError as exc:
+            got = exc.message
+        assert got == expected
+
+
+def test_only_all_string_headers_are_cached() -> None:
+    shared = _jose.b64url_encode(b'{"alg":"ES256","crit":["x"]}')
+    passport._jose_header(shared, PassportLimits())
+    assert shared not in passport._JOSE_CACHE
+
+
+# --- the usual SHAKEN payload ----------------------------------------------------------
+
+_TNS = st.sampled_from(
+    ["12155551212", "12025550000", "1215555121#", "+12155551212", "", 1215, None]
+)
+_UUIDS = st.sampled_from(
+    ["28f649f3-86ab-4196-a8fe-7a31167a6bd0", "28F649F3-86AB-4196-A8FE-7A31167A6BD0", "abc", 7]
+)
+
+
+_USUAL_CLAIMS: dict[str, Any] = {
+    "attest": "A",
+    "dest": {"tn": ["12025550000"]},
+    "iat": 1700000000,
+    "orig": {"tn": "12155551212"},
+    "origid": "28f649f3-86ab-4196-a8fe-7a31167a6bd0",
+}
+
+
+@st.composite
+def _claim_values(draw: st.DrawFn, name: str) -> Any:
+    if name == "orig":
+        return draw(
+            st.one_of(
+                st.fixed_dictionaries({"tn": _TNS}),
+                st.fixed_dictionaries({"tn": _TNS, "uri": st.just("sip:a@b")}),
+                st.sampled_from(['{"tn":"12155551212"}', {}, ["12155551212"]]),
+            )
+        )
+    if name == "dest":
+        return draw(
+            st.one_of(
+                st.fixed_dictionaries({"tn": st.lists(_TNS, max_size=3)}),
+                st.fixed_dictionaries({"tn": _TNS}),
+                st.sampled_from([{"uri": ["sip:b@c"]}, '{"tn":["12025550000"]}']),
+            )
+        )
+    if name == "iat":
+        return draw(
+            st.one_of(
+                st.integers(-(10**13), 10**13),
+                st.sampled_from([True, "1700000000", 1.5, math.inf, 10**12, -(10**12) + 1]),
+            )
+        )
+    if name == "attest":
+        return draw(st.sampled_from(["A", "B", "C", "D", "", 1, None]))
+    return draw(_UUIDS)
+
+
+@st.composite
+def _shaken_claims(draw: st.DrawFn) -> dict[str, Any]:
+    """The usual payload with up to three claims changed, dropped or added."""
+    claims = dict(_USUAL_CLAIMS)
+    for _ in range(draw(st.integers(0, 3))):
+        name = draw(st.sampled_from([*sorted(_USUAL_CLAIMS), "div", "rcd", "rph", "crn", "x"]))
+        change = draw(st.sampled_from(["value", "drop"]))
+        if change == "drop":
+            claims.pop(name, None)
+        else:
+            claims[name] = draw(_claim_values(name)) if name in _USUAL_CLAIMS else {}
+    return claims
+
+
+@given(_shaken_claims(), st.sampled_from(["shaken", "div", None]))
+def test_usual_shaken_payload_reads_as_the_general_reader(claims: dict[str, Any], ppt: Any) -> None:
+    assert read_claims(claims, ppt) == _read_claims(claims, ppt)
+
+
+@pytest.mark.parametrize("tns", [["12025550000"], ["12025550000", "12025550001"]])
+def test_usual_shaken_payload_takes_the_shortcut(tns: list[str]) -> None:
+    claims = {
+        "attest": "A",
+        "dest": {"tn": tns},
+        "iat": 1700000000,
+        "orig": {"tn": "12155551212"},
+        "origid": "28f649f3-86ab-4196-a8fe-7a31167a6bd0",
+    }
+    from shakentrace.claims import _usual_shaken
+
+    assert _usual_shaken(claims) == _read_claims(claims, "shaken")
