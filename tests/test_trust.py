@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from hypothesis import given
 from hypothesis import strategies as st
@@ -91,14 +91,43 @@ class TestRealTMobileChain:
         leaf, ca1, _ = TestRealBandwidthChain()._chain()
         assert store.verify_chain([leaf, ca1], at=BANDWIDTH_IAT).trusted
 
-    def test_the_signer_is_named_though_the_path_cannot_be_validated(self) -> None:
+    def test_validates_through_the_null_parameter_issuing_ca(self) -> None:
         leaf, sub, root = self._pems()
         result = TrustStore.from_pem(root).verify_chain(load_chain(leaf + sub), at=self.AT)
+        assert result.trusted, result.reasons
         assert result.leaf is not None
         assert result.leaf.spc == "6529"
-        assert isinstance(result.public_key, ec.EllipticCurvePublicKey)
-        # The re-encoded issuing CA no longer matches the root's signature over it.
+        assert [c.subject.rfc4514_string() for c in result.path][1:] == [
+            "CN=TMOBILE-PROD-SUB-STIRSHAKEN-EC,O=TMOBILE-USA,C=US",
+            "CN=TMOBILE-PROD-ROOT-STIRSHAKEN-EC,O=TMOBILE-USA,C=US",
+        ]
+        notes = [r.message for r in result.reasons if "NULL ECDSA" in r.message]
+        assert len(notes) == 1
+        assert "TMOBILE-PROD-SUB" in notes[0]
+        # Validity is still judged over the whole path.
+        later = TrustStore.from_pem(root).verify_chain(load_chain(leaf + sub), at=NOW)
+        assert _codes(later) == ["cert-expired"]
+
+    def test_a_root_of_the_same_name_but_another_key_vouches_for_nothing(self) -> None:
+        leaf, sub, root = self._pems()
+        name = load_chain(root)[0].subject
+        key = ec.generate_private_key(ec.SECP256R1())
+        impostor = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(key.public_key())
+            .serial_number(1)
+            .not_valid_before(datetime(2020, 1, 1, tzinfo=UTC))
+            .not_valid_after(datetime(2040, 1, 1, tzinfo=UTC))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256())
+        )
+        result = TrustStore([impostor]).verify_chain(load_chain(leaf + sub), at=self.AT)
         assert _codes(result) == ["cert-untrusted"]
+        assert result.leaf is not None
+        assert result.leaf.spc == "6529"  # the signer is still named
+        assert not any("NULL ECDSA" in r.message for r in result.reasons)
 
 
 class TestStiProfile:

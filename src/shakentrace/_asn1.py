@@ -34,6 +34,7 @@ __all__ = [
     "decode_claim_constraints",
     "decode_tn_auth_list",
     "extension_values",
+    "tbs_with_null_ecdsa_params",
     "without_null_ecdsa_params",
 ]
 
@@ -150,8 +151,8 @@ def without_null_ecdsa_params(der: bytes) -> bytes | None:
     AlgorithmIdentifiers (the TBSCertificate's ``signature`` and the outer
     ``signatureAlgorithm``) are re-encoded without them and every other byte is
     kept. The issuer's signature covered the original TBSCertificate, so the
-    result no longer verifies against its issuer: use it for the certificate's
-    facts, never to build a trusted path.
+    result no longer verifies against its issuer as it stands;
+    :func:`tbs_with_null_ecdsa_params` gives back the bytes the issuer signed.
 
     Returns:
         The re-encoded DER, or ``None`` when ``der`` is not a certificate with
@@ -171,6 +172,30 @@ def without_null_ecdsa_params(der: bytes) -> bytes | None:
     tbs[at + 1] = inner
     body = _der(0x30, b"".join(_der(t, v) for t, v in tbs)) + _der(*outer) + _der(*fields[2])
     return _der(0x30, body)
+
+
+def tbs_with_null_ecdsa_params(tbs_der: bytes) -> bytes | None:
+    """A TBSCertificate as a CA that encodes NULL ECDSA parameters would have signed it.
+
+    The inverse of :func:`without_null_ecdsa_params` on the TBSCertificate: the
+    ``signature`` AlgorithmIdentifier gets its NULL parameters back, so that the
+    issuer's signature over the original bytes can be checked.
+
+    Returns:
+        The TBSCertificate with NULL parameters, or ``None`` when its signature
+        algorithm is not a parameterless ``ecdsa-with-SHA*``.
+    """
+    try:
+        tbs = _children(_tlv(tbs_der, 0, 0x30)[1])
+        at = 1 if tbs and tbs[0][0] == 0xA0 else 0  # the optional [0] version
+        tag, body = tbs[at + 1]
+        parts = _children(body) if tag == 0x30 else []
+    except (IndexError, ValueError):
+        return None
+    if len(parts) != 1 or parts[0][0] != 0x06 or parts[0][1] not in _ECDSA_OID_BODIES:
+        return None
+    tbs[at + 1] = (0x30, _der(*parts[0]) + _der(0x05, b""))
+    return _der(0x30, b"".join(_der(t, v) for t, v in tbs))
 
 
 def _bare_ecdsa(field: tuple[int, bytes]) -> tuple[int, bytes] | None:

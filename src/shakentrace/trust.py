@@ -33,7 +33,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509 import verification
 
-from shakentrace import _crl, _truststore
+from shakentrace import _crl, _nullparams, _truststore
 from shakentrace.certs import CertFacts, cert_facts, crl_distribution_points, lint
 from shakentrace.errors import CertificateParseError, ConfigurationError, FetchError
 from shakentrace.fetch import Fetcher
@@ -246,8 +246,8 @@ class TrustStore:
         key = pub if isinstance(pub, ec.EllipticCurvePublicKey) else None
         reasons = [*_usable(facts, key)]
         path, why = self._build_path(chain)
-        if why:
-            reasons.append(Reason.of("cert-untrusted", why))
+        if why is not None:
+            reasons.append(Reason.of("cert-untrusted", why) if isinstance(why, str) else why)
         revocations, crl_notes = self._revocations(path)
         reasons.extend(crl_notes)
         if self._lint:
@@ -262,21 +262,39 @@ class TrustStore:
 
     def _build_path(
         self, chain: tuple[x509.Certificate, ...]
-    ) -> tuple[tuple[x509.Certificate, ...], str | None]:
+    ) -> tuple[tuple[x509.Certificate, ...], str | Reason | None]:
+        """The validated path, and why there is none or a note on how it was found."""
+        try:
+            return self._verified(chain, self._store), None
+        except (verification.VerificationError, ValueError, TypeError) as exc:
+            failure = f"no path to a trusted STI-CA root: {exc}"
+        # An intermediate that encodes NULL ECDSA parameters was loaded re-encoded and
+        # no longer matches its root's signature: anchor the path at it if the root
+        # signed the bytes as issued (see _nullparams).
+        vouched = _nullparams.vouched(chain[1:], self.roots)
+        if not vouched:
+            return (), failure
+        try:
+            path = self._verified(chain, verification.Store([*self.roots, *vouched]))
+        except (verification.VerificationError, ValueError, TypeError):
+            return (), failure
+        if path[-1] not in vouched:
+            return path, None
+        return (*path, vouched[path[-1]]), _null_parameters(path[-1], vouched[path[-1]])
+
+    def _verified(
+        self, chain: tuple[x509.Certificate, ...], store: verification.Store
+    ) -> tuple[x509.Certificate, ...]:
         # Validity is judged separately (against `at`), so build the path at a moment
         # inside every supplied certificate's validity when there is one.
         builder = (
             verification.PolicyBuilder()
-            .store(self._store)
+            .store(store)
             .time(_inside(chain))
             .max_chain_depth(_MAX_DEPTH)
             .extension_policies(ca_policy=_CA_POLICY, ee_policy=_EE_POLICY)
         )
-        try:
-            verified = builder.build_client_verifier().verify(chain[0], list(chain[1:]))
-        except (verification.VerificationError, ValueError, TypeError) as exc:
-            return (), f"no path to a trusted STI-CA root: {exc}"
-        return tuple(verified.chain), None
+        return tuple(builder.build_client_verifier().verify(chain[0], list(chain[1:])).chain)
 
     def _revocations(
         self, path: tuple[x509.Certificate, ...]
@@ -354,6 +372,15 @@ def _usable(facts: CertFacts, key: ec.EllipticCurvePublicKey | None) -> Iterable
         yield Reason.of("cert-invalid", "the signing certificate is a CA certificate")
     if key is None or not isinstance(key.curve, ec.SECP256R1):
         yield Reason.of("cert-invalid", f"the key is {facts.key_type}, ES256 needs P-256")
+
+
+def _null_parameters(cert: x509.Certificate, root: x509.Certificate) -> Reason:
+    return Reason.of(
+        "cert-nonconformant",
+        f"CA certificate {cert.subject.rfc4514_string()!r} encodes NULL ECDSA parameters"
+        f" (RFC 5758 §3.2); its signature by {root.subject.rfc4514_string()!r} was checked"
+        " over the bytes as issued",
+    )
 
 
 def _inside(chain: Sequence[x509.Certificate]) -> datetime:
