@@ -4,7 +4,8 @@ Reads the 19 real certificates of ``test_vectors/shaken-pki-reports`` (public ST
 certificates from the SHAKEN PKI reports), prints each one's SPC (OCN),
 organization, validity, TNAuthList encoding and ATIS-1000080 / SHAKEN CP lint ids,
 then validates the real Bandwidth chain at the ``iat`` of the PASSporT it signed
-(2022-06-29) against the Neustar root — and again today, when it has expired.
+(2022-06-29) against the Neustar root — and again today, when it has expired —
+and the real T-Mobile chain, whose CAs encode NULL ECDSA parameters.
 
 Run from the repository root: ``python examples/real_certificates.py``.
 """
@@ -22,6 +23,7 @@ from shakentrace.certs import lint
 
 PKI = Path(__file__).resolve().parent.parent / "test_vectors" / "shaken-pki-reports"
 BANDWIDTH_IAT = datetime.fromtimestamp(1656534336, UTC)
+TMOBILE_MOMENT = datetime(2023, 1, 1, tzinfo=UTC)  # inside the T-Mobile leaf's validity
 
 
 def describe(path: Path) -> str:
@@ -38,19 +40,23 @@ def describe(path: Path) -> str:
 
 
 def main() -> int:
-    """Print the table and the Bandwidth chain verdicts."""
+    """Print the table and the Bandwidth and T-Mobile chain verdicts."""
     leaves = sorted(p for p in PKI.glob("*.pem") if not p.name.endswith(".chain.pem"))
     for path in leaves:
         print(describe(path))
-    chain = load_chain(
-        (PKI / "neustar_leaf_bandwidth_clean.pem").read_bytes()
-        + (PKI / "neustar_leaf_bandwidth_clean.chain.pem").read_bytes()
-    )
-    trust = TrustStore([chain[-1]])  # the Neustar Certified Caller ID Root CA
-    for moment in (BANDWIDTH_IAT, datetime.now(UTC)):
-        result = trust.verify_chain(chain[:-1], at=moment)
-        codes = [r.code for r in result.reasons if r.severity == "error"] or ["trusted"]
-        print(f"Bandwidth 997E chain at {moment:%Y-%m-%d}: {', '.join(codes)}")
+    for name, label, moments in (
+        ("neustar_leaf_bandwidth_clean", "Bandwidth 997E", (BANDWIDTH_IAT, datetime.now(UTC))),
+        # T-Mobile's CAs encode NULL ECDSA parameters; the link is checked as issued.
+        ("t-mobile_leaf_example", "T-Mobile 6529", (TMOBILE_MOMENT,)),
+    ):
+        chain = load_chain(
+            (PKI / f"{name}.pem").read_bytes() + (PKI / f"{name}.chain.pem").read_bytes()
+        )
+        trust = TrustStore([chain[-1]])  # the chain's root
+        for moment in moments:
+            result = trust.verify_chain(chain[:-1], at=moment)
+            codes = [r.code for r in result.reasons if r.severity == "error"] or ["trusted"]
+            print(f"{label} chain at {moment:%Y-%m-%d}: {', '.join(codes)}")
     return 0
 
 

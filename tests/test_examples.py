@@ -12,6 +12,13 @@ import pytest
 from conftest import ROOT
 
 SCRIPTS = sorted((ROOT / "examples").glob("*.py"))
+#: Lines some scripts must print (their point, not only that they run).
+EXPECTED = {
+    "real_certificates.py": (
+        "Bandwidth 997E chain at 2022-06-29: trusted",
+        "T-Mobile 6529 chain at 2023-01-01: trusted",
+    ),
+}
 
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=[s.name for s in SCRIPTS])
@@ -28,3 +35,5 @@ def test_example_runs(script: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip(), f"{script.name} printed nothing"
+    for line in EXPECTED.get(script.name, ()):
+        assert line in result.stdout.splitlines()
