@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from shakentrace import _checks
+from shakentrace import _checks, _parties
 from shakentrace._outcome import IdentityResult, SignatureState, SignerInfo, TnPairing
 from shakentrace.claims import PassportLimits
 from shakentrace.errors import ParseError
@@ -27,9 +27,6 @@ if TYPE_CHECKING:
     from shakentrace.verify import Policy
 
 __all__ = ["CallFacts", "Credential", "Decoded", "decode_identity", "evaluate_identity"]
-
-#: (label, canonical TN or None, URI text or None)
-Party = tuple[str, str | None, str | None]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -58,40 +55,18 @@ class CallFacts:
         leaves its fact out and adds a ``sip-malformed`` problem.
         """
         problems: list[Reason] = []
-        callers = _parties(message, problems, (("From", "from_"), ("P-Asserted-Identity", "pai")))
-        callees = _parties(message, problems, (("To", "to"), ("Request-URI", "request_uri")))
-        identities = tuple(_read(message, "identities", problems) or ())
+        callers = _parties.callers(message, problems)
+        callees = _parties.callees(message, problems)
+        identities = tuple(_parties.read(message, "identities", problems) or ())
         if not identities and "identity" in message.headers:
             identities = ("",)  # an empty Identity header is malformed, not absent
         return cls(
             identities=identities,
             callers=callers,
             callees=callees,
-            date=_read(message, "date", problems),
+            date=_parties.date(message, problems),
             problems=tuple(problems),
         )
-
-
-def _read(message: SipMessage, name: str, problems: list[Reason]) -> Any:
-    try:
-        return getattr(message, name)
-    except ParseError as exc:
-        problems.append(Reason.of("sip-malformed", f"{name.strip('_')}: {exc.message}"))
-        return None
-
-
-def _parties(
-    message: SipMessage, problems: list[Reason], fields: tuple[tuple[str, str], ...]
-) -> tuple[Party, ...]:
-    parties: list[Party] = []
-    for label, name in fields:
-        value = _read(message, name, problems)
-        values = value if isinstance(value, tuple) else (value,) if value is not None else ()
-        for n, item in enumerate(values, 1):
-            uri = getattr(item, "uri", item)  # a NameAddr, or the Request-URI itself
-            tag = f"{label}[{n}]" if len(values) > 1 else label
-            parties.append((tag, uri.tn, uri.raw))
-    return tuple(parties)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -98,6 +98,21 @@ def _tel_tn(uri: Uri) -> str | None:
         return None
 
 
+_PLAIN_NUMBER = re.compile(r"\+?[0-9]+")
+
+
+def _usual_tn(uri: Uri) -> str | None:
+    """The TN of ``sip:+1NXX…@host`` or ``tel:+1NXX…``, without the general rules."""
+    user = uri.user
+    if user is None or not _PLAIN_NUMBER.fullmatch(user):
+        return None
+    if uri.scheme == "tel":
+        return user[1:] if user[0] == "+" else None  # phone-context applies otherwise
+    if uri.scheme not in ("sip", "sips") or (uri.host or "").lower().endswith("anonymous.invalid"):
+        return None
+    return user[1:] if user[0] == "+" else nanp_rule(user)
+
+
 def tn_from_uri(uri: Uri | NameAddr | str) -> str | None:
     """Return the canonical TN a URI names, or ``None`` if it names no number.
 
@@ -109,6 +124,11 @@ def tn_from_uri(uri: Uri | NameAddr | str) -> str | None:
         uri: A :class:`~shakentrace.uri.Uri`, :class:`~shakentrace.uri.NameAddr`
             or URI text.
     """
+    usual = _usual_tn(uri) if type(uri) is Uri else None
+    return usual if usual is not None else _general_tn(uri)
+
+
+def _general_tn(uri: Uri | NameAddr | str) -> str | None:
     if isinstance(uri, NameAddr):
         uri = uri.uri
     elif isinstance(uri, str):

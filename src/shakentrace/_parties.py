@@ -1,0 +1,119 @@
+"""What verification reads from a SIP message: the parties of the call, and the Date.
+
+The parties are From, each P-Asserted-Identity, To and the Request-URI.
+Each party is ``(label, canonical TN or None, URI text or None)``. The usual
+address (``<sip:+12155551212@host;user=phone>;tag=…`` or ``<tel:+1…>``) gives
+its TN by one regular expression, without building the
+:class:`~shakentrace.uri.NameAddr` the message accessor would; any other shape,
+or a header that does not parse, goes through the accessor. The tests hold the
+shortcut to the accessor's answer.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from shakentrace.errors import ParseError
+from shakentrace.reasons import Reason
+from shakentrace.sipheaders import parse_date
+from shakentrace.tn import nanp_rule, tn_from_uri
+
+if TYPE_CHECKING:
+    from shakentrace.sip import SipMessage
+
+__all__ = ["Party", "callees", "callers", "date", "read", "usual_address"]
+
+#: (label, canonical TN or None, URI text or None)
+Party = tuple[str, str | None, str | None]
+
+# A parameter whose name and value are plain tokens (no quotes, commas, spaces).
+_PARAM = r"(?:;[A-Za-z0-9_.~-]+(?:=[A-Za-z0-9_.~-]*)?)"
+# A host name or IPv4 address (no port, no IPv6, no trailing dot).
+_HOST = r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?"
+_USUAL_ADDRESS = re.compile(
+    rf'(?:"[^"\\<>]*"[ \t]*|[A-Za-z0-9 ._-]*)'  # no display name, a quoted one, or plain words
+    rf"<(?P<uri>sips?:(?P<user>\+?[0-9]+)@(?P<host>{_HOST}){_PARAM}*"
+    rf"|tel:(?P<tel>\+?[0-9]+))>{_PARAM}*"
+)
+
+
+def usual_address(text: str) -> tuple[str | None, str] | None:
+    """``(tn, uri text)`` of a name-addr in the usual shape, else ``None``."""
+    match = _USUAL_ADDRESS.fullmatch(text)
+    if match is None:
+        return None
+    number = match["user"] or match["tel"]
+    if match["host"] is not None and match["host"].lower().endswith("anonymous.invalid"):
+        return None  # anonymous (RFC 3323): the general rules say why
+    # RFC 8224 §8.3: a number with '+' is international; else the national rule.
+    tn = number[1:] if number[0] == "+" else nanp_rule(number)
+    return tn, match["uri"]
+
+
+def read(message: SipMessage, name: str, problems: list[Reason]) -> Any:
+    """A typed accessor of ``message``; a header that does not parse becomes a problem."""
+    try:
+        return getattr(message, name)
+    except ParseError as exc:
+        problems.append(Reason.of("sip-malformed", f"{name.strip('_')}: {exc.message}"))
+        return None
+
+
+def _general(message: SipMessage, problems: list[Reason], label: str, name: str) -> list[Party]:
+    value = read(message, name, problems)
+    values = value if isinstance(value, tuple) else (value,) if value is not None else ()
+    parties: list[Party] = []
+    for n, item in enumerate(values, 1):
+        uri = getattr(item, "uri", item)  # a NameAddr, or the Request-URI itself
+        tag = f"{label}[{n}]" if len(values) > 1 else label
+        parties.append((tag, uri.tn, uri.raw))
+    return parties
+
+
+def _single(message: SipMessage, problems: list[Reason], label: str, name: str) -> list[Party]:
+    """From or To: the first field's value, as ``message.from_`` / ``.to`` reads it."""
+    value = message.headers.get(label)
+    usual = usual_address(value) if value is not None else None
+    if usual is None:
+        return _general(message, problems, label, name)
+    return [(label, *usual)]
+
+
+def _pai(message: SipMessage, problems: list[Reason]) -> list[Party]:
+    label = "P-Asserted-Identity"
+    try:
+        elements = message.headers.get_list(label)
+    except ParseError:
+        return _general(message, problems, label, "pai")  # the accessor reports it
+    usual = [usual_address(value) for value, _ in elements]
+    if any(u is None for u in usual):
+        return _general(message, problems, label, "pai")
+    many = len(usual) > 1
+    return [(f"{label}[{n}]" if many else label, *u) for n, u in enumerate(usual, 1) if u]
+
+
+def callers(message: SipMessage, problems: list[Reason]) -> tuple[Party, ...]:
+    """From, then each P-Asserted-Identity."""
+    return (*_single(message, problems, "From", "from_"), *_pai(message, problems))
+
+
+def date(message: SipMessage, problems: list[Reason]) -> datetime | None:
+    """The Date header, as ``message.date`` reads it (which also says where a bad one is)."""
+    value = message.headers.get("date")
+    if value is None:
+        return None
+    try:
+        return parse_date(value)
+    except ParseError:
+        return read(message, "date", problems)  # type: ignore[no-any-return]
+
+
+def callees(message: SipMessage, problems: list[Reason]) -> tuple[Party, ...]:
+    """To, then the Request-URI."""
+    parties = _single(message, problems, "To", "to")
+    uri = read(message, "request_uri", problems)
+    if uri is not None:
+        parties.append(("Request-URI", tn_from_uri(uri), uri.raw))
+    return tuple(parties)

@@ -1,0 +1,136 @@
+"""The shortcuts that read a call's parties give the message accessors' answers.
+
+``CallFacts.from_message`` reads From, To, each P-Asserted-Identity and the Date
+without the accessors when the value has the usual shape; these properties
+compare it with the accessor path (the code it replaced) on values around that
+shape and across it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from shakentrace import _parties, tn
+from shakentrace.errors import ParseError
+from shakentrace.reasons import Reason
+from shakentrace.sip import SipMessage, parse_sip
+from shakentrace.uri import parse_name_addr, parse_uri
+from shakentrace.verify import CallFacts
+from strategies import sip_messages
+
+_ADDRESS_PIECES = st.sampled_from(
+    ['"Alice" ', "Alice ", '"A\\"b" ', '"x<y" ', " ", "<", ">", "sip:", "sips:", "SIP:", "tel:",
+     "+12155551212", "2155551212", "+1-215-555-1212", "alice", "anonymous", "@", "host.example",
+     "anonymous.invalid", "1.2.3.4", "[::1]", ":5060", ":99999", ";user=phone", ";tag=a1",
+     ";phone-context=+1", ";=x", ";;", ",", '"', "%2B1", "é", ".", "-"]
+)  # fmt: skip
+
+
+@st.composite
+def _addresses(draw: st.DrawFn) -> str:
+    """``[name] <scheme:number@host;params>;tag=…`` with up to two pieces inserted or replaced."""
+    parts = [
+        draw(st.sampled_from(["", '"Alice" ', "Alice Smith "])),
+        "<",
+        draw(st.sampled_from(["sip:", "sips:", "tel:"])),
+        draw(st.sampled_from(["+12155551212", "2155551212", "12155551212", "5551212"])),
+        draw(st.sampled_from(["@host.example", "@192.0.2.1", "@anonymous.invalid", ""])),
+        draw(st.sampled_from(["", ";user=phone", ";transport=udp;user=phone"])),
+        ">",
+        draw(st.sampled_from(["", ";tag=76629d4bd6", ";tag=a;x"])),
+    ]
+    for _ in range(draw(st.integers(0, 2))):
+        at = draw(st.integers(0, len(parts)))
+        piece = draw(_ADDRESS_PIECES)
+        if draw(st.booleans()) and at < len(parts):
+            parts[at] = piece
+        else:
+            parts.insert(at, piece)
+    return "".join(parts)
+
+
+def _accessor(text: str) -> Any:
+    try:
+        address = parse_name_addr(text)
+    except ParseError:
+        return None
+    return address.uri.tn, address.uri.raw
+
+
+@given(_addresses())
+def test_usual_address_reads_as_the_name_addr_parse(text: str) -> None:
+    quick = _parties.usual_address(text)
+    if quick is not None:
+        assert quick == _accessor(text)
+
+
+def test_usual_address_takes_the_shortcut() -> None:
+    text = "<sip:+12155550000@sbc.example;user=phone>;tag=76629d4bd6"
+    assert _parties.usual_address(text) == (
+        "12155550000",
+        "sip:+12155550000@sbc.example;user=phone",
+    )
+
+
+@given(_addresses())
+def test_usual_tn_is_the_general_tn(text: str) -> None:
+    start, end = text.find("<"), text.find(">")
+    try:
+        uri = parse_uri(text[start + 1 : end] if 0 <= start < end else text)
+    except ParseError:
+        return
+    assert tn.tn_from_uri(uri) == tn._general_tn(uri)
+
+
+# --- whole messages ----------------------------------------------------------------------
+
+
+def _general_facts(message: SipMessage) -> CallFacts:
+    """CallFacts.from_message as it was before the shortcuts: every value via its accessor."""
+    problems: list[Reason] = []
+    fields = ((("From", "from_"), ("P-Asserted-Identity", "pai")),
+              (("To", "to"), ("Request-URI", "request_uri")))  # fmt: skip
+    callers, callees = (
+        tuple(p for label, name in pair for p in _parties._general(message, problems, label, name))
+        for pair in fields
+    )
+    identities = tuple(_parties.read(message, "identities", problems) or ())
+    if not identities and "identity" in message.headers:
+        identities = ("",)
+    date = _parties.read(message, "date", problems)
+    return CallFacts(
+        identities=identities, callers=callers, callees=callees, date=date, problems=tuple(problems)
+    )
+
+
+_DATES = st.sampled_from(
+    ["Sat, 28 Nov 2026 12:53:36 GMT", "Sat, 31 Feb 2026 12:53:36 GMT", "yesterday", ""]
+)
+
+
+@st.composite
+def _invites(draw: st.DrawFn) -> bytes:
+    lines = [
+        "INVITE sip:+12025550000@sbc.example;user=phone SIP/2.0",
+        "Via: SIP/2.0/UDP h;branch=z9hG4bKx",
+    ]
+    lines += [f"From: {draw(_addresses())}", f"To: {draw(_addresses())}"]
+    lines += [f"P-Asserted-Identity: {draw(_addresses())}" for _ in range(draw(st.integers(0, 2)))]
+    if draw(st.booleans()):
+        lines.append(f"P-Asserted-Identity: {draw(_addresses())}, {draw(_addresses())}")
+    lines += [f"Date: {draw(_DATES)}" for _ in range(draw(st.integers(0, 2)))]
+    lines += ["Identity: a.b.c;info=<https://x/y>", "Call-ID: c", "CSeq: 1 INVITE"]
+    order = draw(st.permutations(lines[2:]))
+    return ("\r\n".join([lines[0], lines[1], *order]) + "\r\n\r\n").encode()
+
+
+@given(_invites() | sip_messages().map(lambda case: case[1]))
+def test_call_facts_are_the_accessors_facts(data: bytes) -> None:
+    try:
+        parse_sip(data)
+    except ParseError:
+        return
+    assert CallFacts.from_message(parse_sip(data)) == _general_facts(parse_sip(data))
