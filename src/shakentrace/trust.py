@@ -15,7 +15,9 @@ every finding at once as :class:`shakentrace.reasons.Reason` objects:
 * ``cert-nonconformant`` warnings from :func:`shakentrace.certs.lint`.
 
 Time-independent work (path building, lints, CRL look-ups) is cached per chain,
-so repeated verifications of calls signed with one certificate are cheap.
+so repeated verifications of calls signed with one certificate are cheap; so is
+the whole verdict, for the interval it holds (no validity or revocation boundary
+inside it, and an SPC-based TNAuthList).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509 import verification
 
 from shakentrace import _crl, _nullparams, _truststore
+from shakentrace._quiet import QuietVerdicts
 from shakentrace.certs import CertFacts, cert_facts, crl_distribution_points, lint
 from shakentrace.errors import CertificateParseError, ConfigurationError, FetchError
 from shakentrace.fetch import Fetcher
@@ -121,6 +124,7 @@ class TrustStore:
         self._lint = lint
         self._cache_size = cache_size
         self._cache: OrderedDict[tuple[x509.Certificate, ...], _Static] = OrderedDict()
+        self._quiet: QuietVerdicts[ChainResult] = QuietVerdicts(cache_size)
         self._lock = threading.Lock()
 
     @classmethod
@@ -184,6 +188,7 @@ class TrustStore:
         with self._lock:
             self._crls = (*self._crls, *crls)
             self._cache.clear()
+            self._quiet.clear()
 
     def verify_chain(
         self,
@@ -207,20 +212,29 @@ class TrustStore:
         if not chain:
             reason = Reason.of("cert-invalid", "the x5u chain holds no certificate")
             return ChainResult(trusted=False, reasons=(reason,), leaf=None, public_key=None)
+        quiet = self._quiet.get(chain, at)
+        if quiet is not None:
+            return quiet
         static = self._static(tuple(chain))
-        reasons = (
-            *_validity(static.path or tuple(chain), at),
+        path = static.path or tuple(chain)
+        moment = (
+            *_validity(path, at),
             *_revoked(static.revocations, at),
             *_tn_authority(static.facts, orig_tn),
-            *static.reasons,
         )
-        return ChainResult(
+        reasons = (*moment, *static.reasons)
+        result = ChainResult(
             trusted=not any(r.severity == "error" for r in reasons),
-            reasons=tuple(reasons),
+            reasons=reasons,
             leaf=static.facts,
             public_key=static.key,
             path=static.path,
         )
+        tn_auth = static.facts.tn_auth
+        if not moment and (tn_auth is None or not tn_auth.has_numbers):
+            revoked = [hit.revoked_at for _, hit in static.revocations]
+            self._quiet.put(chain, path, revoked, result)
+        return result
 
     def _static(self, chain: tuple[x509.Certificate, ...]) -> _Static:
         key = chain  # certificates hash and compare by their DER
