@@ -4,8 +4,10 @@ Each file is one provider's capture of the INVITEs it received (``--provider``
 once for all files, or once per file in order). Every INVITE is verified as of
 its capture time and turned into a hop record
 (:func:`shakentrace.traceback.infer_hop`, with the packet's source address as the
-upstream peer evidence); hops of the same call in different captures share the
-PASSporT and are linked into one path (:func:`shakentrace.linking.link`). Output:
+upstream peer evidence). The hops are split into calls
+(:func:`shakentrace.calls.split_calls`: by PASSporT, and where a hop stripped or
+re-signed it, by the capture upstream of the same called number moments earlier)
+and each call's hops are linked into one path (:func:`shakentrace.linking.link`). Output:
 the :mod:`shakentrace.report` text per call, ``--json`` (one traceback object
 per line), and with ``--html OUT`` a self-contained page per call.
 """
@@ -20,6 +22,7 @@ from typing import Any
 
 from shakentrace._cli_io import Console, json_line, mapped
 from shakentrace._cli_verify import add_verifying_options, make_verifier, parse_moment
+from shakentrace.calls import split_calls
 from shakentrace.capture import CapturedMessage
 from shakentrace.errors import ConfigurationError, SipParseError
 from shakentrace.hop import Hop
@@ -101,11 +104,8 @@ def _hop(captured: CapturedMessage) -> Hop | None:
 
 
 def _tracebacks(hops: Sequence[Hop]) -> list[Traceback]:
-    """One traceback per call: hops sharing a PASSporT, in order of first capture."""
-    calls: dict[str, list[Hop]] = {}
-    for n, hop in enumerate(hops):
-        calls.setdefault(hop.passport_key or f"unsigned-{n}", []).append(hop)
-    return [link(group) for group in calls.values()]
+    """One traceback per call (:func:`shakentrace.calls.split_calls`), in order of first capture."""
+    return [link(call) for call in split_calls(hops)]
 
 
 def _text(number: int, traceback: Traceback, console: Console) -> str:

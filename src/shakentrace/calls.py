@@ -10,9 +10,10 @@ traceback request answers them all (traceback-domain §2.6).
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from shakentrace.hop import Hop
@@ -37,24 +38,34 @@ class _Sets:
         self.parent[self.find(a)] = self.find(b)
 
 
-def _upstream_capture(hop: Hop, hops: Sequence[Hop], window: timedelta) -> int | None:
-    """Index of the next capture upstream of ``hop`` for the same call, if one fits.
+def _by_number(hops: Sequence[Hop]) -> dict[str, list[tuple[datetime, int]]]:
+    """Timed hops by first called number, in order of receipt."""
+    index: dict[str, list[tuple[datetime, int]]] = {}
+    for i, hop in enumerate(hops):
+        if hop.received_at is not None and hop.dest_tns:
+            index.setdefault(hop.dest_tns[0], []).append((hop.received_at, i))
+    for entries in index.values():
+        entries.sort()
+    return index
 
-    Candidates: the same called number, received before ``hop`` and within
-    ``window``. The capture of the provider ``hop`` names as upstream wins; if
+
+def _upstream_capture(
+    i: int, hops: Sequence[Hop], index: dict[str, list[tuple[datetime, int]]], window: timedelta
+) -> int | None:
+    """Index of the next capture upstream of ``hops[i]`` for the same call, if one fits.
+
+    Candidates: the same called number, received before ``hops[i]`` and within
+    ``window``. The capture of the provider ``hops[i]`` names as upstream wins; if
     that provider has no such capture (a gap), the closest candidate in time.
     """
+    hop = hops[i]
     if hop.received_at is None or not hop.dest_tns:
         return None
-    fits = sorted(
-        (hop.received_at - other.received_at, i)
-        for i, other in enumerate(hops)
-        if other is not hop
-        and other.received_at is not None
-        and other.dest_tns[:1] == hop.dest_tns[:1]
-        and timedelta(0) <= hop.received_at - other.received_at <= window
-    )
-    named = [i for _, i in fits if _upstream_of(hop, [hops[i]]) is hops[i]]
+    entries = index[hop.dest_tns[0]]
+    low = bisect_left(entries, (hop.received_at - window, -1))
+    high = bisect_right(entries, (hop.received_at, len(hops)))
+    fits = sorted((hop.received_at - at, j) for at, j in entries[low:high] if j != i)
+    named = [j for _, j in fits if _upstream_of(hop, [hops[j]]) is hops[j]]
     return named[0] if named else (fits[0][1] if fits else None)
 
 
@@ -78,8 +89,9 @@ def split_calls(
     for i, hop in enumerate(hops):
         for key in hop.passport_keys:
             sets.join(i, first_with.setdefault(key, i))
-    for i, hop in enumerate(hops):
-        up = _upstream_capture(hop, hops, window)
+    index = _by_number(hops)
+    for i in range(len(hops)):
+        up = _upstream_capture(i, hops, index, window)
         if up is not None:
             sets.join(i, up)
     groups: dict[int, list[Hop]] = {}

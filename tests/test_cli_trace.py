@@ -1,0 +1,144 @@
+"""``shakentrace trace`` links a call whose Identity was replaced at one hop.
+
+A real capture set, written by text2pcap, in the layout of the bundled one
+(``examples/capture/generate.py``, same providers and addresses): Harbor Gateway
+signs a foreign call with C, Midwest Transit forwards it unaltered, and Prairie
+Wholesale launders it, replacing Harbor's Identity with its own A-attested
+PASSporT before handing it to Lakeside. The signature no longer links Lakeside's
+capture to the others; the called number and the moments of capture still do.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from conftest import ROOT
+from pcaptools import Packet, ip_frames, link, need_tools, udp, write_capture
+from shakentrace.cli import main
+from shakentrace.testing import StiCA, StiCert, build_invite, forward_invite
+
+T0 = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
+LAKESIDE_SBC, PRAIRIE_IN, MIDWEST_IN = "192.0.2.1", "198.51.100.21", "198.51.100.31"
+PRAIRIE, MIDWEST, HARBOR = "198.51.100.20", "198.51.100.30", "203.0.113.40"
+VICTIM, OTHER = "13125550143", "13125550178"
+
+
+def _packet(src: str, dst: str, message: bytes, at: datetime) -> Packet:
+    frame = ip_frames(src, dst, 17, udp(src, dst, 5060, 5060, message))[0]
+    return Packet(data=link(frame), time=at)
+
+
+def _gatewayed(harbor: StiCert, orig: str, dest: str, at: datetime) -> tuple[bytes, bytes]:
+    """Harbor's INVITE as Midwest received it, and Midwest's as Prairie received it."""
+    identity = harbor.identity_header(
+        orig=orig, dest=dest, attest="C", origid="globex-ingress-3", iat=at
+    )
+    first = build_invite(identity=identity, orig=orig, dest=dest, via=(f"{HARBOR}:5060",))
+    return first, forward_invite(first, by=f"{MIDWEST}:5060")
+
+
+@pytest.fixture(scope="module")
+def resigned(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    """``trace`` arguments over the three captures, with Prairie re-signing one call."""
+    need_tools()
+    base = tmp_path_factory.mktemp("resign")
+    ca = StiCA(seed=994, now=T0)
+    harbor = ca.issue_cert(spc="991G", organization="Harbor Gateway LLC")
+    prairie = ca.issue_cert(spc="993W", organization="Prairie Wholesale Voice")
+    lakeside, prairie_cap, midwest_cap = [], [], []
+    # 1. laundered: Prairie drops Harbor's C PASSporT and signs the call A itself
+    first, second = _gatewayed(harbor, "13125550037", VICTIM, T0)
+    laundered = build_invite(
+        identity=prairie.identity_header(
+            orig="13125550037", dest=VICTIM, attest="A", origid="prairie-cust-9", iat=T0
+        ),
+        orig="13125550037",
+        dest=VICTIM,
+        via=(f"{PRAIRIE}:5060",),
+    )
+    midwest_cap.append(_packet(HARBOR, MIDWEST_IN, first, T0 + timedelta(milliseconds=40)))
+    prairie_cap.append(_packet(MIDWEST, PRAIRIE_IN, second, T0 + timedelta(milliseconds=90)))
+    lakeside.append(_packet(PRAIRIE, LAKESIDE_SBC, laundered, T0 + timedelta(milliseconds=150)))
+    # 2. a campaign call to another subscriber a second later, passed on unaltered
+    at = T0 + timedelta(seconds=1)
+    first, second = _gatewayed(harbor, "13125550074", OTHER, at)
+    midwest_cap.append(_packet(HARBOR, MIDWEST_IN, first, at + timedelta(milliseconds=40)))
+    prairie_cap.append(_packet(MIDWEST, PRAIRIE_IN, second, at + timedelta(milliseconds=90)))
+    third = forward_invite(second, by=f"{PRAIRIE}:5060")
+    lakeside.append(_packet(PRAIRIE, LAKESIDE_SBC, third, at + timedelta(milliseconds=150)))
+    # 3. a genuine call from Prairie's own customer to the same victim, minutes later
+    at = T0 + timedelta(minutes=3)
+    own = prairie.identity_header(
+        orig="14025550005", dest=VICTIM, attest="A", origid="prairie-cust-5", iat=at
+    )
+    invite = build_invite(identity=own, orig="14025550005", dest=VICTIM, via=(f"{PRAIRIE}:5060",))
+    lakeside.append(_packet(PRAIRIE, LAKESIDE_SBC, invite, at + timedelta(milliseconds=150)))
+    certs = base / "certs"
+    certs.mkdir()
+    for cert in (harbor, prairie):
+        (certs / cert.x5u.rsplit("/", 1)[1]).write_bytes(bytes(cert.chain_pem))
+    (base / "trust.pem").write_bytes(ca.trust_pem)
+    files = [
+        write_capture(base / "lakeside.pcap", lakeside),
+        write_capture(base / "prairie.pcapng", prairie_cap, pcapng=True),
+        write_capture(base / "midwest.pcap", midwest_cap),
+    ]
+    return [
+        "trace",
+        "--directory",
+        str(ROOT / "examples" / "directory.toml"),
+        "--trust",
+        str(base / "trust.pem"),
+        "--certs",
+        str(certs),
+        "--jobs",
+        "1",
+        *("--provider", "994L", "--provider", "993W", "--provider", "992T"),
+        *map(str, files),
+    ]
+
+
+def _trace(argv: list[str]) -> tuple[int, list[dict[str, Any]]]:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+        code = main([*argv, "--json"])
+    return code, [json.loads(line) for line in out.getvalue().splitlines()]
+
+
+def test_a_resigned_call_is_one_traceback_across_three_captures(resigned: list[str]) -> None:
+    code, calls = _trace(resigned)
+    assert code == 0
+    assert len(calls) == 3
+    hops = calls[0]["hops"]
+    assert [h["provider"] for h in hops] == [
+        "Lakeside Telephone Co",
+        "Prairie Wholesale Voice",
+        "Midwest Transit Inc",
+    ]
+    signers = [(h["signer"]["spc"], h["signer"]["attestation"]) for h in hops]
+    assert signers == [("993W", "A"), ("991G", "C"), ("991G", "C")]
+    assert hops[0]["passport_key"] != hops[1]["passport_key"]  # the signature does not link them
+    events = [(e["code"], e["hop"], e["by"]) for e in calls[0]["events"]]
+    assert events == [("resigned", 0, "Prairie Wholesale Voice")]
+    assert "resigned" in [f["code"] for f in hops[0]["findings"]]
+    assert calls[0]["signing_hop"] == 0
+    assert calls[0]["entry_point"] == "Harbor Gateway LLC"
+
+
+def test_calls_around_the_resigned_one_stay_apart(resigned: list[str]) -> None:
+    _, calls = _trace(resigned)
+    other, own = calls[1], calls[2]
+    assert [h["provider"] for h in other["hops"]] == [
+        "Lakeside Telephone Co",
+        "Prairie Wholesale Voice",
+        "Midwest Transit Inc",
+    ]
+    assert other["events"] == []
+    assert [h["provider"] for h in own["hops"]] == ["Lakeside Telephone Co"]
+    assert own["hops"][0]["signer"]["origid"] == "prairie-cust-5"
