@@ -17,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from shakentrace import _jose, _jsonseg, identity, passport
-from shakentrace.claims import PassportLimits, _read_claims, read_claims
+from shakentrace.claims import PassportLimits, _read_claims, read_claims, usual_shaken
 from shakentrace.errors import ParseError
 
 # --- Identity values -------------------------------------------------------------------
@@ -252,6 +252,25 @@ def test_usual_shaken_payload_takes_the_shortcut(tns: list[str]) -> None:
         "orig": {"tn": "12155551212"},
         "origid": "28f649f3-86ab-4196-a8fe-7a31167a6bd0",
     }
-    from shakentrace.claims import _usual_shaken
+    from shakentrace.claims import usual_shaken
 
-    assert _usual_shaken(claims) == _read_claims(claims, "shaken")
+    assert usual_shaken(claims) is not None
+    assert read_claims(claims, "shaken") == _read_claims(claims, "shaken")
+
+
+@given(_shaken_claims(), st.booleans())
+def test_usual_shaken_passport_is_the_general_passport(
+    claims: dict[str, Any], compact: bool
+) -> None:
+    jose = passport._Jose.of(
+        {"alg": "ES256", "ppt": "shaken", "typ": "passport", "x5u": "https://cr.example/1.pem"},
+        80,
+        (),
+        True,
+    )
+    segments = ("h", _jose.b64url_encode(_jsonseg.canonical_json(claims)), "c2ln")
+    usual = usual_shaken(claims)
+    if usual is not None:
+        quick = passport._usual(jose, claims, segments, b"sig", usual, compact=compact)
+        general = passport._general(jose, claims, segments, b"sig", (), True, compact)
+        assert quick == general

@@ -134,3 +134,92 @@ def test_call_facts_are_the_accessors_facts(data: bytes) -> None:
     except ParseError:
         return
     assert CallFacts.from_message(parse_sip(data)) == _general_facts(parse_sip(data))
+
+
+@given(st.sampled_from(["Sat, 28 Nov 2026 12:53:36 GMT", "Sat, 31 Feb 2026 12:53:36 GMT", "x"]))
+def test_kept_dates_are_parsed_dates(text: str) -> None:
+    data = f"OPTIONS sip:a@b SIP/2.0\r\nDate: {text}\r\n\r\n".encode()
+    for _ in range(2):
+        facts = CallFacts.from_message(parse_sip(data))
+        assert facts == _general_facts(parse_sip(data))
+    assert ("x" in _parties._DATES) is False
+
+
+# --- pairings ----------------------------------------------------------------------------
+
+_PARTY_TNS = st.sampled_from([None, "12155551212", "2155551212", "19995551212", "1215555121", "+1"])
+
+
+def _reference_pairings(
+    orig_tn: str | None,
+    dest_tns: tuple[str, ...],
+    callers: list[tuple[str, str | None, str | None]],
+    callees: list[tuple[str, str | None, str | None]],
+    accepted: frozenset[str],
+) -> tuple[list[tuple[Any, ...]], list[tuple[str, str, str]]]:
+    """The pairing rules as first written (every match ranked, lists of tuples)."""
+    strength = {m: n for n, m in enumerate(tn.TnMatch)}
+    pairs = []
+    for label, value, _ in callers:
+        match = "no-tn" if orig_tn is None or value is None else str(tn.compare_tns(orig_tn, value))
+        pairs.append(("orig", label, orig_tn, value, match))
+    for label, value, _ in callees:
+        if value is None or not dest_tns:
+            pairs.append(("dest", label, ",".join(dest_tns) or None, value, "no-tn"))
+        else:
+            best = min((tn.compare_tns(d, value) for d in dest_tns), key=strength.__getitem__)
+            pairs.append(("dest", label, ",".join(dest_tns), value, str(best)))
+    reasons = []
+    for claim, present in (("orig", orig_tn is not None), ("dest", bool(dest_tns))):
+        mine = [p for p in pairs if p[0] == claim]
+        compared = [p for p in mine if p[4] != "no-tn"]
+        if not present:
+            continue
+        if not compared:
+            if mine:
+                where = " or ".join(p[1] for p in mine)
+                reasons.append(
+                    (f"{claim}-mismatch", "error", f"no TN in {where} to compare {claim} with")
+                )
+            continue
+        good = [p for p in compared if p[4] in accepted]
+        for p in (p for p in compared if p[4] not in accepted):
+            message = f"{claim} {p[2]} ≠ {p[1]} {p[3]} ({p[4]})"
+            reasons.append((f"{claim}-mismatch", "warning" if good else "error", message))
+    return pairs, reasons
+
+
+@given(
+    _PARTY_TNS,
+    st.lists(st.sampled_from(["12155551212", "", "2155551212", "12025550000"]), max_size=3),
+    st.lists(
+        st.tuples(st.sampled_from(["From", "P-Asserted-Identity[1]"]), _PARTY_TNS), max_size=3
+    ),
+    st.lists(st.tuples(st.sampled_from(["To", "Request-URI"]), _PARTY_TNS), max_size=2),
+    st.booleans(),
+)
+def test_pairings_follow_the_reference_rules(
+    orig_tn: str | None,
+    dests: list[str],
+    callers: list[tuple[str, str | None]],
+    callees: list[tuple[str, str | None]],
+    last10: bool,
+) -> None:
+    from dataclasses import replace
+
+    from shakentrace import _checks, decode_passport
+    from shakentrace.verify import Policy
+
+    accepted = Policy(accept_last10=last10).accepted_matches
+    token = "eyJhbGciOiJFUzI1NiJ9.eyJpYXQiOjF9.c2ln"
+    passport = replace(decode_passport(token), orig_tn=orig_tn, dest_tns=tuple(dests))
+    ours: list[tuple[str, str | None, str | None]] = [(n, v, None) for n, v in callers]
+    theirs: list[tuple[str, str | None, str | None]] = [(n, v, None) for n, v in callees]
+    pairings, reasons = _checks.check_pairings(passport, ours, theirs, accepted)
+    expected_pairs, expected_reasons = _reference_pairings(
+        orig_tn, tuple(dests), ours, theirs, accepted
+    )
+    assert [
+        (p.claim, p.header, p.claim_tn, p.header_tn, p.match) for p in pairings
+    ] == expected_pairs
+    assert [(r.code, r.severity, r.message) for r in reasons] == expected_reasons

@@ -14,13 +14,13 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from shakentrace import _jose
+from shakentrace._outcome import TnPairing
 from shakentrace.identity import IdentityHeader
 from shakentrace.passport import Passport, expand_compact
 from shakentrace.reasons import Reason, Severity
 from shakentrace.tn import TnMatch, compare_tns
 
 __all__ = [
-    "Pairing",
     "check_alg",
     "check_date",
     "check_freshness",
@@ -32,9 +32,6 @@ __all__ = [
 ]
 
 _STRENGTH = {match: n for n, match in enumerate(TnMatch)}
-
-# (claim, header, claim value, header value, match)
-Pairing = tuple[str, str, str | None, str | None, str]
 
 
 def check_alg(
@@ -165,59 +162,69 @@ def check_date(
     return reasons
 
 
-def _pair(claim: str, label: str, value: str | None, header_tn: str | None) -> Pairing:
-    if value is None or header_tn is None:
-        return (claim, label, value, header_tn, "no-tn")
-    return (claim, label, value, header_tn, str(compare_tns(value, header_tn)))
+def _orig_pair(orig_tn: str | None, label: str, tn: str | None) -> TnPairing:
+    if orig_tn is None or tn is None:
+        match = "no-tn"
+    else:
+        match = "equal" if orig_tn == tn else str(compare_tns(orig_tn, tn))
+    return TnPairing(claim="orig", header=label, claim_tn=orig_tn, header_tn=tn, match=match)
 
 
-def _judge(claim: str, pairings: list[Pairing], accepted: frozenset[str]) -> list[Reason]:
+def _dest_pair(dest_tns: Sequence[str], label: str, tn: str | None) -> TnPairing:
+    joined: str | None = ",".join(dest_tns)
+    if tn is None or not dest_tns:
+        joined, match = joined or None, "no-tn"
+    elif tn in dest_tns:
+        match = "equal"  # the strongest: no need to rank the others
+    else:
+        match = str(min((compare_tns(d, tn) for d in dest_tns), key=_STRENGTH.__getitem__))
+    return TnPairing(claim="dest", header=label, claim_tn=joined, header_tn=tn, match=match)
+
+
+def _judge(claim: str, pairings: Sequence[TnPairing], accepted: frozenset[str]) -> list[Reason]:
     code = f"{claim}-mismatch"
-    compared = [p for p in pairings if p[4] != "no-tn"]
-    good = [p for p in compared if p[4] in accepted]
-    bad = [p for p in compared if p[4] not in accepted]
+    compared = [p for p in pairings if p.match != "no-tn"]
     if not compared:
         # Nothing in the SIP headers names a TN the claim could be checked against.
-        where = " or ".join(p[1] for p in pairings)
+        where = " or ".join(p.header for p in pairings)
         return [Reason.of(code, f"no TN in {where} to compare {claim} with")] if pairings else []
-    severity: Severity = "warning" if good else "error"
+    bad = [p for p in compared if p.match not in accepted]
+    if not bad:
+        return []
+    severity: Severity = "warning" if len(bad) < len(compared) else "error"
     return [
-        Reason.of(code, f"{claim} {p[2]} ≠ {p[1]} {p[3]} ({p[4]})", severity=severity) for p in bad
+        Reason.of(
+            code, f"{claim} {p.claim_tn} ≠ {p.header} {p.header_tn} ({p.match})", severity=severity
+        )
+        for p in bad
     ]
 
 
 def check_pairings(
-    passport: Passport, headers: Sequence[tuple[str, str, str | None]], accepted: frozenset[str]
-) -> tuple[list[Pairing], list[Reason]]:
+    passport: Passport,
+    callers: Sequence[tuple[str, str | None, str | None]],
+    callees: Sequence[tuple[str, str | None, str | None]],
+    accepted: frozenset[str],
+) -> tuple[tuple[TnPairing, ...], list[Reason]]:
     """Compare ``orig`` and ``dest`` with each SIP header naming the caller or callee.
 
     Args:
         passport: The PASSporT.
-        headers: ``(role, label, tn)`` with role ``orig`` (From, each PAI) or
-            ``dest`` (To, Request-URI).
+        callers: ``(label, tn, uri)`` of From and each PAI, compared with ``orig``.
+        callees: ``(label, tn, uri)`` of To and the Request-URI, compared with ``dest``.
         accepted: The :class:`~shakentrace.tn.TnMatch` values that count as a match.
 
     Returns:
         Every pairing, and the reasons: an error when no header agrees with the
         claim, a warning for each header that disagrees while another agrees.
     """
-    pairings: dict[str, list[Pairing]] = {"orig": [], "dest": []}
-    for role, label, tn in headers:
-        if role == "orig":
-            pairings["orig"].append(_pair("orig", label, passport.orig_tn, tn))
-        else:
-            pairings["dest"].append(_dest_pair(passport.dest_tns, label, tn))
-    reasons = _judge("orig", pairings["orig"], accepted) if passport.orig_tn is not None else []
-    reasons += _judge("dest", pairings["dest"], accepted) if passport.dest_tns else []
-    return pairings["orig"] + pairings["dest"], reasons
-
-
-def _dest_pair(dest_tns: Sequence[str], label: str, tn: str | None) -> Pairing:
-    if tn is None or not dest_tns:
-        return ("dest", label, ",".join(dest_tns) or None, tn, "no-tn")
-    matches = [compare_tns(d, tn) for d in dest_tns]
-    best = min(matches, key=_STRENGTH.__getitem__)
-    return ("dest", label, ",".join(dest_tns), tn, str(best))
+    orig_tn, dest_tns = passport.orig_tn, passport.dest_tns
+    origs = [_orig_pair(orig_tn, label, tn) for label, tn, _ in callers]
+    dests = [_dest_pair(dest_tns, label, tn) for label, tn, _ in callees]
+    reasons = _judge("orig", origs, accepted) if orig_tn is not None else []
+    if dest_tns:
+        reasons += _judge("dest", dests, accepted)
+    return (*origs, *dests), reasons
 
 
 def reconstructions(

@@ -104,10 +104,23 @@ def date(message: SipMessage, problems: list[Reason]) -> datetime | None:
     value = message.headers.get("date")
     if value is None:
         return None
+    found = _DATES.get(value)
+    if found is not None:
+        return found
     try:
-        return parse_date(value)
+        found = parse_date(value)
     except ParseError:
         return read(message, "date", problems)  # type: ignore[no-any-return]
+    if len(_DATES) >= _DATES_SIZE:
+        _DATES.clear()
+    _DATES[value] = found
+    return found
+
+
+# Date headers have a one-second resolution: at any call rate many calls carry
+# the same text, so parsed values are kept by their exact text.
+_DATES: dict[str, datetime] = {}
+_DATES_SIZE = 64
 
 
 def callees(message: SipMessage, problems: list[Reason]) -> tuple[Party, ...]:

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -87,10 +87,18 @@ class Credential:
     chain: ChainResult | None = None
     reasons: tuple[Reason, ...] = ()
     pinned: bool = False
+    # SignerInfo, made once per Credential (the Verifier reuses a Credential
+    # while its chain verdict holds).
+    _signer: SignerInfo | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def signer(self) -> SignerInfo | None:
         """The certificate's facts, if a chain was examined."""
+        if self._signer is None:
+            object.__setattr__(self, "_signer", self._make_signer())
+        return self._signer
+
+    def _make_signer(self) -> SignerInfo | None:
         leaf = self.chain.leaf if self.chain else None
         if leaf is None or self.chain is None:
             return None
@@ -219,15 +227,11 @@ def _pairings(
     passport: Passport, call: CallFacts, policy: Policy, signature: SignatureState
 ) -> tuple[tuple[TnPairing, ...], list[Reason]]:
     """orig against From/each PAI, dest against To/Request-URI (RFC 8224 §8.3 matching)."""
-    parties = [("orig", p[0], p[1]) for p in call.callers]
-    parties += [("dest", p[0], p[1]) for p in call.callees]
-    pairs, mismatches = _checks.check_pairings(passport, parties, policy.accepted_matches)
+    accepted = policy.accepted_matches
+    pairings, mismatches = _checks.check_pairings(passport, call.callers, call.callees, accepted)
     if signature == "invalid":
         # Unsigned claims prove nothing; their disagreement is noted, not decisive.
         mismatches = [Reason.of(r.code, r.message, severity="warning") for r in mismatches]
-    pairings = tuple(
-        TnPairing(claim=a, header=b, claim_tn=c, header_tn=d, match=e) for a, b, c, d, e in pairs
-    )
     return pairings, mismatches
 
 

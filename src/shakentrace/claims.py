@@ -322,18 +322,18 @@ def read_claims(claims: Mapping[str, Any], ppt: str | None) -> ShakenFields:
         claims: The decoded payload object.
         ppt: The PASSporT type from the JWS header (``None`` for a base PASSporT).
     """
-    if ppt == "shaken":
-        usual = _usual_shaken(claims)
-        if usual is not None:
-            return usual
-    return _read_claims(claims, ppt)
+    usual = usual_shaken(claims) if ppt == "shaken" else None
+    if usual is None:
+        return _read_claims(claims, ppt)
+    iat, orig_tn, dest_tns, attest, origid = usual
+    return ShakenFields(iat=iat, orig_tn=orig_tn, dest_tns=dest_tns, attest=attest, origid=origid)
 
 
 _SHAKEN_CLAIMS = frozenset({"attest", "dest", "iat", "orig", "origid"})
 
 
-def _usual_shaken(claims: Mapping[str, Any]) -> ShakenFields | None:
-    """The well-formed SHAKEN payload with nothing to report, else ``None``.
+def usual_shaken(claims: Mapping[str, Any]) -> tuple[int, str, tuple[str, ...], str, str] | None:
+    """``(iat, orig_tn, dest_tns, attest, origid)`` of a SHAKEN payload with nothing to report.
 
     Exactly the five RFC 8588 claims, each of the type the general reader wants,
     TNs canonical, ``dest.tn`` sorted, ``origid`` a UUID: then the general reader
@@ -357,9 +357,7 @@ def _usual_shaken(claims: Mapping[str, Any]) -> ShakenFields | None:
         return None
     if type(origid) is not str or not _UUID.fullmatch(origid):
         return None
-    return ShakenFields(
-        iat=iat, orig_tn=orig_tn, dest_tns=tuple(dest_tns), attest=attest, origid=origid
-    )
+    return iat, orig_tn, tuple(dest_tns), attest, origid
 
 
 def _read_claims(claims: Mapping[str, Any], ppt: str | None) -> ShakenFields:

@@ -29,6 +29,7 @@ from shakentrace.claims import (
     RcdClaims,
     RphClaim,
     read_claims,
+    usual_shaken,
 )
 from shakentrace.claims import PassportLimits as PassportLimits
 from shakentrace.errors import PassportParseError
@@ -280,6 +281,21 @@ def _assemble(
     canonical: bool = True,
     compact: bool = False,
 ) -> Passport:
+    usual = usual_shaken(claims) if jose.ppt == "shaken" else None
+    if usual is not None and canonical and not jose.repeats and not jose.findings:
+        return _usual(jose, claims, segments, signature, usual, compact=compact)
+    return _general(jose, claims, segments, signature, repeats, canonical, compact)
+
+
+def _general(
+    jose: _Jose,
+    claims: dict[str, Any],
+    segments: tuple[str, str, str],
+    signature: bytes,
+    repeats: tuple[str, ...],
+    canonical: bool,
+    compact: bool,
+) -> Passport:
     fields = read_claims(claims, jose.ppt)
     findings = jose.repeats + _repeats("payload", repeats) + jose.findings + fields.findings
     if not canonical:
@@ -308,6 +324,38 @@ def _assemble(
         rcd=fields.rcd,
         rph=fields.rph,
         findings=findings,
+    )
+
+
+def _usual(
+    jose: _Jose,
+    claims: dict[str, Any],
+    segments: tuple[str, str, str],
+    signature: bytes,
+    usual: tuple[int, str, tuple[str, ...], str, str],
+    *,
+    compact: bool,
+) -> Passport:
+    """:func:`_assemble` for a SHAKEN PASSporT with nothing to report (same fields)."""
+    iat, orig_tn, dest_tns, attest, origid = usual
+    return Passport(
+        header=jose.header,
+        claims=FrozenMap(claims),
+        raw_header=segments[0],
+        raw_payload=segments[1],
+        raw_signature=segments[2],
+        signature=signature,
+        signing_input=f"{segments[0]}.{segments[1]}".encode("ascii"),
+        compact=compact,
+        alg=jose.alg,
+        typ=jose.typ,
+        ppt="shaken",
+        x5u=jose.x5u,
+        iat=iat,
+        orig_tn=orig_tn,
+        dest_tns=dest_tns,
+        attest=attest,
+        origid=origid,
     )
 
 

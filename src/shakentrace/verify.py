@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from shakentrace import _jose
 from shakentrace._batch import verify_many
-from shakentrace._checks import check_freshness
+from shakentrace._checks import check_date, check_freshness
 from shakentrace._outcome import IdentityResult, Outcome, SignerInfo, TnPairing, verdict
 from shakentrace._rebuild import CallFacts, Credential, Decoded, decode_identity, evaluate_identity
 from shakentrace.certs import load_chain
@@ -198,8 +198,6 @@ def _fields(result: IdentityResult) -> dict[str, Any]:
 def _call_reasons(
     call: CallFacts, primary: IdentityResult, policy: Policy, now: datetime, count: int
 ) -> tuple[Reason, ...]:
-    from shakentrace._checks import check_date
-
     reasons = list(call.problems)
     if primary.ppt not in ("shaken", None):
         reasons.append(
@@ -282,6 +280,7 @@ class Verifier:
         self.clock = clock
         self._chains: dict[bytes, Any] = {}
         self._decoded: dict[str, Decoded] = {}
+        self._credentials: dict[str, Credential] = {}
 
     def verify(self, message: bytes | str | SipMessage, now: datetime | None = None) -> Outcome:
         """Verify a SIP message; never raises for bad input.
@@ -384,7 +383,16 @@ class Verifier:
             reason = Reason.of("cert-untrusted", "no TrustStore configured; chain not checked")
             return Credential(url=url, public_key=usable, reasons=(reason,))
         result = self.trust.verify_chain(chain, at=at, orig_tn=orig_tn)
-        return Credential(url=url, public_key=result.public_key, chain=result)
+        # The same verdict (kept by the TrustStore while it holds) gives the same
+        # Credential, and so one SignerInfo.
+        kept = self._credentials.get(url)
+        if kept is not None and kept.chain is result:
+            return kept
+        credential = Credential(url=url, public_key=result.public_key, chain=result)
+        if len(self._credentials) >= _CACHE_SIZE:
+            self._credentials.clear()
+        self._credentials[url] = credential
+        return credential
 
     def _load(self, data: bytes) -> Any:
         chain = self._chains.get(data)
