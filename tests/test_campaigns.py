@@ -1,15 +1,19 @@
-"""Grouping calls into campaigns and choosing the next traceback request."""
+"""Grouping calls (captured INVITEs or traced calls) into campaigns; the next traceback request."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shakentrace.campaigns import CallRecord, find_campaigns, orig_pattern
+from shakentrace.campaigns import CallRecord, CampaignKey, find_campaigns, orig_pattern
 from shakentrace.errors import ConfigurationError
+from shakentrace.hop import Evidence, Hop, Originator, Signer, TraceRequest, Upstream
+from shakentrace.linking import Traceback
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -129,3 +133,84 @@ def test_every_call_lands_in_exactly_one_campaign(
     campaigns = find_campaigns(records)
     assert sum(c.calls for c in campaigns) == len(records)
     assert [c.calls for c in campaigns] == sorted((c.calls for c in campaigns), reverse=True)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["1", None]), st.sampled_from(["a", None]), st.sampled_from(["A", "C"])
+        ),
+        max_size=20,
+    )
+)
+def test_campaign_key_of_names_the_campaign_of_each_call(
+    keys: list[tuple[str | None, str | None, str]],
+) -> None:
+    records = [CallRecord(signer_spc=s, origid=o, attestation=a) for s, o, a in keys]
+    sizes = {c.key: c.calls for c in find_campaigns(records)}
+    assert sizes == dict(Counter(CampaignKey.of(r) for r in records))
+
+
+# one record per traced call (the traceback side of the same grouping)
+
+_UNKNOWN = Originator(kind="unknown", provider=None, origid=None, reason="-", rule="O9")
+_ASK = TraceRequest(target=None, ocn=None, ask="-", rule="N4-ask-own-records")
+
+
+def _signer(spc: str | None, attest: str, *, verified: bool = True) -> Signer:
+    return Signer(
+        spc=spc,
+        organization=f"Org {spc}" if spc else None,
+        attestation=attest,
+        origid=f"id-{spc}",
+        verified=verified,
+        iat=T0,
+        certificate_fingerprint=None,
+        x5u="https://cr.example/signer.pem",
+    )
+
+
+def _hop(provider: str, signer: Signer | None = None, **kw: Any) -> Hop:
+    return Hop(
+        provider=provider, signer=signer, likely_originator=_UNKNOWN, next_request=_ASK, **kw
+    )
+
+
+def test_a_traced_call_counts_with_the_signer_nearest_its_origin() -> None:
+    trace = Traceback(
+        hops=(
+            _hop("Term", _signer("902T", "A"), orig_tn="12155550100", call_id="t-1"),
+            _hop(
+                "Transit",
+                _signer("903G", "C"),
+                orig_tn="12155550100",
+                call_id="g-1",
+                received_at=T0,
+                dest_tns=("13105550000",),
+            ),
+            _hop("Edge", upstream=Upstream(name="Abroad Ltd")),
+        )
+    )
+    record = CallRecord.from_traceback(trace)
+    assert (record.signer, record.attestation, record.origid) == ("SPC 903G", "C", "id-903G")
+    assert (record.call_id, record.time, record.dest_tns) == ("g-1", T0, ("13105550000",))
+    assert (record.status, record.upstream) == ("valid", "Abroad Ltd")
+
+
+def test_a_traced_call_without_a_usable_signer() -> None:
+    forged = CallRecord.from_traceback(
+        Traceback(hops=(_hop("T", _signer(None, "A", verified=False)),))
+    )
+    assert (forged.signer, forged.status) == ("https://cr.example/signer.pem", "invalid")
+    evidence = (Evidence(source="packet-source", value="192.0.2.7"),)
+    unsigned = CallRecord.from_traceback(
+        Traceback(hops=(_hop("T", upstream=Upstream(evidence=evidence), identity_count=1),))
+    )
+    assert (unsigned.signer, unsigned.status, unsigned.upstream) == (
+        "unsigned",
+        "invalid",
+        "192.0.2.7",
+    )
+    nothing = CallRecord.from_traceback(Traceback(hops=(_hop("T"),)))
+    assert (nothing.status, nothing.upstream) == ("no-identity", None)
+    assert CallRecord.from_traceback(Traceback(hops=())) == CallRecord()

@@ -105,6 +105,7 @@ def resigned(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
 
 
 def _trace(argv: list[str]) -> tuple[int, list[dict[str, Any]]]:
+    """``main(argv + --json)``: the exit code and the JSON lines."""
     out = io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
         code = main([*argv, "--json"])
@@ -142,3 +143,43 @@ def test_calls_around_the_resigned_one_stay_apart(resigned: list[str]) -> None:
     assert other["events"] == []
     assert [h["provider"] for h in own["hops"]] == ["Lakeside Telephone Co"]
     assert own["hops"][0]["signer"]["origid"] == "prairie-cust-5"
+
+
+def test_the_resigned_call_counts_in_the_campaign_of_its_first_signer(resigned: list[str]) -> None:
+    code, campaigns = _trace([*resigned, "--campaigns"])
+    assert code == 0
+    keys = [(c["signer"], c["origid"], c["attestation"], c["calls"]) for c in campaigns]
+    assert keys == [
+        ("SPC 991G", "globex-ingress-3", "C", 2),
+        ("SPC 993W", "prairie-cust-5", "A", 1),
+    ]
+    assert campaigns[0]["next_request"]["party"] == "Harbor Gateway LLC"
+
+
+EXAMPLE = ROOT / "examples" / "capture"
+BUNDLED = [
+    "--trust",
+    str(EXAMPLE / "trust.pem"),
+    "--certs",
+    str(EXAMPLE / "certs"),
+    "--jobs",
+    "1",
+]
+#: All but the times, upstream peers and Call-IDs, which each capture sees differently.
+SAME = (
+    *("rank", "signer", "signer_name", "origid", "attestation", "orig_pattern", "calls"),
+    *("statuses", "orig_samples", "dest_count", "next_request"),
+)
+
+
+def test_trace_and_campaigns_commands_give_the_same_campaigns() -> None:
+    """One grouping: traced calls (three captures) and the terminating capture alone agree."""
+    captures = [str(EXAMPLE / n) for n in ("lakeside.pcap", "prairie.pcapng", "midwest.pcap")]
+    providers = ["--provider", "994L", "--provider", "993W", "--provider", "992T"]
+    directory = ["--directory", str(ROOT / "examples" / "directory.toml")]
+    _, traced = _trace(["trace", "--campaigns", *directory, *BUNDLED, *providers, *captures])
+    _, captured = _trace(["campaigns", *BUNDLED, captures[0]])
+    assert len(traced) == len(captured) == 3
+    for ours, theirs in zip(traced, captured, strict=True):
+        assert {k: ours[k] for k in SAME} == {k: theirs[k] for k in SAME}
+    assert traced[0]["calls"] == 6

@@ -8,7 +8,7 @@ from ipaddress import ip_network
 
 import pytest
 
-from shakentrace.calls import group_campaigns
+from shakentrace.campaigns import CallRecord, find_campaigns
 from shakentrace.hop import Evidence, Hop, Originator, TraceRequest, Upstream
 from shakentrace.linking import link
 from shakentrace.lookup import StaticResolver
@@ -343,20 +343,42 @@ def test_link_entry_point_by_country() -> None:
     assert link([]).hops == ()
 
 
-def test_group_campaigns_by_signer_and_origid(ca: Signers) -> None:
+def test_linked_calls_group_into_campaigns_by_their_first_signer(ca: Signers) -> None:
     cert = ca.issue("901O")
-    hops = []
+    traces = []
     for n in range(3):
-        ident = cert.identity_header(
-            orig=f"1215555010{n}", dest=DEST, attest="A", origid="cafe-0001", iat=NOW
-        )
-        hops.append(_hop(invite(identity=ident, orig=f"1215555010{n}", dest=DEST)))
+        orig = f"1215555010{n}"
+        ident = cert.identity_header(orig=orig, dest=DEST, attest="A", origid="cafe-0001", iat=NOW)
+        traces.append(link([_hop(invite(identity=ident, orig=orig))]))
     other = cert.identity_header(orig=ORIG, dest=DEST, attest="A", origid="beef-0002", iat=NOW)
-    hops.append(_hop(invite(identity=other)))
-    hops.append(_hop(invite()))
-    groups = group_campaigns(hops)
-    assert [(g.signer, g.origid, len(g.calls)) for g in groups] == [
-        ("901O", "cafe-0001", 3),
-        ("901O", "beef-0002", 1),
+    traces.append(link([_hop(invite(identity=other))]))
+    traces.append(link([_hop(invite())]))
+    # Transit Co replaced Gateway Inc's C PASSporT with its own A: the gateway is asked
+    gateway = ca.issue("903G").identity_header(
+        orig=ORIG, dest=DEST, attest="C", origid="gw-1", iat=NOW
+    )
+    laundered = ca.issue("902T").identity_header(
+        orig=ORIG, dest=DEST, attest="A", origid="tr-9", iat=NOW
+    )
+    upstream = invite(identity=gateway, via=("198.51.100.3:5060",))
+    traces.append(
+        link(
+            [
+                _hop(invite(identity=laundered)),
+                _hop(upstream, provider="902T", peer="198.51.100.3", at=NOW - timedelta(seconds=1)),
+            ]
+        )
+    )
+    assert [e.code for e in traces[-1].events] == ["resigned"]
+    campaigns = find_campaigns(map(CallRecord.from_traceback, traces))
+    assert [(c.key.signer, c.key.origid, c.key.attestation, c.calls) for c in campaigns] == [
+        ("SPC 901O", "cafe-0001", "A", 3),
+        ("SPC 901O", "beef-0002", "A", 1),
+        ("SPC 903G", "gw-1", "C", 1),
+        ("unsigned", "-", "-", 1),
     ]
-    json.dumps(group_campaigns(hops)[0].to_dict())
+    assert campaigns[0].next_request.rule == "N1-ask-signer-customer"
+    assert campaigns[2].call_ids == (traces[-1].hops[-1].call_id,)
+    unsigned = campaigns[3]
+    assert (unsigned.statuses, unsigned.next_request.party) == ((("no-identity", 1),), "Transit Co")
+    json.dumps([c.to_dict() for c in campaigns])

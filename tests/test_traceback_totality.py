@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from conftest import ROOT
 from scenario_verify import ScenarioFetcher
-from shakentrace.calls import group_campaigns
+from shakentrace.campaigns import CallRecord, find_campaigns
 from shakentrace.errors import SipParseError
 from shakentrace.linking import link
 from shakentrace.lookup import StaticResolver
@@ -58,7 +58,8 @@ def _check(raw: bytes, peer: str | None) -> None:
     json.dumps(trace.to_dict())
     assert to_text(trace)
     assert to_html(trace).endswith("</html>\n")
-    group_campaigns([hop])
+    (campaign,) = find_campaigns([CallRecord.from_traceback(trace)])
+    json.dumps(campaign.to_dict())
 
 
 @settings(suppress_health_check=[HealthCheck.too_slow])

@@ -7,7 +7,7 @@ over the call, who signed it, who most likely originated it and whom to ask next
 
 from __future__ import annotations
 
-from shakentrace.calls import HopCampaign, group_campaigns, split_calls
+from shakentrace.calls import split_calls
 from shakentrace.campaigns import CallRecord, Campaign, CampaignKey, NextRequest, find_campaigns
 from shakentrace.capture import (
     Capture,
@@ -141,7 +141,6 @@ __all__ = [
     "Headers",
     "HistoryEntry",
     "Hop",
-    "HopCampaign",
     "HopFacts",
     "HttpsFetcher",
     "IdentityHeader",
@@ -197,7 +196,6 @@ __all__ = [
     "enum_domain_name",
     "evaluate",
     "find_campaigns",
-    "group_campaigns",
     "infer_hop",
     "is_anonymous",
     "link",

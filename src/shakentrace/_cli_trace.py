@@ -9,7 +9,10 @@ upstream peer evidence). The hops are split into calls
 re-signed it, by the capture upstream of the same called number moments earlier)
 and each call's hops are linked into one path (:func:`shakentrace.linking.link`). Output:
 the :mod:`shakentrace.report` text per call, ``--json`` (one traceback object
-per line), and with ``--html OUT`` a self-contained page per call.
+per line), and with ``--html OUT`` a self-contained page per call. With
+``--campaigns``, the calls are grouped instead, as ``shakentrace campaigns`` groups
+them (:meth:`shakentrace.campaigns.CallRecord.from_traceback`: each call counts
+once, with the evidence of the capture nearest its origin).
 """
 
 from __future__ import annotations
@@ -21,8 +24,15 @@ from pathlib import Path
 from typing import Any
 
 from shakentrace._cli_io import Console, json_line, mapped
-from shakentrace._cli_verify import add_verifying_options, make_verifier, parse_moment
+from shakentrace._cli_verify import (
+    add_campaign_options,
+    add_verifying_options,
+    make_verifier,
+    parse_moment,
+    show_campaigns,
+)
 from shakentrace.calls import split_calls
+from shakentrace.campaigns import CallRecord
 from shakentrace.capture import CapturedMessage
 from shakentrace.errors import ConfigurationError, SipParseError
 from shakentrace.hop import Hop
@@ -56,7 +66,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     parser.add_argument("--json", action="store_true", help="JSON lines: one traceback per call")
     parser.add_argument("--html", metavar="OUT", help="also write an HTML report (OUT-N per call)")
+    parser.add_argument(
+        "--campaigns",
+        action="store_true",
+        help="group the traced calls into campaigns instead (as the campaigns command shows them)",
+    )
     add_verifying_options(parser)
+    add_campaign_options(parser)
     parser.set_defaults(handler=_run)
 
 
@@ -139,7 +155,9 @@ def _run(args: argparse.Namespace) -> int:
     _init(setup, args.directory, providers)  # bad options fail before reading (exit 2)
     hops = list(mapped(args, console, _hop, _init, (setup, args.directory, providers)))
     tracebacks = _tracebacks(hops)
-    for number, traceback in enumerate(tracebacks, start=1):
+    if args.campaigns:
+        show_campaigns(map(CallRecord.from_traceback, tracebacks), args, console)
+    for number, traceback in enumerate(() if args.campaigns else tracebacks, start=1):
         console.line(
             json_line(traceback.to_dict()) if args.json else _text(number, traceback, console)
         )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -27,11 +27,13 @@ from shakentrace.trust import TrustStore
 from shakentrace.verify import Policy, Verifier
 
 __all__ = [
+    "add_campaign_options",
     "add_verifying_options",
     "make_verifier",
     "parse_moment",
     "register_campaigns",
     "register_verify",
+    "show_campaigns",
 ]
 
 EXIT_OK, EXIT_FAILED = 0, 1
@@ -175,13 +177,20 @@ def _cmd_campaigns(args: argparse.Namespace) -> int:
         records = (record for _valid, record in _verified(args, console, "record"))
     else:
         records = mapped(args, console, _record_one, _no_fetcher, (None,))
+    show_campaigns(records, args, console)
+    return EXIT_OK
+
+
+def show_campaigns(
+    records: Iterable[CallRecord], args: argparse.Namespace, console: Console
+) -> None:
+    """Group ``records`` (:func:`shakentrace.campaigns.find_campaigns`) and print the campaigns."""
     campaigns = find_campaigns(records, mask_digits=args.mask_digits, min_calls=args.min_calls)
     for campaign in campaigns[: args.top or None]:
         if args.json:
             console.json(campaign.to_dict())
         else:
             console.line(campaign_text(campaign, console))
-    return EXIT_OK
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -226,9 +235,12 @@ def register_campaigns(commands: argparse._SubParsersAction[argparse.ArgumentPar
     )
     _common(campaigns)
     add_verifying_options(campaigns)
-    campaigns.add_argument(
-        "--mask-digits", type=int, default=4, help="calling-number digits ignored"
-    )
-    campaigns.add_argument("--min-calls", type=int, default=1, help="smallest campaign shown")
-    campaigns.add_argument("--top", type=int, default=0, help="show only the N largest")
+    add_campaign_options(campaigns)
     campaigns.set_defaults(handler=_cmd_campaigns)
+
+
+def add_campaign_options(parser: argparse.ArgumentParser) -> None:
+    """The options of :func:`show_campaigns`."""
+    parser.add_argument("--mask-digits", type=int, default=4, help="calling-number digits ignored")
+    parser.add_argument("--min-calls", type=int, default=1, help="smallest campaign shown")
+    parser.add_argument("--top", type=int, default=0, help="show only the N largest")

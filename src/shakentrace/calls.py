@@ -1,25 +1,24 @@
-"""Many calls' hops: one group per call (for :func:`shakentrace.linking.link`) and campaigns.
+"""Many calls' hops: one group per call, for :func:`shakentrace.linking.link`.
 
 A provider's captures hold many calls. :func:`split_calls` sorts hop records into
 calls, by the PASSporT they carry (the cross-carrier key, DESIGN §6) and, where it
 was stripped, replaced or never there, by the next capture upstream of the same
-called number. :func:`group_campaigns` groups calls whose PASSporTs share signer
-and ``origid`` (the signer's key for one customer or ingress trunk), so one
-traceback request answers them all (traceback-domain §2.6).
+called number. Calls that share signer, ``origid``, attestation and calling-number
+pattern form a campaign, which one traceback request answers:
+:meth:`shakentrace.campaigns.CallRecord.from_traceback` of each linked call, then
+:func:`shakentrace.campaigns.find_campaigns`.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from shakentrace.hop import Hop
 from shakentrace.linking import _upstream_of
 
-__all__ = ["HopCampaign", "group_campaigns", "split_calls"]
+__all__ = ["split_calls"]
 
 
 class _Sets:
@@ -98,52 +97,3 @@ def split_calls(
     for i, hop in enumerate(hops):
         groups.setdefault(sets.find(i), []).append(hop)
     return tuple(tuple(group) for group in groups.values())
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class HopCampaign:
-    """Calls whose PASSporTs share signer and origid: one traceback answers them all.
-
-    Attributes:
-        signer: The signer's SPC (or organization).
-        origid: The shared origination identifier.
-        hops: Every hop record of those calls.
-        calls: Distinct PASSporT keys (one per call).
-    """
-
-    signer: str
-    origid: str
-    hops: tuple[Hop, ...]
-    calls: tuple[str, ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return JSON-safe data."""
-        return {
-            "signer": self.signer,
-            "origid": self.origid,
-            "calls": list(self.calls),
-            "hops": [h.to_dict() for h in self.hops],
-        }
-
-
-def group_campaigns(hops: Iterable[Hop]) -> tuple[HopCampaign, ...]:
-    """Group hops by (signer SPC, origid), largest group first (traceback-domain §2.6).
-
-    origid is only meaningful within its signer's namespace, so the pair is the key;
-    hops without a signed origid are left out.
-    """
-    groups: dict[tuple[str, str], list[Hop]] = {}
-    for hop in hops:
-        if hop.signer and hop.signer.origid and (hop.signer.spc or hop.signer.organization):
-            key = (str(hop.signer.spc or hop.signer.organization), hop.signer.origid)
-            groups.setdefault(key, []).append(hop)
-    campaigns = [
-        HopCampaign(
-            signer=signer,
-            origid=origid,
-            hops=tuple(group),
-            calls=tuple(dict.fromkeys(h.passport_key for h in group if h.passport_key)),
-        )
-        for (signer, origid), group in groups.items()
-    ]
-    return tuple(sorted(campaigns, key=lambda c: (-len(c.calls), c.signer, c.origid)))

@@ -9,6 +9,12 @@ analyst which traceback to start first, and the group's key is exactly what the
 next request needs: ask the signer who is behind ``origid``, or, for unsigned
 traffic, ask the upstream peer that handed it over (ITG policies; ATIS-1000088).
 
+This is the one campaign grouping: ``shakentrace campaigns`` feeds it one
+:class:`CallRecord` per captured INVITE, and traceback feeds it one per linked
+call (:meth:`CallRecord.from_traceback`, as ``shakentrace trace --campaigns``
+does), so both give the same :class:`Campaign` for the same calls.
+:meth:`CampaignKey.of` says which campaign one call belongs to.
+
 Pure: records in, campaigns out; memory is bounded by ``max_groups``.
 """
 
@@ -18,9 +24,13 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from shakentrace.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from shakentrace.hop import Hop
+    from shakentrace.linking import Traceback
 
 __all__ = ["CallRecord", "Campaign", "CampaignKey", "NextRequest", "find_campaigns", "orig_pattern"]
 
@@ -67,6 +77,47 @@ class CallRecord:
             return f"SPC {self.signer_spc}"
         return self.x5u or "unsigned"
 
+    @classmethod
+    def from_traceback(cls, traceback: Traceback) -> CallRecord:
+        """What one traced call contributes: the evidence nearest its origin.
+
+        The signer, calling number, time and Call-ID come from the capture nearest
+        the origin that carries a SHAKEN PASSporT (where a hop re-signed the call,
+        the first signer's: the one the traceback goes back to), else from the
+        capture nearest the origin; the upstream peer is the one that capture names.
+        """
+        if not traceback.hops:
+            return cls()
+        source = next((h for h in reversed(traceback.hops) if h.signer), traceback.hops[-1])
+        signer = source.signer
+        return cls(
+            signer_spc=signer.spc if signer else None,
+            signer_name=signer.organization if signer else None,
+            x5u=signer.x5u if signer else None,
+            origid=signer.origid if signer else None,
+            attestation=signer.attestation if signer else None,
+            orig_tn=source.orig_tn,
+            dest_tns=source.dest_tns,
+            iat=signer.iat if signer else None,
+            time=source.received_at,
+            status=_status(source),
+            upstream=_peer(traceback.hops[-1]),
+            call_id=source.call_id,
+        )
+
+
+def _status(hop: Hop) -> str:
+    """The hop's verification status, as :attr:`shakentrace.verify.Outcome.status` names it."""
+    if hop.signer is not None and hop.signer.verified:
+        return "valid"
+    return "invalid" if hop.signer is not None or hop.identity_count else "no-identity"
+
+
+def _peer(hop: Hop) -> str | None:
+    """The provider that handed ``hop`` the call, else the packet's source address."""
+    sources = (e.value for e in hop.upstream.evidence if e.source == "packet-source")
+    return hop.upstream.name or next(sources, None)
+
 
 def orig_pattern(tn: str | None, *, mask_digits: int = 4) -> str:
     """The calling-number pattern: a canonical TN with its last digits masked.
@@ -92,6 +143,22 @@ class CampaignKey:
     origid: str
     attestation: str
     orig_pattern: str
+
+    @classmethod
+    def of(cls, record: CallRecord, *, mask_digits: int = 4) -> CampaignKey:
+        """The campaign ``record`` belongs to (as :func:`find_campaigns` groups it).
+
+        >>> from shakentrace.campaigns import CallRecord, CampaignKey
+        >>> CampaignKey.of(CallRecord(signer_spc="991G", origid="gw-3", attestation="C",
+        ...                           orig_tn="13125550037"))
+        CampaignKey(signer='SPC 991G', origid='gw-3', attestation='C', orig_pattern='1312555XXXX')
+        """
+        return cls(
+            signer=record.signer,
+            origid=record.origid or "-",
+            attestation=record.attestation or "-",
+            orig_pattern=orig_pattern(record.orig_tn, mask_digits=mask_digits),
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -241,7 +308,8 @@ def find_campaigns(
     """Group calls into campaigns and rank them, largest first.
 
     Args:
-        records: The calls, in any order (read once).
+        records: The calls, in any order (read once): one record per call, e.g.
+            :meth:`CallRecord.from_traceback` of each linked call.
         mask_digits: Trailing calling-number digits ignored by the pattern (0 keeps
             whole numbers).
         min_calls: Leave out groups smaller than this.
@@ -256,12 +324,7 @@ def find_campaigns(
     groups: dict[CampaignKey, _Group] = {}
     overflow = CampaignKey(signer="(other)", origid="-", attestation="-", orig_pattern="-")
     for record in records:
-        key = CampaignKey(
-            signer=record.signer,
-            origid=record.origid or "-",
-            attestation=record.attestation or "-",
-            orig_pattern=orig_pattern(record.orig_tn, mask_digits=mask_digits),
-        )
+        key = CampaignKey.of(record, mask_digits=mask_digits)
         if key not in groups and len(groups) >= max_groups:
             key = overflow
         groups.setdefault(key, _Group()).add(record)

@@ -113,6 +113,8 @@ class Signer:
         verified: Whether the PASSporT verified (signature, certificate, freshness).
         iat: When it was signed.
         certificate_fingerprint: SHA-256 of the signing certificate.
+        x5u: The certificate URL the PASSporT names (stands for the signer when
+            the certificate could not be read).
         country: The signer's country, if the directory knows it.
         organization_source: Where the name comes from: ``directory``, ``ocn-csv``,
             ``certificate`` (the subject O of the signing certificate, for an SPC the
@@ -127,6 +129,7 @@ class Signer:
     verified: bool
     iat: datetime | None
     certificate_fingerprint: str | None
+    x5u: str | None = None
     country: str | None = None
     organization_source: str | None = None
 
@@ -141,6 +144,7 @@ class Signer:
             "verified": self.verified,
             "iat": iso(self.iat),
             "certificate_fingerprint": self.certificate_fingerprint,
+            "x5u": self.x5u,
         }
 
 

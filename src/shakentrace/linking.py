@@ -6,7 +6,8 @@ the captured hops from the terminating provider towards the origin by their
 upstream relations (then by time), marks each gap where a provider in the path has
 no capture, and reads the path for where the Identity first appeared, changed or
 vanished and where the call entered the U.S. (:data:`shakentrace.rules.PATH_RULES`).
-:mod:`shakentrace.calls` sorts many calls' hops into calls and campaigns.
+:mod:`shakentrace.calls` sorts many calls' hops into calls; :mod:`shakentrace.campaigns`
+groups the linked calls into campaigns.
 """
 
 from __future__ import annotations

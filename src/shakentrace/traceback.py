@@ -155,6 +155,7 @@ def _signer(outcome: Outcome, directory: ProviderDirectory) -> Signer | None:
         verified=outcome.status == "valid",
         iat=outcome.iat or obs.iat_of(passport.iat),
         certificate_fingerprint=info.fingerprint if info else None,
+        x5u=passport.x5u,
         country=company.country if company else None,
         organization_source=company.source if company else None,
     )
