@@ -345,15 +345,17 @@ def usual_shaken(claims: Mapping[str, Any]) -> tuple[int, str, tuple[str, ...], 
     attest, origid = claims["attest"], claims["origid"]
     if type(iat) is not int or not -_IAT_BOUND < iat < _IAT_BOUND:
         return None
-    if type(orig) is not dict or orig.keys() != {"tn"} or type(dest) is not dict:
+    if type(orig) is not dict or len(orig) != 1 or type(dest) is not dict or len(dest) != 1:
         return None
-    orig_tn, dest_tns = orig["tn"], dest.get("tn")
-    if dest.keys() != {"tn"} or type(dest_tns) is not list or not dest_tns:
+    orig_tn, dest_tns = orig.get("tn"), dest.get("tn")
+    if type(orig_tn) is not str or type(dest_tns) is not list or not dest_tns:
         return None
-    tns = (orig_tn, *dest_tns)
-    if not all(type(tn) is str and _CANONICAL_TN.fullmatch(tn) for tn in tns):
+    for tn in (orig_tn, *dest_tns):
+        if type(tn) is not str or not _CANONICAL_TN.fullmatch(tn):
+            return None
+    if len(dest_tns) > 1 and dest_tns != sorted(dest_tns):
         return None
-    if dest_tns != sorted(dest_tns) or type(attest) is not str or attest not in ATTESTATIONS:
+    if type(attest) is not str or attest not in ATTESTATIONS:
         return None
     if type(origid) is not str or not _UUID.fullmatch(origid):
         return None
