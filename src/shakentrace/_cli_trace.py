@@ -157,10 +157,12 @@ def _run(args: argparse.Namespace) -> int:
     tracebacks = _tracebacks(hops)
     if args.campaigns:
         show_campaigns(map(CallRecord.from_traceback, tracebacks), args, console)
-    for number, traceback in enumerate(() if args.campaigns else tracebacks, start=1):
-        console.line(
-            json_line(traceback.to_dict()) if args.json else _text(number, traceback, console)
-        )
+    else:
+        for number, traceback in enumerate(tracebacks, start=1):
+            line = (
+                json_line(traceback.to_dict()) if args.json else _text(number, traceback, console)
+            )
+            console.line(line)
     if args.html:
         _write_html(args.html, tracebacks, console)
     unverified = any(hop.signer is None or not hop.signer.verified for hop in hops)

@@ -84,7 +84,8 @@ class CallRecord:
         The signer, calling number, time and Call-ID come from the capture nearest
         the origin that carries a SHAKEN PASSporT (where a hop re-signed the call,
         the first signer's: the one the traceback goes back to), else from the
-        capture nearest the origin; the upstream peer is the one that capture names.
+        capture nearest the origin. The upstream peer is the provider that the
+        capture nearest the origin names (else that packet's source address).
         """
         if not traceback.hops:
             return cls()
