@@ -274,3 +274,21 @@ def test_usual_shaken_passport_is_the_general_passport(
         quick = passport._usual(jose, claims, segments, b"sig", usual, compact=compact)
         general = passport._general(jose, claims, segments, b"sig", (), True, compact)
         assert quick == general
+
+
+# --- raw R‖S to DER ------------------------------------------------------------------------
+
+_HALVES = st.one_of(
+    st.binary(min_size=32, max_size=32),
+    st.sampled_from(
+        [b"\0" * 32, b"\0" * 31 + b"\x01", b"\x80" + b"\0" * 31, b"\0\x80" + b"\0" * 30]
+    ),
+)
+
+
+@given(_HALVES, _HALVES)
+def test_raw_to_der_is_encode_dss_signature(r: bytes, s: bytes) -> None:
+    from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+    expected = encode_dss_signature(int.from_bytes(r), int.from_bytes(s))
+    assert _jose.raw_to_der(r + s) == expected

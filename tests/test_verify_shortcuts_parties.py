@@ -223,3 +223,20 @@ def test_pairings_follow_the_reference_rules(
         (p.claim, p.header, p.claim_tn, p.header_tn, p.match) for p in pairings
     ] == expected_pairs
     assert [(r.code, r.severity, r.message) for r in reasons] == expected_reasons
+
+
+@given(st.lists(st.sampled_from([";user=phone", ";lr", ";=x", ";a=b", ";", ";tag=1"]), max_size=4))
+def test_kept_parameters_are_parsed_parameters(pieces: list[str]) -> None:
+    from shakentrace import uri
+
+    text = "".join(pieces) or ";"
+    for _ in range(2):
+        try:
+            kept: Any = uri._simple_params(text, None)
+        except ParseError as exc:
+            kept = exc.message
+        try:
+            fresh: Any = uri._split_simple(text, None)
+        except ParseError as exc:
+            fresh = exc.message
+        assert kept == fresh

@@ -44,12 +44,12 @@ def usual_address(text: str) -> tuple[str | None, str] | None:
     match = _USUAL_ADDRESS.fullmatch(text)
     if match is None:
         return None
-    number = match["user"] or match["tel"]
-    if match["host"] is not None and match["host"].lower().endswith("anonymous.invalid"):
+    uri, user, tel, host = match.group("uri", "user", "tel", "host")
+    if host is not None and host.lower().endswith("anonymous.invalid"):
         return None  # anonymous (RFC 3323): the general rules say why
+    number = user or tel
     # RFC 8224 §8.3: a number with '+' is international; else the national rule.
-    tn = number[1:] if number[0] == "+" else nanp_rule(number)
-    return tn, match["uri"]
+    return (number[1:] if number[0] == "+" else nanp_rule(number)), uri
 
 
 def read(message: SipMessage, name: str, problems: list[Reason]) -> Any:

@@ -105,7 +105,26 @@ def parse_params(text: str, *, line: int | None = None) -> Params:
 
 
 def _simple_params(text: str, line: int | None) -> Params:
-    """``;a=b;c`` without quotes, commas or spaces: the common case, without a regex."""
+    """``;a=b;c`` without quotes, commas or spaces: the common case, without a regex.
+
+    The same few texts (``;user=phone``, ``;lr``, ``;transport=udp``) recur in
+    every message, and :class:`Params` is immutable: parsed ones are kept by text.
+    """
+    found = _PARAMS.get(text)
+    if found is not None:
+        return found
+    params = _split_simple(text, line)
+    if len(_PARAMS) >= _PARAMS_SIZE:
+        _PARAMS.clear()
+    _PARAMS[text] = params
+    return params
+
+
+_PARAMS: dict[str, Params] = {}
+_PARAMS_SIZE = 256
+
+
+def _split_simple(text: str, line: int | None) -> Params:
     items: list[tuple[str, str | None]] = []
     for part in text[1:].split(";"):
         if part:
