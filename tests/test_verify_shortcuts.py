@@ -292,3 +292,42 @@ def test_raw_to_der_is_encode_dss_signature(r: bytes, s: bytes) -> None:
 
     expected = encode_dss_signature(int.from_bytes(r), int.from_bytes(s))
     assert _jose.raw_to_der(r + s) == expected
+
+
+# --- the usual SHAKEN payload text ---------------------------------------------------------
+
+
+@st.composite
+def _payload_texts(draw: st.DrawFn) -> bytes:
+    claims = draw(_shaken_claims())
+    style = draw(st.sampled_from(["canonical", "canonical", "spaced", "unsorted", "ascii"]))
+    if style == "spaced":
+        text = json.dumps(claims, sort_keys=True)
+    elif style == "unsorted":
+        text = json.dumps(dict(reversed(claims.items())), separators=(",", ":"))
+    elif style == "ascii":
+        text = json.dumps(claims, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    else:
+        text = _jsonseg.canonical_text(claims)
+    return text.encode()
+
+
+@given(_payload_texts(), st.integers(0, 6))
+def test_usual_payload_text_reads_as_the_general_decoder(data: bytes, depth: int) -> None:
+    from shakentrace._usual import usual_payload
+
+    limits = PassportLimits(max_json_depth=depth)
+    quick = usual_payload(data, limits)
+    if quick is not None:
+        claims, _, repeats, canonical = _jsonseg.json_object(data, "payload", limits)
+        assert (claims, repeats, canonical) == (quick[0], (), True)
+        assert list(claims.items()) == list(quick[0].items())
+        assert usual_shaken(claims) == quick[1]
+
+
+def test_usual_payload_text_takes_the_shortcut() -> None:
+    from shakentrace._usual import usual_payload
+
+    data = _jsonseg.canonical_json(_USUAL_CLAIMS)
+    assert usual_payload(data, PassportLimits()) is not None
+    assert usual_payload(data, PassportLimits(max_json_depth=3)) is None

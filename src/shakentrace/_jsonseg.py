@@ -20,7 +20,7 @@ from shakentrace import _jose
 from shakentrace.claims import PassportLimits
 from shakentrace.errors import PassportParseError
 
-__all__ = ["canonical_json", "canonical_text", "json_segment"]
+__all__ = ["canonical_json", "canonical_text", "json_object", "json_segment", "segment_bytes"]
 
 
 def canonical_json(value: Mapping[str, Any]) -> bytes:
@@ -93,9 +93,25 @@ def json_segment(
         PassportParseError: Not strict base64url, not a JSON object, too large
             or too deep.
     """
+    return json_object(segment_bytes(segment, what, limits), what, limits)
+
+
+def segment_bytes(segment: str, what: str, limits: PassportLimits) -> bytes:
+    """The bytes of a base64url segment, within ``limits.max_json_bytes``.
+
+    Raises:
+        PassportParseError: Not strict base64url, or too large.
+    """
     data = _jose.b64url_decode(segment, what=what)
     if len(data) > limits.max_json_bytes:
         raise PassportParseError(f"{what} is larger than {limits.max_json_bytes} bytes")
+    return data
+
+
+def json_object(
+    data: bytes, what: str, limits: PassportLimits
+) -> tuple[dict[str, Any], bytes, tuple[str, ...], bool]:
+    """:func:`json_segment` after :func:`segment_bytes`."""
     nesting = data.count(b"{") + data.count(b"[")
     if nesting <= limits.max_json_depth:
         quick = _canonical_object(data)

@@ -21,7 +21,8 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from shakentrace import _jose
-from shakentrace._jsonseg import canonical_json, json_segment
+from shakentrace._jsonseg import canonical_json, json_object, json_segment, segment_bytes
+from shakentrace._usual import usual_payload
 from shakentrace.claims import (
     DEFAULT_LIMITS,
     DivClaim,
@@ -266,8 +267,13 @@ def decode_passport(token: str, *, limits: PassportLimits = DEFAULT_LIMITS) -> P
             compact=True,
         )
     jose = _jose_header(raw_header, limits)
-    claims, _, repeats, canonical = json_segment(raw_payload, "payload", limits)
+    data = segment_bytes(raw_payload, "payload", limits)
     segments = (raw_header, raw_payload, raw_signature)
+    if jose.ppt == "shaken" and not jose.repeats and not jose.findings:
+        usual = usual_payload(data, limits)
+        if usual is not None:
+            return _usual(jose, usual[0], segments, signature, usual[1], compact=False)
+    claims, _, repeats, canonical = json_object(data, "payload", limits)
     return _assemble(jose, claims, segments, signature, repeats=repeats, canonical=canonical)
 
 
