@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shakentrace import _jose, _jsonseg, identity, passport
+from shakentrace import _jose, _joseheader, _jsonseg, identity, passport
 from shakentrace.claims import PassportLimits, _read_claims, read_claims, usual_shaken
 from shakentrace.errors import ParseError
 
@@ -161,9 +161,9 @@ def test_cached_jws_header_is_the_fresh_decode(header: dict[str, Any], limits: l
         except ParseError as exc:
             expected: Any = exc.message
         else:
-            expected = passport._Jose.of(value, len(data), repeats, canonical)
+            expected = _joseheader.Jose.of(value, len(data), repeats, canonical)
         try:
-            got: Any = passport._jose_header(segment, bounds)
+            got: Any = _joseheader.jose_header(segment, bounds)
         except ParseError as exc:
             got = exc.message
         assert got == expected
@@ -171,8 +171,8 @@ def test_cached_jws_header_is_the_fresh_decode(header: dict[str, Any], limits: l
 
 def test_only_all_string_headers_are_cached() -> None:
     shared = _jose.b64url_encode(b'{"alg":"ES256","crit":["x"]}')
-    passport._jose_header(shared, PassportLimits())
-    assert shared not in passport._JOSE_CACHE
+    _joseheader.jose_header(shared, PassportLimits())
+    assert shared not in _joseheader._JOSE_CACHE
 
 
 # --- the usual SHAKEN payload ----------------------------------------------------------
@@ -262,7 +262,7 @@ def test_usual_shaken_payload_takes_the_shortcut(tns: list[str]) -> None:
 def test_usual_shaken_passport_is_the_general_passport(
     claims: dict[str, Any], compact: bool
 ) -> None:
-    jose = passport._Jose.of(
+    jose = _joseheader.Jose.of(
         {"alg": "ES256", "ppt": "shaken", "typ": "passport", "x5u": "https://cr.example/1.pem"},
         80,
         (),

@@ -1,4 +1,7 @@
-"""Chain verdicts that hold for an interval, behind :meth:`TrustStore.verify_chain`.
+"""The moment-dependent part of a chain verdict, and verdicts kept for the interval they hold.
+
+:func:`validity`, :func:`revoked` and :func:`tn_authority` are the findings of
+:meth:`TrustStore.verify_chain` that depend on the moment or on ``orig``.
 
 A chain's verdict depends on the moment only through its certificates' validity
 (every ``notBefore`` ≤ at ≤ ``notAfter``) and its revocations (``revocationDate``
@@ -11,14 +14,18 @@ hashing — the chain (hashing certificates means hashing their DER).
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, TypeVar
 
 from cryptography import x509
 
-__all__ = ["QuietVerdicts"]
+from shakentrace import _crl
+from shakentrace.certs import CertFacts
+from shakentrace.reasons import Reason
+
+__all__ = ["QuietVerdicts", "revoked", "tn_authority", "validity"]
 
 _R = TypeVar("_R")
 
@@ -76,3 +83,44 @@ class QuietVerdicts(Generic[_R]):
         """Forget every verdict (the CRLs changed)."""
         with self._lock:
             self._entries.clear()
+
+
+def validity(path: Sequence[x509.Certificate], at: datetime) -> Iterable[Reason]:
+    for index, cert in enumerate(path):
+        start, end = cert.not_valid_before_utc, cert.not_valid_after_utc
+        if start <= at <= end:
+            continue
+        role = "signing certificate" if index == 0 else f"CA certificate {index}"
+        who = f"{role} {cert.subject.rfc4514_string()!r}"
+        if at < start:
+            yield Reason.of(
+                "cert-not-yet-valid", f"{who} is valid from {start.isoformat()}, after {_iso(at)}"
+            )
+        else:
+            yield Reason.of("cert-expired", f"{who} expired {end.isoformat()}, before {_iso(at)}")
+
+
+def revoked(
+    revocations: Sequence[tuple[x509.Certificate, _crl.Revocation]], at: datetime
+) -> Iterable[Reason]:
+    for cert, hit in revocations:
+        # Forensics: a certificate revoked after the call was still good when it was made.
+        if hit.revoked_at <= at:
+            yield Reason.of(
+                "cert-revoked",
+                f"{cert.subject.rfc4514_string()!r} (serial {hit.serial}) revoked "
+                f"{hit.revoked_at.isoformat()} by the CRL of {hit.crl_issuer!r}",
+            )
+
+
+def tn_authority(facts: CertFacts, orig_tn: str | None) -> Iterable[Reason]:
+    # RFC 9060 §4 / ATIS-1000092: a delegate certificate authorizes only its TNs.
+    tn_auth = facts.tn_auth
+    if orig_tn is None or tn_auth is None or not tn_auth.has_numbers:
+        return
+    if not tn_auth.covers(orig_tn):
+        yield Reason.of("tn-not-authorized", f"orig {orig_tn} is outside the TNAuthList")
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat()

@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,7 +20,9 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from shakentrace import _jose
-from shakentrace._jsonseg import canonical_json, json_object, json_segment, segment_bytes
+from shakentrace._joseheader import EMBEDDED_KEY_PARAMS as EMBEDDED_KEY_PARAMS
+from shakentrace._joseheader import Jose, jose_header, repeat_findings
+from shakentrace._jsonseg import canonical_json, json_object, segment_bytes
 from shakentrace._usual import usual_payload
 from shakentrace.claims import (
     DEFAULT_LIMITS,
@@ -46,10 +47,6 @@ __all__ = [
     "encode_passport",
     "expand_compact",
 ]
-
-
-#: JWS header parameters that carry a key; a verifier never uses them (RFC 8725 §3.10).
-EMBEDDED_KEY_PARAMS: tuple[str, ...] = ("jwk", "jku", "x5c")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -142,86 +139,6 @@ class Passport:
         }
 
 
-def _header_findings(header: Mapping[str, Any], canonical: bool) -> list[Reason]:
-    findings = [
-        Reason.of("passport-malformed", problem) for problem in _jose.critical_problems(header)
-    ]
-    for name in EMBEDDED_KEY_PARAMS:
-        if name in header:
-            findings.append(
-                Reason.of("embedded-key", f"JWS header carries {name}; ignored (RFC 8725 §3.10)")
-            )
-    if header.get("typ") != "passport":
-        findings.append(
-            Reason.of("passport-malformed", f"typ is {header.get('typ')!r}, not 'passport'")
-        )
-    if not isinstance(header.get("x5u"), str):
-        findings.append(Reason.of("passport-malformed", "no x5u in the JWS header (RFC 8225 §4)"))
-    if not canonical:
-        findings.append(Reason.of("noncanonical-json", "JWS header is not in RFC 8225 §9 form"))
-    return findings
-
-
-def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-def _repeats(what: str, names: tuple[str, ...]) -> tuple[Reason, ...]:
-    # RFC 7515 §4: reject, or use the last; two readers could then disagree on
-    # what was signed, so report it as an error (and keep the last).
-    return (Reason.of("passport-malformed", f"{what} repeats {', '.join(names)}"),) if names else ()
-
-
-@dataclass(frozen=True, slots=True)
-class _Jose:
-    """A decoded JWS header, what it names, and the findings about it."""
-
-    header: FrozenMap
-    repeats: tuple[Reason, ...]
-    findings: tuple[Reason, ...]
-    alg: str | None
-    typ: str | None
-    ppt: str | None
-    x5u: str | None
-    size: int
-
-    @classmethod
-    def of(
-        cls, header: dict[str, Any], size: int, repeats: tuple[str, ...], canonical: bool
-    ) -> _Jose:
-        return cls(
-            header=FrozenMap(header),
-            repeats=_repeats("JWS header", repeats),
-            findings=tuple(_header_findings(header, canonical)),
-            alg=_str(header.get("alg")),
-            typ=_str(header.get("typ")),
-            ppt=_str(header.get("ppt")),
-            x5u=_str(header.get("x5u")),
-            size=size,
-        )
-
-
-# A signer's JWS header is the same text on every call: decoded once, kept by
-# its segment text. Only all-string headers are kept (nothing mutable is shared),
-# and their decoding depends on the limits only through the size checked below.
-_JOSE_CACHE: dict[str, _Jose] = {}
-_JOSE_CACHE_SIZE = 256
-
-
-def _jose_header(segment: str, limits: PassportLimits) -> _Jose:
-    found = _JOSE_CACHE.get(segment)
-    if found is not None and found.size <= limits.max_json_bytes and limits.max_json_depth >= 1:
-        return found
-    header, data, repeats, canonical = json_segment(segment, "JWS header", limits)
-    jose = _Jose.of(header, len(data), repeats, canonical)
-    if all(type(v) is str for v in header.values()):
-        if len(_JOSE_CACHE) >= _JOSE_CACHE_SIZE:
-            with contextlib.suppress(KeyError, RuntimeError, StopIteration):
-                del _JOSE_CACHE[next(iter(_JOSE_CACHE))]  # the oldest entry
-        _JOSE_CACHE[segment] = jose
-    return jose
-
-
 def _split(token: str, limits: PassportLimits) -> tuple[str, str, str]:
     if not isinstance(token, str):
         raise TypeError(f"decode_passport() takes a str, not {type(token).__name__}")
@@ -266,7 +183,7 @@ def decode_passport(token: str, *, limits: PassportLimits = DEFAULT_LIMITS) -> P
             signing_input=b".",
             compact=True,
         )
-    jose = _jose_header(raw_header, limits)
+    jose = jose_header(raw_header, limits)
     data = segment_bytes(raw_payload, "payload", limits)
     segments = (raw_header, raw_payload, raw_signature)
     if jose.ppt == "shaken" and not jose.repeats and not jose.findings:
@@ -278,7 +195,7 @@ def decode_passport(token: str, *, limits: PassportLimits = DEFAULT_LIMITS) -> P
 
 
 def _assemble(
-    jose: _Jose,
+    jose: Jose,
     claims: dict[str, Any],
     segments: tuple[str, str, str],
     signature: bytes,
@@ -294,7 +211,7 @@ def _assemble(
 
 
 def _general(
-    jose: _Jose,
+    jose: Jose,
     claims: dict[str, Any],
     segments: tuple[str, str, str],
     signature: bytes,
@@ -303,7 +220,7 @@ def _general(
     compact: bool,
 ) -> Passport:
     fields = read_claims(claims, jose.ppt)
-    findings = jose.repeats + _repeats("payload", repeats) + jose.findings + fields.findings
+    findings = jose.repeats + repeat_findings("payload", repeats) + jose.findings + fields.findings
     if not canonical:
         findings += (Reason.of("noncanonical-json", "payload is not in RFC 8225 §9 form"),)
     return Passport(
@@ -334,7 +251,7 @@ def _general(
 
 
 def _usual(
-    jose: _Jose,
+    jose: Jose,
     claims: dict[str, Any],
     segments: tuple[str, str, str],
     signature: bytes,
@@ -379,7 +296,7 @@ def expand_compact(
         _jose.b64url_encode(payload_bytes),
         passport.raw_signature,
     )
-    jose = _Jose.of(dict(header), len(header_bytes), (), True)
+    jose = Jose.of(dict(header), len(header_bytes), (), True)
     signature = _jose.b64url_decode(segments[2], what="signature")
     return _assemble(jose, dict(claims), segments, signature, compact=True)
 

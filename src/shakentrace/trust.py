@@ -35,7 +35,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509 import verification
 
-from shakentrace import _crl, _nullparams, _truststore
+from shakentrace import _crl, _nullparams, _quiet, _truststore
 from shakentrace._quiet import QuietVerdicts
 from shakentrace.certs import CertFacts, cert_facts, crl_distribution_points, lint
 from shakentrace.errors import CertificateParseError, ConfigurationError, FetchError
@@ -218,9 +218,9 @@ class TrustStore:
         static = self._static(tuple(chain))
         path = static.path or tuple(chain)
         moment = (
-            *_validity(path, at),
-            *_revoked(static.revocations, at),
-            *_tn_authority(static.facts, orig_tn),
+            *_quiet.validity(path, at),
+            *_quiet.revoked(static.revocations, at),
+            *_quiet.tn_authority(static.facts, orig_tn),
         )
         reasons = (*moment, *static.reasons)
         result = ChainResult(
@@ -401,44 +401,3 @@ def _inside(chain: Sequence[x509.Certificate]) -> datetime:
     start = max(c.not_valid_before_utc for c in chain)
     end = min(c.not_valid_after_utc for c in chain)
     return start + (end - start) / 2 if start <= end else chain[0].not_valid_before_utc
-
-
-def _validity(path: Sequence[x509.Certificate], at: datetime) -> Iterable[Reason]:
-    for index, cert in enumerate(path):
-        start, end = cert.not_valid_before_utc, cert.not_valid_after_utc
-        if start <= at <= end:
-            continue
-        role = "signing certificate" if index == 0 else f"CA certificate {index}"
-        who = f"{role} {cert.subject.rfc4514_string()!r}"
-        if at < start:
-            yield Reason.of(
-                "cert-not-yet-valid", f"{who} is valid from {start.isoformat()}, after {_iso(at)}"
-            )
-        else:
-            yield Reason.of("cert-expired", f"{who} expired {end.isoformat()}, before {_iso(at)}")
-
-
-def _revoked(
-    revocations: Sequence[tuple[x509.Certificate, _crl.Revocation]], at: datetime
-) -> Iterable[Reason]:
-    for cert, hit in revocations:
-        # Forensics: a certificate revoked after the call was still good when it was made.
-        if hit.revoked_at <= at:
-            yield Reason.of(
-                "cert-revoked",
-                f"{cert.subject.rfc4514_string()!r} (serial {hit.serial}) revoked "
-                f"{hit.revoked_at.isoformat()} by the CRL of {hit.crl_issuer!r}",
-            )
-
-
-def _tn_authority(facts: CertFacts, orig_tn: str | None) -> Iterable[Reason]:
-    # RFC 9060 §4 / ATIS-1000092: a delegate certificate authorizes only its TNs.
-    tn_auth = facts.tn_auth
-    if orig_tn is None or tn_auth is None or not tn_auth.has_numbers:
-        return
-    if not tn_auth.covers(orig_tn):
-        yield Reason.of("tn-not-authorized", f"orig {orig_tn} is outside the TNAuthList")
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat()
