@@ -331,3 +331,43 @@ def test_usual_payload_text_takes_the_shortcut() -> None:
     data = _jsonseg.canonical_json(_USUAL_CLAIMS)
     assert usual_payload(data, PassportLimits()) is not None
     assert usual_payload(data, PassportLimits(max_json_depth=3)) is None
+
+
+# --- Identity parameters against the JWS header ----------------------------------------------
+
+
+@given(
+    st.sampled_from([None, "ES256", "RS256"]),
+    st.sampled_from([None, "ES256", "RS256"]),
+    st.sampled_from([None, "shaken", "div", "x"]),
+    st.sampled_from([None, "shaken", "div", "x"]),
+    st.sampled_from([None, "https://a/1.pem", "https://b/1.pem"]),
+    st.sampled_from([None, "https://a/1.pem", "https://b/1.pem"]),
+    st.booleans(),
+    st.booleans(),
+)
+def test_params_agree_means_the_parameter_checks_find_nothing(
+    alg: str | None,
+    jws_alg: str | None,
+    ppt: str | None,
+    jws_ppt: str | None,
+    info: str | None,
+    x5u: str | None,
+    compact: bool,
+    required: bool,
+) -> None:
+    from dataclasses import replace
+
+    from shakentrace import _checks
+
+    value = "eyJh.eyJi.c2ln;info=<https://a/1.pem>;alg=ES256;ppt=shaken"
+    header = replace(identity.parse_identity(value), alg=alg, ppt=ppt, info=info)
+    token = "eyJhbGciOiJFUzI1NiJ9.eyJpYXQiOjF9.c2ln"
+    pp = replace(
+        passport.decode_passport(token), alg=jws_alg, ppt=jws_ppt, x5u=x5u, compact=compact
+    )
+    algorithms, ppts = ("ES256",), ("shaken", "div")
+    if _checks.params_agree(header, pp, algorithms, ppts):
+        assert not _checks.check_alg(header, pp, algorithms=algorithms, require_params=required)
+        assert not _checks.check_ppt(header, pp, ppts=ppts, require_params=required)
+        assert not _checks.check_info(header, pp)

@@ -28,10 +28,29 @@ __all__ = [
     "check_pairings",
     "check_ppt",
     "check_signature",
+    "params_agree",
     "reconstructions",
 ]
 
 _STRENGTH = {match: n for n, match in enumerate(TnMatch)}
+
+
+def params_agree(
+    header: IdentityHeader, passport: Passport, algorithms: Sequence[str], ppts: Sequence[str]
+) -> bool:
+    """The usual case: ``alg``, ``ppt`` and ``info`` given, allowed and equal to the JWS's.
+
+    Then :func:`check_alg`, :func:`check_ppt` and :func:`check_info` find nothing
+    (whatever the policy requires of the parameters); the tests hold them to it.
+    """
+    return (
+        not passport.compact
+        and header.alg == passport.alg
+        and header.alg in algorithms
+        and header.ppt == passport.ppt
+        and header.ppt in ppts
+        and header.info == passport.x5u
+    )
 
 
 def check_alg(

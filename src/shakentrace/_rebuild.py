@@ -256,13 +256,16 @@ def evaluate_identity(
         reasons += rebuilt
         if credential is not None and credential.public_key is not None:
             signature = "valid" if reconstruction else "invalid"
-    reasons += _checks.check_alg(
-        header, passport, algorithms=policy.algorithms, require_params=policy.require_alg
-    )
-    reasons += _checks.check_ppt(
-        header, passport, ppts=policy.ppts, require_params=policy.require_ppt
-    )
-    reasons += passport.findings + tuple(_checks.check_info(header, passport))
+    if _checks.params_agree(header, passport, policy.algorithms, policy.ppts):
+        reasons += passport.findings  # check_alg, check_ppt and check_info find nothing
+    else:
+        reasons += _checks.check_alg(
+            header, passport, algorithms=policy.algorithms, require_params=policy.require_alg
+        )
+        reasons += _checks.check_ppt(
+            header, passport, ppts=policy.ppts, require_params=policy.require_ppt
+        )
+        reasons += passport.findings + tuple(_checks.check_info(header, passport))
     crypto, signature = _signature(passport, credential, policy, signature)
     reasons += crypto
     reasons += _checks.check_freshness(

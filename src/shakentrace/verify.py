@@ -147,12 +147,18 @@ def evaluate(
     creds = list(credentials) + [None] * (len(items) - len(credentials))
     results = [evaluate_identity(i, d, creds[i], call, policy, now) for i, d in enumerate(items)]
     primary = _primary(results)
-    results = [_link(r, primary, results, policy) for r in results]
-    primary = results[primary.index]
-    # A div PASSporT that does not chain breaks the call's identity chain (DESIGN §5).
-    broken = tuple(
-        r for res in results if res is not primary for r in res.reasons if r.code == "div-broken"
-    )
+    broken: tuple[Reason, ...] = ()
+    if len(results) > 1:  # div PASSporTs to link (one value is its own primary)
+        results = [_link(r, primary, results, policy) for r in results]
+        primary = results[primary.index]
+        # A div PASSporT that does not chain breaks the call's identity chain (DESIGN §5).
+        broken = tuple(
+            r
+            for res in results
+            if res is not primary
+            for r in res.reasons
+            if r.code == "div-broken"
+        )
     reasons = (
         primary.reasons + broken + _call_reasons(call, primary, policy, now, len(call.identities))
     )
