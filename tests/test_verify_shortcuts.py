@@ -371,3 +371,27 @@ def test_params_agree_means_the_parameter_checks_find_nothing(
         assert not _checks.check_alg(header, pp, algorithms=algorithms, require_params=required)
         assert not _checks.check_ppt(header, pp, ppts=ppts, require_params=required)
         assert not _checks.check_info(header, pp)
+
+
+@given(
+    st.integers(1_700_000_000 - 200, 1_700_000_000 + 200) | st.none(),
+    st.integers(0, 120),
+    st.integers(0, 10),
+)
+def test_validity_moment_is_iat_exactly_when_iat_is_fresh(
+    iat: int | None, max_age: int, skew: int
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from shakentrace import StaticFetcher
+    from shakentrace._checks import check_freshness
+    from shakentrace.verify import Policy, Verifier
+
+    policy = Policy(max_age=timedelta(seconds=max_age), future_skew=timedelta(seconds=skew))
+    verifier = Verifier(fetcher=StaticFetcher({}), policy=policy)
+    now = datetime.fromtimestamp(1_700_000_000, UTC)
+    fresh = iat is not None and not check_freshness(
+        iat, now, max_age=policy.max_age, future_skew=policy.future_skew
+    )
+    expected = datetime.fromtimestamp(iat, UTC) if fresh and iat is not None else now
+    assert verifier._validity_moment(iat, now) == expected

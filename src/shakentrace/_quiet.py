@@ -58,10 +58,9 @@ class QuietVerdicts(Generic[_R]):
             return None
         if entry.revoked_from is not None and at >= entry.revoked_from:
             return None
-        held = entry.chain
-        if len(held) != len(chain) or any(a is not b for a, b in zip(held, chain, strict=True)):
-            return None
-        return entry.result
+        # The same certificate objects (tuple equality tries identity first); equal
+        # certificates in other objects would give the same verdict anyway.
+        return entry.result if entry.chain == tuple(chain) else None
 
     def put(
         self,

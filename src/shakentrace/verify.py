@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from shakentrace import _jose
 from shakentrace._batch import verify_many
-from shakentrace._checks import check_date, check_freshness
+from shakentrace._checks import check_date
 from shakentrace._outcome import IdentityResult, Outcome, SignerInfo, TnPairing, verdict
 from shakentrace._rebuild import CallFacts, Credential, Decoded, decode_identity, evaluate_identity
 from shakentrace.certs import load_chain
@@ -356,10 +356,12 @@ class Verifier:
 
     def _validity_moment(self, iat: int | None, now: datetime) -> datetime:
         """Certificates are judged at a fresh ``iat`` (DESIGN §2 rule 6), else at ``now``."""
+        if iat is None:
+            return now
+        # check_freshness finds something exactly outside [now - max_age, now + skew].
+        age = now.timestamp() - iat
         policy = self.policy
-        if iat is None or check_freshness(
-            iat, now, max_age=policy.max_age, future_skew=policy.future_skew
-        ):
+        if age > policy.max_age.total_seconds() or -age > policy.future_skew.total_seconds():
             return now
         return datetime.fromtimestamp(iat, UTC)
 
