@@ -14,6 +14,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from shakentrace import _jose
+from shakentrace._frozen import builder
 from shakentrace._outcome import TnPairing
 from shakentrace.identity import IdentityHeader
 from shakentrace.passport import Passport, expand_compact
@@ -181,12 +182,15 @@ def check_date(
     return reasons
 
 
+_TN_PAIRING = builder(TnPairing)
+
+
 def _orig_pair(orig_tn: str | None, label: str, tn: str | None) -> TnPairing:
     if orig_tn is None or tn is None:
         match = "no-tn"
     else:
         match = "equal" if orig_tn == tn else str(compare_tns(orig_tn, tn))
-    return TnPairing(claim="orig", header=label, claim_tn=orig_tn, header_tn=tn, match=match)
+    return _TN_PAIRING(claim="orig", header=label, claim_tn=orig_tn, header_tn=tn, match=match)
 
 
 def _dest_pair(dest_tns: Sequence[str], label: str, tn: str | None) -> TnPairing:
@@ -197,7 +201,7 @@ def _dest_pair(dest_tns: Sequence[str], label: str, tn: str | None) -> TnPairing
         match = "equal"  # the strongest: no need to rank the others
     else:
         match = str(min((compare_tns(d, tn) for d in dest_tns), key=_STRENGTH.__getitem__))
-    return TnPairing(claim="dest", header=label, claim_tn=joined, header_tn=tn, match=match)
+    return _TN_PAIRING(claim="dest", header=label, claim_tn=joined, header_tn=tn, match=match)
 
 
 def _judge(claim: str, pairings: Sequence[TnPairing], accepted: frozenset[str]) -> list[Reason]:

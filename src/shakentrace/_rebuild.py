@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from shakentrace import _checks, _parties
+from shakentrace._frozen import builder
 from shakentrace._outcome import IdentityResult, SignatureState, SignerInfo, TnPairing
 from shakentrace.claims import PassportLimits
 from shakentrace.errors import ParseError
@@ -60,7 +61,8 @@ class CallFacts:
         identities = tuple(_parties.read(message, "identities", problems) or ())
         if not identities and "identity" in message.headers:
             identities = ("",)  # an empty Identity header is malformed, not absent
-        return cls(
+        build = _CALL_FACTS if cls is CallFacts else cls
+        return build(
             identities=identities,
             callers=callers,
             callees=callees,
@@ -137,6 +139,10 @@ class Decoded:
     reasons: tuple[Reason, ...] = ()
 
 
+_CALL_FACTS = builder(CallFacts)
+_DECODED = builder(Decoded)
+
+
 def decode_identity(value: str, limits: PassportLimits) -> Decoded:
     """Parse and decode one Identity value; failures become reasons."""
     try:
@@ -149,7 +155,7 @@ def decode_identity(value: str, limits: PassportLimits) -> Decoded:
         return Decoded(
             raw=value, header=header, passport=None, reasons=(*header.findings, _reason(exc))
         )
-    return Decoded(raw=value, header=header, passport=passport)
+    return _DECODED(raw=value, header=header, passport=passport, reasons=())
 
 
 def _reason(exc: ParseError) -> Reason:
@@ -278,6 +284,9 @@ def evaluate_identity(
     )
 
 
+_IDENTITY_RESULT = builder(IdentityResult)
+
+
 def _result(
     index: int,
     decoded: Decoded,
@@ -289,7 +298,7 @@ def _result(
     pairings: tuple[TnPairing, ...],
     reconstruction: str | None,
 ) -> IdentityResult:
-    return IdentityResult(
+    return _IDENTITY_RESULT(
         index=index,
         raw=decoded.raw,
         header=header,

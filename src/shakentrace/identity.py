@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from shakentrace._frozen import builder
 from shakentrace.claims import DEFAULT_LIMITS, FrozenMap, PassportLimits
 from shakentrace.errors import IdentityParseError
 from shakentrace.reasons import Reason, Severity
@@ -123,9 +124,12 @@ _USUAL = re.compile(
 )
 
 
+_IDENTITY_HEADER = builder(IdentityHeader)
+
+
 def _usual(match: re.Match[str], raw: str) -> IdentityHeader:
     token, info, alg, ppt = match.group("token", "info", "alg", "ppt")
-    return IdentityHeader(
+    return _IDENTITY_HEADER(
         token=token,
         info=info[1:-1],
         alg=alg,
@@ -133,6 +137,7 @@ def _usual(match: re.Match[str], raw: str) -> IdentityHeader:
         params=FrozenMap({"info": info, "alg": alg, "ppt": ppt}),
         compact=token.startswith(".."),
         raw=raw,
+        findings=(),
     )
 
 

@@ -20,6 +20,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from shakentrace import _jose
+from shakentrace._frozen import builder
 from shakentrace._joseheader import EMBEDDED_KEY_PARAMS as EMBEDDED_KEY_PARAMS
 from shakentrace._joseheader import Jose, jose_header, repeat_findings
 from shakentrace._jsonseg import canonical_json, json_object, segment_bytes
@@ -250,6 +251,9 @@ def _general(
     )
 
 
+_PASSPORT = builder(Passport)
+
+
 def _usual(
     jose: Jose,
     claims: dict[str, Any],
@@ -261,7 +265,7 @@ def _usual(
 ) -> Passport:
     """:func:`_assemble` for a SHAKEN PASSporT with nothing to report (same fields)."""
     iat, orig_tn, dest_tns, attest, origid = usual
-    return Passport(
+    return _PASSPORT(
         header=jose.header,
         claims=FrozenMap(claims),
         raw_header=segments[0],
@@ -279,6 +283,12 @@ def _usual(
         dest_tns=dest_tns,
         attest=attest,
         origid=origid,
+        orig_uri=None,
+        dest_uris=(),
+        div=None,
+        rcd=None,
+        rph=None,
+        findings=(),
     )
 
 

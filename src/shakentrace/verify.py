@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from shakentrace import _jose
 from shakentrace._batch import verify_many
 from shakentrace._checks import check_date
+from shakentrace._frozen import builder
 from shakentrace._outcome import IdentityResult, Outcome, SignerInfo, TnPairing, verdict
 from shakentrace._rebuild import CallFacts, Credential, Decoded, decode_identity, evaluate_identity
 from shakentrace.certs import load_chain
@@ -220,6 +221,9 @@ def _call_reasons(
     return tuple(reasons)
 
 
+_OUTCOME = builder(Outcome)
+
+
 def _outcome(
     reasons: tuple[Reason, ...],
     results: tuple[IdentityResult, ...],
@@ -231,7 +235,7 @@ def _outcome(
 ) -> Outcome:
     status, verstat, code, phrase, header = verdict(reasons, has_identity=has_identity)
     passport = primary.passport if primary else None
-    return Outcome(
+    return _OUTCOME(
         status=status,
         verstat=verstat,
         sip_code=code,

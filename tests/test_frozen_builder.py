@@ -1,0 +1,48 @@
+"""The fast builders of the verify path's result dataclasses give what __init__ gives."""
+
+from __future__ import annotations
+
+import dataclasses
+import pickle
+from datetime import datetime
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from shakentrace._frozen import builder
+from shakentrace._outcome import IdentityResult, Outcome, TnPairing
+from shakentrace._rebuild import CallFacts, Credential, Decoded
+from shakentrace.identity import IdentityHeader
+from shakentrace.passport import Passport
+from shakentrace.verify import Policy
+
+BUILT = (TnPairing, IdentityResult, Outcome, CallFacts, Decoded, IdentityHeader, Passport)
+_VALUES = st.one_of(st.none(), st.integers(), st.text(max_size=3), st.tuples(st.integers()))
+
+
+@pytest.mark.parametrize("cls", BUILT, ids=lambda c: c.__name__)
+@given(data=st.data())
+def test_builder_gives_what_init_gives(cls: type[Any], data: st.DataObject) -> None:
+    names = [f.name for f in dataclasses.fields(cls)]
+    values = {name: data.draw(_VALUES, label=name) for name in names}
+    built, made = builder(cls)(**values), cls(**values)
+    assert type(built) is cls
+    assert built == made
+    assert [getattr(built, n) for n in names] == [getattr(made, n) for n in names]
+    assert pickle.loads(pickle.dumps(built)) == made
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        built.__setattr__(names[0], None)
+
+
+@pytest.mark.parametrize("cls", BUILT, ids=lambda c: c.__name__)
+def test_builder_wants_every_field(cls: type[Any]) -> None:
+    with pytest.raises(TypeError):
+        builder(cls)()
+
+
+@pytest.mark.parametrize("cls", [Credential, Policy, datetime], ids=lambda c: c.__name__)
+def test_builder_refuses_classes_whose_init_does_more(cls: type[Any]) -> None:
+    with pytest.raises(TypeError):
+        builder(cls)
