@@ -395,3 +395,15 @@ def test_validity_moment_is_iat_exactly_when_iat_is_fresh(
     )
     expected = datetime.fromtimestamp(iat, UTC) if fresh and iat is not None else now
     assert verifier._validity_moment(iat, now) == expected
+
+
+@given(st.lists(st.integers(-(10**11), 10**11) | st.none(), min_size=1, max_size=5))
+def test_kept_issued_at_is_the_datetime_of_iat(iats: list[int | None]) -> None:
+    from dataclasses import replace
+    from datetime import UTC, datetime
+
+    pp = passport.decode_passport("eyJhbGciOiJFUzI1NiJ9.eyJpYXQiOjF9.c2ln")
+    for iat in iats * 2:
+        usable = iat is not None and -62135596800 < iat < 253402300800
+        expected = datetime.fromtimestamp(iat, UTC) if usable and iat is not None else None
+        assert replace(pp, iat=iat).issued_at == expected

@@ -252,7 +252,11 @@ def verdict(
     SIP code. verstat: ``No-TN-Validation`` when there was nothing to validate
     (no Identity, unparseable message), else passed or failed.
     """
-    first = next((r for r in reasons if r.severity == "error"), None)
+    first = None
+    for reason in reasons:
+        if reason.severity == "error":
+            first = reason
+            break
     if not has_identity:
         status: Status = "no-identity"
     else:

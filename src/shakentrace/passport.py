@@ -50,6 +50,10 @@ __all__ = [
 ]
 
 
+# iat has a one-second resolution: calls signed in the same second share it.
+_ISSUED: dict[int, datetime] = {}
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Passport:
     """A decoded PASSporT (RFC 8225), not yet verified.
@@ -112,9 +116,15 @@ class Passport:
     @property
     def issued_at(self) -> datetime | None:
         """``iat`` as an aware UTC datetime, if it is usable."""
-        if self.iat is None or not -62135596800 < self.iat < 253402300800:
+        iat = self.iat
+        if iat is None or not -62135596800 < iat < 253402300800:
             return None
-        return datetime.fromtimestamp(self.iat, UTC)
+        found = _ISSUED.get(iat)
+        if found is None:
+            if len(_ISSUED) >= 64:
+                _ISSUED.clear()
+            found = _ISSUED[iat] = datetime.fromtimestamp(iat, UTC)
+        return found
 
     @property
     def fingerprint(self) -> str:

@@ -96,8 +96,13 @@ class Policy:
     @property
     def accepted_matches(self) -> frozenset[str]:
         """The TN match levels that count as agreeing."""
-        base = {"equal", "canonical-equal"}
-        return frozenset(base | {"last10"} if self.accept_last10 else base)
+        return _ACCEPTED[self.accept_last10]
+
+
+_ACCEPTED = {
+    False: frozenset({"equal", "canonical-equal"}),
+    True: frozenset({"equal", "canonical-equal", "last10"}),
+}
 
 
 DEFAULT_POLICY = Policy()
