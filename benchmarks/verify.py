@@ -6,11 +6,14 @@
   ``SecSIPIDCheckFullPubKey(identity, len, expire, pubkey, len)`` through ctypes
   on the same Identity values: header parameters, JWT decode, ``iat`` age, ES256.
 
-shakentrace does more per call: it parses the whole SIP message, checks the
-certificate chain (time-dependent part; the path is cached per chain by the
-TrustStore), compares orig/dest with From/PAI/To/Request-URI and the Date header,
-and builds a full Outcome. Single process, single core. Run from the repository
-root::
+shakentrace does more per call: it parses the SIP message, reads From, To,
+each P-Asserted-Identity, the Request-URI and the Date header, judges the
+certificate chain at ``iat`` (the TrustStore keeps a chain's verdict for the
+interval it holds), compares orig/dest with each of those headers and builds a
+full Outcome. Every call carries its own numbers, so no per-call result is
+reused; what repeats across calls in real traffic is reused as it would be
+there (the signer's JWS header, the Date text, the chain verdict). Single
+process, single core. Run from the repository root::
 
     python benchmarks/verify.py            # 2000 calls, best of 5 rounds
     python benchmarks/verify.py -n 200 --rounds 1 --json

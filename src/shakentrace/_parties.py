@@ -87,11 +87,13 @@ def _pai(message: SipMessage, problems: list[Reason]) -> list[Party]:
         elements = message.headers.get_list(label)
     except ParseError:
         return _general(message, problems, label, "pai")  # the accessor reports it
-    usual = [usual_address(value) for value, _ in elements]
-    if any(u is None for u in usual):
-        return _general(message, problems, label, "pai")
-    many = len(usual) > 1
-    return [(f"{label}[{n}]" if many else label, *u) for n, u in enumerate(usual, 1) if u]
+    parties: list[Party] = []
+    for n, (value, _) in enumerate(elements, 1):
+        usual = usual_address(value)
+        if usual is None:
+            return _general(message, problems, label, "pai")
+        parties.append((f"{label}[{n}]" if len(elements) > 1 else label, *usual))
+    return parties
 
 
 def callers(message: SipMessage, problems: list[Reason]) -> tuple[Party, ...]:
