@@ -30,7 +30,11 @@ _START_LINE = re.compile(
     rb"(?:[A-Za-z0-9!%*_+`'~.\-]+ [^ \r\n]+ SIP/2\.0|SIP/2\.0 [1-6][0-9][0-9](?: [^\r\n]*)?)[ \t]*"
 )
 # RFC 3261 §20.14 Content-Length, compact form "l" (§7.3.3); case-insensitive names.
-_CONTENT_LENGTH = re.compile(rb"(?im)^(?:content-length|l)[ \t]*:[ \t]*([0-9]{1,10})[ \t]*\r?$")
+# Searched for as "\n" + line (a literal first character keeps the search fast;
+# the first line is tried on its own), ending at a line end or the end.
+_CL_LINE = rb"(?:content-length|l)[ \t]*:[ \t]*([0-9]{1,10})[ \t]*\r?(?=\n|\Z)"
+_CONTENT_LENGTH_FIRST = re.compile(rb"(?i)" + _CL_LINE)
+_CONTENT_LENGTH = re.compile(rb"(?i)\n" + _CL_LINE)
 # sngrep "save as txt" and ngrep -W byline headers: time, src -> dst.
 _META_LINE = re.compile(
     rb"(?:[UT] )?(\d{4}[/-]\d\d[/-]\d\d)[ T](\d\d:\d\d:\d\d(?:\.\d{1,9})?)[ \t]+"
@@ -89,7 +93,7 @@ def _header_end(buf: bytes | bytearray) -> int:
 
 
 def _content_length(head: bytes | bytearray) -> int | None:
-    match = _CONTENT_LENGTH.search(head)
+    match = _CONTENT_LENGTH_FIRST.match(head) or _CONTENT_LENGTH.search(head)
     return int(match.group(1)) if match else None
 
 

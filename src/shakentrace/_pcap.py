@@ -97,25 +97,46 @@ def _time(seconds: int, fraction: int, per_second: int) -> datetime | None:
         return None
 
 
+class _Clock:
+    """:func:`_time` for a run of records, most of them in the same second as the last."""
+
+    __slots__ = ("base", "per_second", "seconds")
+
+    def __init__(self, per_second: int) -> None:
+        self.per_second = per_second
+        self.seconds: int | None = None
+        self.base: datetime | None = None
+
+    def time(self, seconds: int, fraction: int) -> datetime | None:
+        if fraction >= self.per_second:
+            return _time(seconds, fraction, self.per_second)
+        if seconds != self.seconds:
+            self.seconds, self.base = seconds, _time(seconds, 0, self.per_second)
+        base = self.base
+        micros = fraction * 1_000_000 // self.per_second
+        return None if base is None else base.replace(microsecond=micros)
+
+
 def _pcap_frames(f: BinaryIO, tally: Tally, max_packet: int) -> Iterator[Frame]:
     head = f.read(24)
     if len(head) < 24 or head[:4] not in _PCAP_MAGICS:
         raise CaptureError("not a pcap file (bad or short file header)")
     order, per_second = _PCAP_MAGICS[head[:4]]
     header = dpkt.pcap.LEFileHdr(head) if order == "<" else dpkt.pcap.FileHdr(head)
-    record = dpkt.pcap.MAGIC_TO_PKT_HDR[int.from_bytes(head[:4], "big")]
-    number = 0
-    while (raw := _read(f, record.__hdr_len__, tally, "record header")) is not None:
-        rec = record(raw)
-        if rec.caplen > max_packet:
+    size = dpkt.pcap.MAGIC_TO_PKT_HDR[int.from_bytes(head[:4], "big")].__hdr_len__
+    record = struct.Struct(order + "III")  # tv_sec, tv_usec (or nsec), caplen
+    clock, linktype, number = _Clock(per_second), header.linktype, 0
+    while (raw := _read(f, size, tally, "record header")) is not None:
+        seconds, fraction, caplen = record.unpack_from(raw)
+        if caplen > max_packet:
             tally.truncated = True
-            tally.warn(f"record {number + 1} claims {rec.caplen} octets; stopped reading")
+            tally.warn(f"record {number + 1} claims {caplen} octets; stopped reading")
             return
-        data = _read(f, rec.caplen, tally, "packet")
+        data = _read(f, caplen, tally, "packet")
         if data is None:
             return
         number += 1
-        yield Frame(number, _time(rec.tv_sec, rec.tv_usec, per_second), header.linktype, data)
+        yield Frame(number, clock.time(seconds, fraction), linktype, data)
 
 
 @dataclass(slots=True)
@@ -263,12 +284,50 @@ def _segment(proto: int, layer: Any, src: str, dst: str) -> Segment | None:
     return None
 
 
+# Ethernet type; IPv4 version/IHL, total length, flags/fragment offset, TTL,
+# protocol (then checksum and addresses, sliced apart); UDP ports.
+_ETHER_IPV4_UDP = struct.Struct("!12xHBxH2xHBB10xHH4x")
+_ADDRESSES: dict[bytes, str] = {}
+_MAX_ADDRESSES = 4096
+
+
+def _ipv4(packed: bytes) -> str:
+    text = _ADDRESSES.get(packed)
+    if text is None:
+        if len(_ADDRESSES) >= _MAX_ADDRESSES:  # bounded: a scan must not grow it
+            _ADDRESSES.clear()
+        text = _ADDRESSES[packed] = socket.inet_ntop(socket.AF_INET, packed)
+    return text
+
+
+def _udp4(data: bytes) -> Segment | None:
+    """The common frame without dpkt: Ethernet II, IPv4 without options, whole UDP.
+
+    ``None`` for anything else (dpkt then decodes it); the result is what the
+    general path gives for the same frame.
+    """
+    if len(data) < 42:
+        return None
+    ethertype, ver_ihl, total, flags, _, proto, sport, dport = _ETHER_IPV4_UDP.unpack_from(data)
+    if ethertype != 0x0800 or ver_ihl != 0x45 or proto != 17 or flags & 0x3FFF or total < 28:
+        return None
+    src, dst = _ipv4(data[26:30]), _ipv4(data[30:34])
+    return Segment("udp", (src, sport), (dst, dport), data[42 : 14 + total])
+
+
 def decode_frame(frame: Frame) -> Segment | Fragment | None:
     """The UDP/TCP segment or IP fragment in a frame; ``None`` if it carries neither.
 
     Raises:
         ValueError: The frame is malformed or of an unsupported link type.
     """
+    if frame.linktype == _ETHERNET and (segment := _udp4(frame.data)) is not None:
+        return segment
+    return decode_with_dpkt(frame)
+
+
+def decode_with_dpkt(frame: Frame) -> Segment | Fragment | None:
+    """:func:`decode_frame` without its shortcut: every frame through dpkt."""
     try:
         ip = _network(frame.linktype, frame.data)
         if ip is None:

@@ -57,6 +57,8 @@ __all__ = [
 
 logger = logging.getLogger("shakentrace.capture")
 
+_MAX_ENDPOINTS = 4096
+
 #: What :func:`open_capture` reads; ``"auto"`` sniffs the first octets.
 CaptureFormat = Literal["auto", "text", "pcap", "pcapng"]
 
@@ -207,6 +209,7 @@ class Capture(Iterator[CapturedMessage]):
         else:
             self._found = pcap_messages(stream, format, self._tally, limits)
         self._index = 0
+        self._endpoints: dict[tuple[str, int], Endpoint] = {}
 
     @property
     def stats(self) -> CaptureStats:
@@ -235,8 +238,8 @@ class Capture(Iterator[CapturedMessage]):
         return CapturedMessage(
             data=found.data,
             time=found.time,
-            src=Endpoint(address=found.src[0], port=found.src[1]) if found.src else None,
-            dst=Endpoint(address=found.dst[0], port=found.dst[1]) if found.dst else None,
+            src=self._endpoint(found.src) if found.src else None,
+            dst=self._endpoint(found.dst) if found.dst else None,
             transport=found.transport,
             source=self.name,
             index=self._index - 1,
@@ -244,6 +247,16 @@ class Capture(Iterator[CapturedMessage]):
             line=found.line,
             hep=found.hep,
         )
+
+    def _endpoint(self, address: tuple[str, int]) -> Endpoint:
+        # A capture holds few peers: one (frozen) Endpoint each, in a bounded table.
+        endpoint = self._endpoints.get(address)
+        if endpoint is None:
+            if len(self._endpoints) >= _MAX_ENDPOINTS:
+                self._endpoints.clear()
+            endpoint = Endpoint(address=address[0], port=address[1])
+            self._endpoints[address] = endpoint
+        return endpoint
 
     def _log_end(self) -> None:
         if self._tally.truncated:
