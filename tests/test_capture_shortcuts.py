@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import pickle
 import re
 import struct
+from datetime import UTC, datetime
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from shakentrace._framing import _content_length
 from shakentrace._pcap import Frame, decode_frame, decode_with_dpkt
+from shakentrace.capture import CapturedMessage, Endpoint
 
 # The Content-Length search as first written: one multi-line regex.
 _GENERAL = re.compile(rb"(?im)^(?:content-length|l)[ \t]*:[ \t]*([0-9]{1,10})[ \t]*\r?$")
@@ -51,3 +54,12 @@ def test_content_length_search_matches_the_general_regex(pieces: list[bytes]) ->
     head = b"".join(pieces)
     match = _GENERAL.search(head)
     assert _content_length(head) == (int(match.group(1)) if match else None)
+
+
+def test_captured_messages_pickle_to_equal_messages() -> None:
+    when = datetime(2026, 3, 1, 12, 0, 0, 150000, tzinfo=UTC)
+    message = CapturedMessage(
+        data=b"x", time=when, src=Endpoint(address="192.0.2.10", port=5060), frame=3, index=2
+    )
+    assert pickle.loads(pickle.dumps(message)) == message
+    assert pickle.loads(pickle.dumps(message.src)) == message.src

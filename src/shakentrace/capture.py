@@ -101,6 +101,15 @@ class Endpoint:
         host = f"[{self.address}]" if ":" in self.address else self.address
         return f"{host}:{self.port}"
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Plain arguments pickle several times faster than the slots state
+        # (``--jobs`` sends every message to a worker process).
+        return _endpoint, (self.address, self.port)
+
+
+def _endpoint(address: str, port: int) -> Endpoint:
+    return Endpoint(address=address, port=port)
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CapturedMessage:
@@ -132,6 +141,10 @@ class CapturedMessage:
     line: int | None = None
     hep: int | None = None
 
+    def __reduce__(self) -> tuple[object, ...]:
+        fields = (self.data, self.time, self.src, self.dst, self.transport, self.source)
+        return _captured, (*fields, self.index, self.frame, self.line, self.hep)
+
     def to_dict(self) -> dict[str, object]:
         """Capture metadata as JSON-safe data (without the message octets)."""
         return {
@@ -145,6 +158,11 @@ class CapturedMessage:
             "transport": self.transport,
             "hep": self.hep,
         }
+
+
+def _captured(*fields: object) -> CapturedMessage:
+    names = ("data", "time", "src", "dst", "transport", "source", "index", "frame", "line", "hep")
+    return CapturedMessage(**dict(zip(names, fields, strict=True)))  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
