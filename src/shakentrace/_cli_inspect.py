@@ -12,9 +12,10 @@ not parse is reported on stderr and makes the exit code 2; the others still prin
 from __future__ import annotations
 
 import argparse
+import os
 from typing import Any
 
-from shakentrace._cli_io import Console, json_line, mapped
+from shakentrace._cli_io import Console, is_tty, json_line, mapped
 from shakentrace._cli_views import identity_views, passport_text
 from shakentrace.capture import CapturedMessage
 from shakentrace.errors import SipParseError
@@ -25,6 +26,7 @@ from shakentrace.uri import NameAddr
 __all__ = ["register"]
 
 _FETCHER: list[Fetcher | None] = [None]
+_RUN = 256
 _MODE: dict[str, bool] = {"every": False, "json": False, "colour": False}
 
 
@@ -43,7 +45,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument(
         "--certs", metavar="DIR", help="x5u chains (folder or bundle) for certificate facts"
     )
-    parser.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
+    parser.add_argument(
+        "--jobs", type=int, default=os.cpu_count() or 1, help="processes (default: CPUs)"
+    )
     parser.set_defaults(handler=_run)
 
 
@@ -81,15 +85,23 @@ def _run(args: argparse.Namespace) -> int:
     setup = (args.certs, bool(args.all), bool(args.json), console.colour)
     _init(*setup)  # a bad --certs fails before reading
     failed, shown, left_out = False, 0, 0
+    pending: list[str] = []  # written in runs (one write for many lines), not on a terminal
+    run = 1 if is_tty(console.out) else _RUN
     for ok, output in mapped(args, console, _one, _init, setup):
         if ok:
-            console.line(output)
+            pending.append(output)
             shown += 1
+            if len(pending) < run:
+                continue
         elif ok is None:
             left_out += 1
-        else:
+            continue
+        console.lines(pending)
+        pending.clear()
+        if ok is False:
             console.error(output)
             failed = True
+    console.lines(pending)
     if left_out and not shown:
         console.note(f"{left_out} SIP message(s), none an INVITE; --all shows every message")
     return 2 if failed else 0

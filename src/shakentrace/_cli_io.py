@@ -17,7 +17,7 @@ from typing import IO, Any
 
 from shakentrace.capture import CapturedMessage, open_capture
 
-__all__ = ["Console", "json_line", "mapped", "read_inputs"]
+__all__ = ["Console", "is_tty", "json_line", "mapped", "read_inputs"]
 
 _BATCH = 1024
 _SMALL = 64
@@ -26,7 +26,8 @@ _COLOURS = {"red": "31", "green": "32", "yellow": "33", "blue": "34", "bold": "1
 _TICK = 0.2
 
 
-def _is_tty(stream: IO[str]) -> bool:
+def is_tty(stream: IO[str]) -> bool:
+    """Whether ``stream`` is a terminal."""
     isatty = getattr(stream, "isatty", None)
     return bool(isatty and isatty())
 
@@ -40,9 +41,9 @@ class Console:
         self.out = out or sys.stdout
         self.err = err or sys.stderr
         no_color = "NO_COLOR" in os.environ and os.environ["NO_COLOR"] != ""
-        tty = _is_tty(self.out) and not no_color and os.environ.get("TERM") != "dumb"
+        tty = is_tty(self.out) and not no_color and os.environ.get("TERM") != "dumb"
         self.colour = tty if colour is None else colour
-        self.progress_on = _is_tty(self.err)
+        self.progress_on = is_tty(self.err)
         self._last = 0.0
         self._shown = False
 
@@ -60,9 +61,13 @@ class Console:
 
     def json(self, value: Any) -> None:
         """Write one JSON object as one line."""
-        self.out.write(
-            json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str) + "\n"
-        )
+        self.out.write(json_line(value) + "\n")
+
+    def lines(self, texts: list[str]) -> None:
+        """Write several lines of results at once."""
+        if texts:
+            self.clear_progress()
+            self.out.write("\n".join(texts) + "\n")
 
     def error(self, text: str) -> None:
         """An error line on stderr (the command goes on; the exit code says it)."""
@@ -102,9 +107,13 @@ class Console:
             self._shown = False
 
 
+# Built once: json.dumps with options builds a new encoder on every call.
+_ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=str).encode
+
+
 def json_line(value: Any) -> str:
     """``value`` as compact one-line JSON."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
+    return _ENCODE(value)
 
 
 def _open(path: str) -> tuple[IO[bytes], int | None, bool]:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from shakentrace.errors import SipParseError
+from shakentrace.headers import COMPACT_NAMES
 
 if TYPE_CHECKING:
     from shakentrace.sip import SipMessage
@@ -31,48 +32,69 @@ def _one(value: object) -> Any:
     return value.to_dict() if hasattr(value, "to_dict") else str(value)
 
 
-_FACTS: tuple[tuple[str, Callable[[SipMessage], object]], ...] = (
-    ("from", lambda m: m.from_),
-    ("to", lambda m: m.to),
-    ("pai", lambda m: m.pai),
-    ("ppi", lambda m: m.ppi),
-    ("remote_party_id", lambda m: m.remote_party_id),
-    ("identities", lambda m: m.identities),
-    ("via", lambda m: m.via),
-    ("record_route", lambda m: m.record_route),
-    ("route", lambda m: m.route),
-    ("contact", lambda m: m.contact),
-    ("call_id", lambda m: m.call_id),
-    ("cseq", lambda m: m.cseq),
-    ("date", lambda m: m.date),
-    ("max_forwards", lambda m: m.max_forwards),
-    ("content_length", lambda m: m.content_length),
-    ("user_agent", lambda m: m.user_agent),
-    ("server", lambda m: m.server),
-    ("diversion", lambda m: m.diversion),
-    ("history_info", lambda m: m.history_info),
-    ("p_charging_vector", lambda m: m.p_charging_vector),
-    ("reason", lambda m: m.reason),
-    ("privacy", lambda m: m.privacy),
-    ("p_attestation_indicator", lambda m: m.p_attestation_indicator),
-    ("attestation_info", lambda m: m.attestation_info),
-    ("origination_id", lambda m: m.origination_id),
-    ("verstat", lambda m: m.verstat),
+# Each fact: its key, the header keys (lower-case full names) it reads, what it
+# is when none of them is present (no parse, no call), and its accessor.
+_FACTS: tuple[tuple[str, tuple[str, ...], Any, Callable[[SipMessage], object]], ...] = (
+    ("from", ("from",), None, lambda m: m.from_),
+    ("to", ("to",), None, lambda m: m.to),
+    ("pai", ("p-asserted-identity",), (), lambda m: m.pai),
+    ("ppi", ("p-preferred-identity",), (), lambda m: m.ppi),
+    ("remote_party_id", ("remote-party-id",), (), lambda m: m.remote_party_id),
+    ("identities", ("identity",), (), lambda m: m.identities),
+    ("via", ("via",), (), lambda m: m.via),
+    ("record_route", ("record-route",), (), lambda m: m.record_route),
+    ("route", ("route",), (), lambda m: m.route),
+    ("contact", ("contact",), (), lambda m: m.contact),
+    ("call_id", ("call-id",), None, lambda m: m.call_id),
+    ("cseq", ("cseq",), None, lambda m: m.cseq),
+    ("date", ("date",), None, lambda m: m.date),
+    ("max_forwards", ("max-forwards",), None, lambda m: m.max_forwards),
+    ("content_length", ("content-length",), None, lambda m: m.content_length),
+    ("user_agent", ("user-agent",), None, lambda m: m.user_agent),
+    ("server", ("server",), None, lambda m: m.server),
+    ("diversion", ("diversion",), (), lambda m: m.diversion),
+    ("history_info", ("history-info",), (), lambda m: m.history_info),
+    ("p_charging_vector", ("p-charging-vector",), None, lambda m: m.p_charging_vector),
+    ("reason", ("reason",), (), lambda m: m.reason),
+    ("privacy", ("privacy",), (), lambda m: m.privacy),
+    (
+        "p_attestation_indicator",
+        ("p-attestation-indicator",),
+        None,
+        lambda m: m.p_attestation_indicator,
+    ),
+    ("attestation_info", ("attestation-info",), None, lambda m: m.attestation_info),
+    ("origination_id", ("origination-id",), None, lambda m: m.origination_id),
+    ("verstat", ("p-asserted-identity", "from"), None, lambda m: m.verstat),
 )
 
 
+def _key(name: str) -> str:
+    lower = name.lower()
+    return COMPACT_NAMES.get(lower, lower) if len(lower) == 1 else lower
+
+
 def message_to_dict(msg: SipMessage) -> dict[str, Any]:
-    """Return every fact the typed accessors give, as JSON-safe data."""
+    """Return every fact the typed accessors give, as JSON-safe data.
+
+    A fact whose headers are all absent is its empty value without a call: most
+    messages carry a handful of the headers these facts read.
+    """
+    headers = [[name, value] for name, value in msg.headers]
+    present = {_key(name) for name, _ in headers}
     out: dict[str, Any] = {
         "method": msg.method,
         "request_uri": _one(msg.request_uri),
         "status_code": msg.status_code,
         "reason_phrase": msg.reason_phrase,
         "version": msg.version,
-        "headers": [[name, value] for name, value in msg.headers],
+        "headers": headers,
     }
     errors: list[dict[str, Any]] = []
-    for name, get in _FACTS:
+    for name, keys, empty, get in _FACTS:
+        if present.isdisjoint(keys):
+            out[name] = None if empty is None else []
+            continue
         try:
             out[name] = _one(get(msg))
         except SipParseError as exc:
