@@ -5,11 +5,14 @@ all signed by one STI certificate from :class:`shakentrace.testing.StiCA`), then
 times, each in its own process with its peak resident memory:
 
 * ``tshark -T fields -e sip.Identity`` (the peer: dissect, print the Identity);
-* ``shakentrace inspect --json`` (read, parse, decode every PASSporT; no signatures);
+* ``shakentrace inspect --json`` (read, parse, decode every PASSporT; no signatures),
+  on one core and on every core (its default);
 * ``shakentrace verify --json`` with a warm certificate cache (``--certs`` DIR,
   the trust anchor from ``--trust``), on both cores (``--jobs 2``).
 
-and prints the rates and the ratios to tshark. Memory flatness: ``inspect`` runs
+and prints the rates and the ratios to tshark, by wall-clock time and by CPU time
+(all of a command's processes; steadier on a shared machine, but blind to
+``--jobs``). Memory flatness: ``inspect`` runs
 again on a file a tenth the size; the two peaks should match.
 
 Usage (from the repository root)::
@@ -43,8 +46,8 @@ start = time.perf_counter()
 with open(sys.argv[1], "wb") as out:
     code = subprocess.run(sys.argv[2:], stdout=out).returncode
 elapsed = time.perf_counter() - start
-peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(code, elapsed, peak)
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(code, elapsed, usage.ru_maxrss, usage.ru_utime + usage.ru_stime)
 """
 
 
@@ -107,10 +110,14 @@ def measure(label: str, command: list[str], out: Path) -> dict[str, float]:
     argv = [sys.executable, "-c", _MEASURE, str(out), *command]
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     result = subprocess.run(argv, capture_output=True, text=True, check=True, env=env)
-    code, seconds, peak = result.stdout.split()
+    code, seconds, peak, cpu = result.stdout.split()
     mib = int(peak) / 1024
-    print(f"  {label:<40} {float(seconds):8.2f} s  peak {mib:7.1f} MiB  exit {code}", flush=True)
-    return {"seconds": float(seconds), "peak_mib": mib, "exit": int(code)}
+    print(
+        f"  {label:<28} {float(seconds):8.2f} s  cpu {float(cpu):7.2f} s"
+        f"  peak {mib:7.1f} MiB  exit {code}",
+        flush=True,
+    )
+    return {"seconds": float(seconds), "cpu": float(cpu), "peak_mib": mib, "exit": int(code)}
 
 
 def main() -> int:
@@ -137,19 +144,22 @@ def main() -> int:
     commands = {
         "tshark": ["tshark", "-n", "-r", str(pcap), "-T", "fields", "-e", "sip.Identity"],
         "capture only": [sys.executable, "-c", _CAPTURE_ONLY, str(pcap)],
-        "inspect --json": [*st, "inspect", "--json", str(pcap)],
-        "inspect --json --jobs 2": [*st, "inspect", "--json", "--jobs", "2", str(pcap)],
+        "inspect --json --jobs 1": [*st, "inspect", "--json", "--jobs", "1", str(pcap)],
+        "inspect --json": [*st, "inspect", "--json", str(pcap)],  # --jobs: every CPU
         "verify --json --jobs 2": [*st, "verify", "--json", "--jobs", "2", *keys, str(pcap)],
         "inspect --json (N/10)": [*st, "inspect", "--json", str(small)],
     }
     runs = {name: measure(name, command, out) for name, command in commands.items()}
-    base = runs["tshark"]["seconds"]
-    print(f"\nN = {args.count} (same file, same run)")
+    base, base_cpu = runs["tshark"]["seconds"], runs["tshark"]["cpu"]
+    print(f"\nN = {args.count} (same file, same run; cpu: all processes' CPU time)")
     for name, run in runs.items():
         if name.endswith("(N/10)"):
             continue
-        rate = args.count / run["seconds"]
-        print(f"  {name:<26} {rate:9.0f} msg/s  {base / run['seconds']:5.2f}x tshark")
+        rate, cpu_rate = args.count / run["seconds"], args.count / run["cpu"]
+        print(
+            f"  {name:<26} {rate:9.0f} msg/s  {base / run['seconds']:5.2f}x tshark"
+            f"   by cpu {cpu_rate:9.0f} msg/s  {base_cpu / run['cpu']:5.2f}x"
+        )
     flat = runs["inspect --json"]["peak_mib"], runs["inspect --json (N/10)"]["peak_mib"]
     print(f"  memory: inspect peak {flat[0]:.1f} MiB at N, {flat[1]:.1f} MiB at N/10")
     return 0

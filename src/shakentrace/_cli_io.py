@@ -11,6 +11,7 @@ import json
 import os
 import sys
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from itertools import islice
 from typing import IO, Any
@@ -19,7 +20,8 @@ from shakentrace.capture import CapturedMessage, open_capture
 
 __all__ = ["Console", "is_tty", "json_line", "mapped", "read_inputs"]
 
-_BATCH = 1024
+_CHUNK = 256  # messages a worker takes at once
+_IN_FLIGHT = 3  # chunks per worker submitted ahead
 _SMALL = 64
 
 _COLOURS = {"red": "31", "green": "32", "yellow": "33", "blue": "34", "bold": "1", "dim": "2"}
@@ -149,6 +151,11 @@ def read_inputs(paths: Sequence[str], console: Console) -> Iterator[CapturedMess
             console.warn(f"{path}: {stats.malformed} malformed packets skipped")
 
 
+def _work_chunk(work: Callable[[CapturedMessage], Any], chunk: list[CapturedMessage]) -> list[Any]:
+    """``work`` over one chunk, in a worker: one round trip for many messages."""
+    return [r for r in map(work, chunk) if r is not None]
+
+
 def mapped(
     args: Any,
     console: Console,
@@ -156,17 +163,24 @@ def mapped(
     init: Callable[..., None],
     initargs: tuple[Any, ...],
 ) -> Iterator[Any]:
-    """``work`` over every input message, on ``--jobs`` processes, in order, in batches."""
+    """``work`` over every input message, on ``--jobs`` processes, in order, in chunks.
+
+    A few chunks per process stay in flight, so that the workers never wait for
+    the parent to read the next ones, and memory stays bounded.
+    """
     messages = read_inputs(args.files, console)
-    batch = list(islice(messages, _BATCH))
-    if args.jobs <= 1 or len(batch) < _SMALL:  # a few messages: no process start-up
+    chunk = list(islice(messages, _CHUNK))
+    if args.jobs <= 1 or len(chunk) < _SMALL:  # a few messages: no process start-up
         init(*initargs)
-        yield from (r for r in map(work, batch) if r is not None)
+        yield from (r for r in map(work, chunk) if r is not None)
         yield from (r for r in map(work, messages) if r is not None)
         return
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import Future, ProcessPoolExecutor
 
     with ProcessPoolExecutor(max_workers=args.jobs, initializer=init, initargs=initargs) as pool:
-        while batch:
-            yield from (r for r in pool.map(work, batch, chunksize=64) if r is not None)
-            batch = list(islice(messages, _BATCH))
+        flying: deque[Future[list[Any]]] = deque()
+        while chunk or flying:
+            while chunk and len(flying) < _IN_FLIGHT * args.jobs:
+                flying.append(pool.submit(_work_chunk, work, chunk))
+                chunk = list(islice(messages, _CHUNK))
+            yield from flying.popleft().result()
