@@ -16,9 +16,10 @@ from shakentrace._outcome import IdentityResult, Outcome, TnPairing
 from shakentrace._rebuild import CallFacts, Credential, Decoded
 from shakentrace.identity import IdentityHeader
 from shakentrace.passport import Passport
+from shakentrace.uri import Uri
 from shakentrace.verify import Policy
 
-BUILT = (TnPairing, IdentityResult, Outcome, CallFacts, Decoded, IdentityHeader, Passport)
+BUILT = (TnPairing, IdentityResult, Outcome, CallFacts, Decoded, IdentityHeader, Passport, Uri)
 _VALUES = st.one_of(st.none(), st.integers(), st.text(max_size=3), st.tuples(st.integers()))
 
 

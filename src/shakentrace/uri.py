@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shakentrace import _grammar as g
+from shakentrace._frozen import builder
 from shakentrace.errors import SipParseError
 
 __all__ = ["NameAddr", "Params", "Uri", "parse_name_addr", "parse_params", "parse_uri"]
@@ -231,14 +232,21 @@ def parse_uri(text: str, *, line: int | None = None) -> Uri:
 
 
 def _simple_uri(match: re.Match[str], raw: str, line: int | None) -> Uri:
-    return Uri(
-        scheme=match["scheme"],
-        user=match["user"],
-        host=match["host"],
-        port=int(match["port"]) if match["port"] else None,
-        params=_simple_params(match["params"], line) if match["params"] else _EMPTY,
+    scheme, user, host, port, params = match.group("scheme", "user", "host", "port", "params")
+    return _URI(
+        scheme=scheme,
+        user=user,
+        password=None,
+        host=host,
+        port=int(port) if port else None,
+        params=_simple_params(params, line) if params else _EMPTY,
+        user_params=_EMPTY,
+        headers=_EMPTY,
         raw=raw,
     )
+
+
+_URI = builder(Uri)  # every URI of a message goes through here: half the __init__ cost
 
 
 def _parse_uri(raw: str, line: int | None) -> Uri:
