@@ -21,13 +21,22 @@ from shakentrace.errors import ParseError
 from shakentrace.identity import IdentityHeader, parse_identity
 from shakentrace.passport import Passport, decode_passport
 from shakentrace.reasons import Reason
+from shakentrace.tn import compare_tns
 
 if TYPE_CHECKING:
     from shakentrace.sip import SipMessage
     from shakentrace.trust import ChainResult
     from shakentrace.verify import Policy
 
-__all__ = ["CallFacts", "Credential", "Decoded", "decode_identity", "evaluate_identity"]
+__all__ = [
+    "CallFacts",
+    "Credential",
+    "Decoded",
+    "call_reasons",
+    "decode_identity",
+    "evaluate_identity",
+    "link_div",
+]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -310,3 +319,57 @@ def _result(
         reconstruction=reconstruction,
         reasons=tuple(reasons),
     )
+
+
+def link_div(
+    result: IdentityResult,
+    primary: IdentityResult,
+    others: Sequence[IdentityResult],
+    policy: Policy,
+) -> IdentityResult:
+    """RFC 8946 §3 / ATIS-1000085: a div PASSporT's ``div`` is a dest of an earlier one.
+
+    The earlier one is the shaken PASSporT or, after several retargetings,
+    another div PASSporT; ``orig`` stays the shaken one's.
+    """
+    div, shaken = result.passport, primary.passport
+    if result.ppt != "div" or div is None or shaken is None or result is primary:
+        return result
+    dests = [d for other in others if other is not result and other.passport
+             for d in other.passport.dest_tns]  # fmt: skip
+    problems = []
+    target = div.div.tn if div.div else None
+    if target is None or not any(_same_tn(target, d, policy) for d in dests):
+        problems.append(f"div {target!r} is not a dest of the shaken PASSporT {shaken.dest_tns}")
+    if not _same_tn(div.orig_tn or "", shaken.orig_tn or "", policy):
+        problems.append(f"div orig {div.orig_tn!r} ≠ shaken orig {shaken.orig_tn!r}")
+    extra = tuple(Reason.of("div-broken", p) for p in problems)
+    return IdentityResult(**{**_fields(result), "reasons": result.reasons + extra})
+
+
+def _same_tn(a: str, b: str, policy: Policy) -> bool:
+    return bool(a and b) and str(compare_tns(a, b)) in policy.accepted_matches
+
+
+def _fields(result: IdentityResult) -> dict[str, Any]:
+    return {name: getattr(result, name) for name in IdentityResult.__dataclass_fields__}
+
+
+def call_reasons(
+    call: CallFacts, primary: IdentityResult, policy: Policy, now: datetime, count: int
+) -> tuple[Reason, ...]:
+    """The call-level reasons: header problems, no shaken PASSporT, Date, too many values."""
+    reasons = list(call.problems)
+    if primary.ppt not in ("shaken", None):
+        reasons.append(
+            Reason.of("unsupported-ppt", f"no shaken PASSporT among {count} Identity values")
+        )
+    if policy.check_date:
+        iat = primary.passport.iat if primary.passport else None
+        reasons += _checks.check_date(
+            call.date, iat, now, max_age=policy.max_age, future_skew=policy.future_skew
+        )
+    if count > policy.max_identities:
+        message = f"{count} Identity values; only the first {policy.max_identities} were examined"
+        reasons.append(Reason.of("identity-malformed", message, severity="warning"))
+    return tuple(reasons)

@@ -19,10 +19,17 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from shakentrace import _jose
 from shakentrace._batch import verify_many
-from shakentrace._checks import check_date
 from shakentrace._frozen import builder
 from shakentrace._outcome import IdentityResult, Outcome, SignerInfo, TnPairing, verdict
-from shakentrace._rebuild import CallFacts, Credential, Decoded, decode_identity, evaluate_identity
+from shakentrace._rebuild import (
+    CallFacts,
+    Credential,
+    Decoded,
+    call_reasons,
+    decode_identity,
+    evaluate_identity,
+    link_div,
+)
 from shakentrace.certs import load_chain
 from shakentrace.claims import DEFAULT_LIMITS, PassportLimits
 from shakentrace.errors import ConfigurationError, FetchError, ShakenTraceError, SipParseError
@@ -155,7 +162,7 @@ def evaluate(
     primary = _primary(results)
     broken: tuple[Reason, ...] = ()
     if len(results) > 1:  # div PASSporTs to link (one value is its own primary)
-        results = [_link(r, primary, results, policy) for r in results]
+        results = [link_div(r, primary, results, policy) for r in results]
         primary = results[primary.index]
         # A div PASSporT that does not chain breaks the call's identity chain (DESIGN §5).
         broken = tuple(
@@ -166,64 +173,9 @@ def evaluate(
             if r.code == "div-broken"
         )
     reasons = (
-        primary.reasons + broken + _call_reasons(call, primary, policy, now, len(call.identities))
+        primary.reasons + broken + call_reasons(call, primary, policy, now, len(call.identities))
     )
     return _outcome(reasons, tuple(results), primary, creds[primary.index], now, has_identity=True)
-
-
-def _link(
-    result: IdentityResult,
-    primary: IdentityResult,
-    others: Sequence[IdentityResult],
-    policy: Policy,
-) -> IdentityResult:
-    """RFC 8946 §3 / ATIS-1000085: a div PASSporT's ``div`` is a dest of an earlier one.
-
-    The earlier one is the shaken PASSporT or, after several retargetings,
-    another div PASSporT; ``orig`` stays the shaken one's.
-    """
-    div, shaken = result.passport, primary.passport
-    if result.ppt != "div" or div is None or shaken is None or result is primary:
-        return result
-    dests = [d for other in others if other is not result and other.passport
-             for d in other.passport.dest_tns]  # fmt: skip
-    problems = []
-    target = div.div.tn if div.div else None
-    if target is None or not any(_same_tn(target, d, policy) for d in dests):
-        problems.append(f"div {target!r} is not a dest of the shaken PASSporT {shaken.dest_tns}")
-    if not _same_tn(div.orig_tn or "", shaken.orig_tn or "", policy):
-        problems.append(f"div orig {div.orig_tn!r} ≠ shaken orig {shaken.orig_tn!r}")
-    extra = tuple(Reason.of("div-broken", p) for p in problems)
-    return IdentityResult(**{**_fields(result), "reasons": result.reasons + extra})
-
-
-def _same_tn(a: str, b: str, policy: Policy) -> bool:
-    from shakentrace.tn import compare_tns
-
-    return bool(a and b) and str(compare_tns(a, b)) in policy.accepted_matches
-
-
-def _fields(result: IdentityResult) -> dict[str, Any]:
-    return {name: getattr(result, name) for name in IdentityResult.__dataclass_fields__}
-
-
-def _call_reasons(
-    call: CallFacts, primary: IdentityResult, policy: Policy, now: datetime, count: int
-) -> tuple[Reason, ...]:
-    reasons = list(call.problems)
-    if primary.ppt not in ("shaken", None):
-        reasons.append(
-            Reason.of("unsupported-ppt", f"no shaken PASSporT among {count} Identity values")
-        )
-    if policy.check_date:
-        iat = primary.passport.iat if primary.passport else None
-        reasons += check_date(
-            call.date, iat, now, max_age=policy.max_age, future_skew=policy.future_skew
-        )
-    if count > policy.max_identities:
-        message = f"{count} Identity values; only the first {policy.max_identities} were examined"
-        reasons.append(Reason.of("identity-malformed", message, severity="warning"))
-    return tuple(reasons)
 
 
 _OUTCOME = builder(Outcome)
