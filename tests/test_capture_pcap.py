@@ -224,9 +224,10 @@ def test_loopback_capture_by_dumpcap(tmp_path: Path, invites: list[bytes]) -> No
     """dumpcap captures real UDP and TCP traffic this test sends over 127.0.0.1."""
     from loopback import capture_loopback
 
-    path = capture_loopback(tmp_path / "lo.pcapng", invites)
+    path = tmp_path / "lo.pcapng"
+    ports = capture_loopback(path, invites)
     ours = _read(path)
     assert sorted(m.data for m in ours) == sorted(invites + invites)
-    theirs = _theirs(path, "udp.port==35060,sip", "tcp.port==35061,sip")
+    theirs = _theirs(path, f"udp.port=={ports.udp},sip", f"tcp.port=={ports.tcp},sip")
     assert sorted(_ours(ours)) == sorted(theirs)
     assert {m.transport for m in ours} == {"udp", "tcp"}
