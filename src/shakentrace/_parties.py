@@ -11,6 +11,7 @@ shortcut to the accessor's answer.
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -106,23 +107,15 @@ def date(message: SipMessage, problems: list[Reason]) -> datetime | None:
     value = message.headers.get("date")
     if value is None:
         return None
-    found = _DATES.get(value)
-    if found is not None:
-        return found
     try:
-        found = parse_date(value)
+        return _kept_date(value)
     except ParseError:
         return read(message, "date", problems)  # type: ignore[no-any-return]
-    if len(_DATES) >= _DATES_SIZE:
-        _DATES.clear()
-    _DATES[value] = found
-    return found
 
 
 # Date headers have a one-second resolution: at any call rate many calls carry
 # the same text, so parsed values are kept by their exact text.
-_DATES: dict[str, datetime] = {}
-_DATES_SIZE = 64
+_kept_date = functools.lru_cache(maxsize=64)(parse_date)
 
 
 def callees(message: SipMessage, problems: list[Reason]) -> tuple[Party, ...]:

@@ -9,6 +9,7 @@ struct exception is mapped here onto a counted problem or a :class:`CaptureError
 
 from __future__ import annotations
 
+import functools
 import socket
 import struct
 from collections.abc import Iterator
@@ -287,17 +288,11 @@ def _segment(proto: int, layer: Any, src: str, dst: str) -> Segment | None:
 # Ethernet type; IPv4 version/IHL, total length, flags/fragment offset, TTL,
 # protocol (then checksum and addresses, sliced apart); UDP ports.
 _ETHER_IPV4_UDP = struct.Struct("!12xHBxH2xHBB10xHH4x")
-_ADDRESSES: dict[bytes, str] = {}
-_MAX_ADDRESSES = 4096
 
 
+@functools.lru_cache(maxsize=4096)  # bounded: a scan must not grow it
 def _ipv4(packed: bytes) -> str:
-    text = _ADDRESSES.get(packed)
-    if text is None:
-        if len(_ADDRESSES) >= _MAX_ADDRESSES:  # bounded: a scan must not grow it
-            _ADDRESSES.clear()
-        text = _ADDRESSES[packed] = socket.inet_ntop(socket.AF_INET, packed)
-    return text
+    return socket.inet_ntop(socket.AF_INET, packed)
 
 
 def _udp4(data: bytes) -> Segment | None:

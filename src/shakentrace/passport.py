@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -50,8 +51,9 @@ __all__ = [
 ]
 
 
-# iat has a one-second resolution: calls signed in the same second share it.
-_ISSUED: dict[int, datetime] = {}
+@functools.lru_cache(maxsize=64)  # calls signed in the same second share their iat
+def _issued(iat: int) -> datetime:
+    return datetime.fromtimestamp(iat, UTC)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -119,12 +121,7 @@ class Passport:
         iat = self.iat
         if iat is None or not -62135596800 < iat < 253402300800:
             return None
-        found = _ISSUED.get(iat)
-        if found is None:
-            if len(_ISSUED) >= 64:
-                _ISSUED.clear()
-            found = _ISSUED[iat] = datetime.fromtimestamp(iat, UTC)
-        return found
+        return _issued(iat)
 
     @property
     def fingerprint(self) -> str:

@@ -10,6 +10,7 @@ unquoted.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -111,18 +112,15 @@ def _simple_params(text: str, line: int | None) -> Params:
     The same few texts (``;user=phone``, ``;lr``, ``;transport=udp``) recur in
     every message, and :class:`Params` is immutable: parsed ones are kept by text.
     """
-    found = _PARAMS.get(text)
-    if found is not None:
-        return found
-    params = _split_simple(text, line)
-    if len(_PARAMS) >= _PARAMS_SIZE:
-        _PARAMS.clear()
-    _PARAMS[text] = params
-    return params
+    try:
+        return _kept_params(text)
+    except SipParseError:
+        return _split_simple(text, line)  # raises again, with the line
 
 
-_PARAMS: dict[str, Params] = {}
-_PARAMS_SIZE = 256
+@functools.lru_cache(maxsize=256)
+def _kept_params(text: str) -> Params:
+    return _split_simple(text, None)
 
 
 def _split_simple(text: str, line: int | None) -> Params:
