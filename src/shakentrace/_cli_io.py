@@ -18,7 +18,7 @@ from typing import IO, Any
 
 from shakentrace.capture import CapturedMessage, open_capture
 
-__all__ = ["Console", "is_tty", "json_line", "mapped", "read_inputs"]
+__all__ = ["Console", "is_tty", "json_line", "mapped", "open_input", "read_inputs"]
 
 _CHUNK = 256  # messages a worker takes at once
 _IN_FLIGHT = 3  # chunks per worker submitted ahead
@@ -118,10 +118,11 @@ def json_line(value: Any) -> str:
     return _ENCODE(value)
 
 
-def _open(path: str) -> tuple[IO[bytes], int | None, bool]:
+def open_input(path: str) -> tuple[IO[bytes], int | None, bool]:
+    """``(stream, size or None, whether the caller closes it)``; ``-`` is stdin."""
     if path == "-":
         return sys.stdin.buffer, None, False
-    stream = open(path, "rb")  # noqa: SIM115 (closed by read_inputs)
+    stream = open(path, "rb")  # noqa: SIM115 (closed by the caller)
     return stream, os.fstat(stream.fileno()).st_size, True
 
 
@@ -133,7 +134,7 @@ def read_inputs(paths: Sequence[str], console: Console) -> Iterator[CapturedMess
         OSError: An input cannot be opened.
     """
     for path in paths:
-        stream, size, owned = _open(path)
+        stream, size, owned = open_input(path)
         try:
             with open_capture(stream, name=path) as capture:
                 for count, message in enumerate(capture, start=1):
@@ -145,6 +146,8 @@ def read_inputs(paths: Sequence[str], console: Console) -> Iterator[CapturedMess
             if owned:
                 stream.close()
         console.clear_progress()
+        if not stats.messages:
+            console.warn(f"{path}: no SIP message found (Identity values alone: verify --identity)")
         for text in stats.warnings:
             console.warn(f"{path}: {text}")
         if stats.malformed and not stats.warnings:

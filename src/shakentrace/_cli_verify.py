@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import os
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from shakentrace._cli_io import Console, json_line, mapped
+from shakentrace._cli_io import Console, json_line, mapped, open_input
 from shakentrace._cli_views import call_record, campaign_text, verify_text
 from shakentrace.campaigns import CallRecord, find_campaigns
 from shakentrace.capture import CapturedMessage
@@ -161,10 +163,52 @@ def _record_one(captured: CapturedMessage) -> CallRecord | None:
     return call_record(captured, message, None) if message.method == "INVITE" else None
 
 
+def _identity_values(paths: Sequence[str], console: Console) -> Iterator[CapturedMessage]:
+    """Each line of the inputs as an Identity header value (``Identity:``/``y:`` optional)."""
+    for path in paths:
+        stream, _size, owned = open_input(path)
+        try:
+            read = functools.partial(stream.readline, _MAX_LINE + 1)
+            for number, raw in enumerate(iter(read, b""), 1):
+                if len(raw) > _MAX_LINE:
+                    console.warn(f"{path}:{number}: line longer than {_MAX_LINE} bytes skipped")
+                    while raw and not raw.endswith(b"\n"):
+                        raw = stream.readline(_MAX_LINE + 1)
+                    continue
+                value = _IDENTITY_NAME.sub("", raw.decode("utf-8", "replace").strip(), count=1)
+                if value and not value.startswith("#"):
+                    yield CapturedMessage(data=value.encode(), source=path, line=number)
+        finally:
+            if owned:
+                stream.close()
+
+
+# A pasted header line keeps its name; a bare value has none.
+_IDENTITY_NAME = re.compile(r"(?i)^(?:identity|y)[ \t]*:[ \t]*")
+_MAX_LINE = 64 * 1024
+
+
+def _verify_values(args: argparse.Namespace, console: Console) -> Iterator[tuple[bool, str]]:
+    """``verify --identity``: each value verified alone, as of ``--at`` or now."""
+    verifier = make_verifier(args.trust, args.certs, args.policy)
+    moment = parse_moment(args.at) or datetime.now(UTC)
+    for captured in _identity_values(args.files, console):
+        outcome = verifier.verify_identity(captured.data.decode(), now=moment)
+        if args.json:
+            line = json_line({**outcome.to_dict(), "capture": captured.to_dict()})
+        else:
+            line = verify_text(captured, outcome, console)
+        yield outcome.status == "valid", line
+
+
 def _cmd_verify(args: argparse.Namespace) -> int:
     console: Console = args.console
     failed = False
-    for valid, line in _verified(args, console, "json" if args.json else "text"):
+    if args.identity:
+        results = _verify_values(args, console)
+    else:
+        results = _verified(args, console, "json" if args.json else "text")
+    for valid, line in results:
         failed = failed or not valid
         console.line(line)
     return EXIT_FAILED if failed else EXIT_OK
@@ -225,6 +269,11 @@ def register_verify(commands: argparse._SubParsersAction[argparse.ArgumentParser
     )
     _common(verify)
     add_verifying_options(verify)
+    verify.add_argument(
+        "--identity",
+        action="store_true",
+        help="each input line is an Identity header value, verified alone (no SIP message)",
+    )
     verify.set_defaults(handler=_cmd_verify)
 
 

@@ -1,0 +1,121 @@
+"""``shakentrace verify --identity``: Identity header values pasted from a ticket, no SIP."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, VECTORS
+from shakentrace.cli import main
+from shakentrace.testing import StiCA
+
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+BANDWIDTH = VECTORS / "bandwidth"
+
+
+def _run(argv: list[str]) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(argv)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def minted(tmp_path: Path) -> tuple[list[str], list[str]]:
+    """Options for a test STI-CA, and three values: two good, one with a forged orig."""
+    ca = StiCA(seed=21, now=NOW)
+    cert = ca.issue_cert(spc="4321")
+    certs = tmp_path / "certs"
+    certs.mkdir()
+    (certs / cert.x5u.rsplit("/", 1)[1]).write_bytes(bytes(cert.chain_pem))
+    (tmp_path / "trust.pem").write_bytes(ca.trust_pem)
+    dest = "13105550000"
+    good = [cert.identity_header(orig=f"1215555000{n}", dest=dest, iat=NOW) for n in "12"]
+    token, params = good[0].split(";", 1)
+    head, _, signature = token.split(".")
+    other = cert.identity_header(orig="19995550000", dest="13105550000", iat=NOW)
+    forged = f"{head}.{other.split('.')[1]}.{signature};{params}"  # payload swapped
+    options = ["--trust", str(tmp_path / "trust.pem"), "--certs", str(certs)]
+    return [*options, "--at", NOW.isoformat()], [*good, forged]
+
+
+def test_the_real_bandwidth_token_as_pasted_in_a_ticket() -> None:
+    # ticket.txt: the real token on an "Identity: " line; x5u/: the chain as served at
+    # its x5u (test_vectors/bandwidth/PROVENANCE.md).
+    ticket = str(BANDWIDTH / "ticket.txt")
+    trust, certs = str(BANDWIDTH / "neustar_root_ca.pem"), str(BANDWIDTH / "x5u")
+    argv = ["verify", "--identity", "--trust", trust, "--certs", certs, ticket]
+    code, out, err = _run([*argv, "--at", "2022-06-29T20:25:36Z"])
+    assert (code, err) == (0, "")
+    assert out.startswith(f"{ticket}:1  valid       attest=A ")
+    assert "signer=SPC 997E (Bandwidth.com CLEC LLC)" in out
+    # Judged today, the same token is stale and its certificate expired.
+    code, out, _ = _run(argv)
+    assert code == 1
+    assert "reasons=cert-expired,stale" in out
+
+
+def test_each_line_one_value_header_name_optional(
+    tmp_path: Path, minted: tuple[list[str], list[str]]
+) -> None:
+    options, (first, second, forged) = minted
+    values = tmp_path / "values.txt"
+    values.write_text(f"y: {first}\n{second}\n\n# from ticket 1234\n{forged}\n")
+    code, out, _ = _run(["verify", "--identity", *options, "--json", str(values)])
+    assert code == 1
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [(r["capture"]["line"], r["status"]) for r in rows] == [
+        (1, "valid"),
+        (2, "valid"),
+        (5, "invalid"),
+    ]
+    assert rows[0]["orig_tn"] == "12155550001"
+    assert rows[0]["signer"]["spc"] == "4321"
+    assert "bad-signature" in {r["code"] for r in rows[2]["reasons"]}
+
+
+def test_an_overlong_line_is_skipped_with_a_warning(
+    tmp_path: Path, minted: tuple[list[str], list[str]]
+) -> None:
+    options, (first, _, _) = minted
+    values = tmp_path / "values.txt"
+    values.write_text("x" * 70_000 + f"\n{first}\n")
+    code, out, err = _run(["verify", "--identity", *options, str(values)])
+    assert code == 0
+    assert f"{values}:1: line longer than 65536 bytes skipped" in err
+    assert out.startswith(f"{values}:2  valid")
+
+
+def test_without_identity_a_file_of_values_says_no_sip_message(
+    tmp_path: Path, minted: tuple[list[str], list[str]]
+) -> None:
+    options, (first, _, _) = minted
+    values = tmp_path / "values.txt"
+    values.write_text(f"Identity: {first}\n")
+    code, out, err = _run(["verify", *options, str(values)])
+    assert (code, out) == (0, "")
+    assert "no SIP message found (Identity values alone: verify --identity)" in err
+
+
+def test_as_a_process_reading_stdin(minted: tuple[list[str], list[str]]) -> None:
+    options, (first, _, forged) = minted
+    result = subprocess.run(
+        [sys.executable, "-m", "shakentrace", "verify", "--identity", *options, "-"],
+        input=f"{first}\n{forged}\n",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1, result.stderr
+    assert [line.split()[1] for line in result.stdout.splitlines()] == ["valid", "invalid"]
