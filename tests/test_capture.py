@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pcaptools import Packet, ip_frames, link, need_tools, udp, write_capture
+from pcaptools import Packet, hep3, ip_frames, link, need_tools, udp, write_capture
 from shakentrace._framing import StreamFramer, Tally
 from shakentrace._hep import decode_hep
 from shakentrace.capture import CaptureLimits, Endpoint, open_capture
@@ -304,3 +304,31 @@ def test_stream_framing_is_independent_of_segment_boundaries(
     out += framer.feed(stream[position:])
     assert out == [INVITE, OPTIONS, INVITE]
     assert framer.pending == 0
+
+
+@given(cuts=st.lists(st.integers(1, 4000), max_size=12))
+def test_hep3_stream_framing_is_independent_of_segment_boundaries(cuts: list[int]) -> None:
+    """A capture agent's TCP stream of HEPv3 packets frames the same however it is cut."""
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    packets = [hep3(m, src="192.0.2.1", dst="192.0.2.2", sport=5060, dport=5060, when=when)
+               for m in (INVITE, OPTIONS, INVITE)]  # fmt: skip
+    stream = b"".join(packets)
+    framer = StreamFramer(Tally(), max_message=1 << 16)
+    out: list[bytes] = []
+    position = 0
+    for cut in sorted(set(cuts)):
+        out += framer.feed(stream[position:cut])
+        position = max(position, cut)
+    out += framer.feed(stream[position:])
+    assert out == packets
+    assert framer.pending == 0
+
+
+@given(st.lists(st.binary(max_size=400), max_size=12), st.booleans())
+def test_stream_framing_is_total_and_bounded(chunks: list[bytes], hep: bool) -> None:
+    """Any bytes (HEP3-looking or not): messages or dropped bytes, never an error or growth."""
+    framer = StreamFramer(Tally(), max_message=1024)
+    for chunk in chunks:
+        framer.feed((b"HEP3" if hep else b"") + chunk)
+        # At most one line (8 KiB) or one HEPv3 packet (message + chunks) waits.
+        assert framer.pending <= max(8192, 1024 + 4096) + len(chunk) + 4

@@ -231,3 +231,38 @@ def test_loopback_capture_by_dumpcap(tmp_path: Path, invites: list[bytes]) -> No
     theirs = _theirs(path, f"udp.port=={ports.udp},sip", f"tcp.port=={ports.tcp},sip")
     assert sorted(_ours(ours)) == sorted(theirs)
     assert {m.transport for m in ours} == {"udp", "tcp"}
+
+
+@pytest.mark.parametrize("size", [100, 700, 5000])
+def test_hep3_over_tcp(tmp_path: Path, invites: list[bytes], size: int) -> None:
+    """A capture agent's TCP stream to Homer: HEPv3 packets cut by their own length."""
+    need_tools()
+    when = datetime(2026, 2, 1, 8, 30, 1, 250000, tzinfo=UTC)
+    wrapped = [
+        hep3(m, src=A, dst=B, sport=5060 + n, dport=5060, when=when)
+        for n, m in enumerate(invites[:3])
+    ]
+    agent = "203.0.113.9"
+    path = write_capture(
+        tmp_path / "hep-tcp.pcap", _tcp_packets(_tcp_stream(wrapped, size=size), src=agent)
+    )
+    with open_capture(path) as capture:
+        ours = list(capture)
+    assert [m.data for m in ours] == invites[:3]
+    assert [(m.hep, m.transport, str(m.src)) for m in ours] == [
+        (3, "udp", f"{A}:{5060 + n}") for n in range(3)
+    ]
+    assert all(m.time == when for m in ours)
+    assert not capture.stats.problems
+
+
+def test_hep3_over_tcp_mid_stream_resynchronises(tmp_path: Path, invites: list[bytes]) -> None:
+    need_tools()
+    when = datetime(2026, 2, 1, 8, 30, 1, tzinfo=UTC)
+    wrapped = [hep3(m, src=A, dst=B, sport=5060, dport=5060, when=when) for m in invites[:3]]
+    chunks = _tcp_stream(wrapped, size=300)[1:]  # the capture missed the first segment
+    path = write_capture(tmp_path / "hep-mid.pcap", _tcp_packets(chunks))
+    with open_capture(path) as capture:
+        ours = list(capture)
+    assert [m.data for m in ours] == invites[1:3]
+    assert capture.stats.problems.get("unframed", 0) >= 1

@@ -2,8 +2,9 @@
 
 Text: lines -> :func:`~shakentrace._framing.split_text`. Packets: records ->
 link/IP decode (dpkt adapter) -> IP defragmentation -> UDP datagrams (HEP
-unwrapped) or TCP reassembly and framing. Each yields :class:`Found` records;
-``Capture`` numbers them and turns them into ``CapturedMessage`` objects.
+unwrapped) or TCP reassembly and framing (SIP messages, or HEPv3 packets, which
+are unwrapped too). Each yields :class:`Found` records; ``Capture`` numbers them
+and turns them into ``CapturedMessage`` objects.
 """
 
 from __future__ import annotations
@@ -95,7 +96,7 @@ class _PacketPipeline:
             self.tally.skipped += 1
             return []
         if unit.proto == "tcp":
-            return [self._found(m, unit, frame) for m in self.tcp.add(unit)]
+            return [found for m in self.tcp.add(unit) for found in self._streamed(m, unit, frame)]
         return self._datagram(unit, frame)
 
     def _defragment(self, fragment: Fragment) -> Segment | None:
@@ -112,6 +113,11 @@ class _PacketPipeline:
         if message is None:
             self.tally.skipped += 1
             return []
+        return [self._found(message, segment, frame)]
+
+    def _streamed(self, message: bytes, segment: Segment, frame: Frame) -> list[Found]:
+        if looks_like_hep(message):  # HEPv3 over TCP, cut by its length
+            return self._hep(message, frame)
         return [self._found(message, segment, frame)]
 
     def _hep(self, payload: bytes, frame: Frame) -> list[Found]:

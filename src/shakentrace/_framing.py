@@ -115,8 +115,15 @@ def frame_datagram(payload: bytes) -> bytes | None:
     return data
 
 
+# Room for a HEPv3 packet's chunks around the message it carries.
+_HEP_CHUNKS = 4096
+
+
 class StreamFramer:
     """Cuts SIP messages out of one direction of a TCP stream (RFC 3261 §18.3).
+
+    A stream of HEPv3 packets (a capture agent sending to Homer over TCP) is cut
+    by the length each packet header gives.
 
     Args:
         tally: Where unframeable bytes are counted.
@@ -154,6 +161,8 @@ class StreamFramer:
         buf = self._buf
         while buf and buf[0] in (0x0D, 0x0A):
             del buf[:1]
+        if buf[:4] == b"HEP3":
+            return self._hep3()
         newline = buf.find(b"\n")
         if newline < 0:
             self._wait_or_drop(_MAX_LINE, "no line end in stream")
@@ -177,6 +186,23 @@ class StreamFramer:
         del buf[:total]
         return message
 
+    def _hep3(self) -> bytes | None:
+        """One HEPv3 packet: its header gives its whole length (HEP3_rev12 §2)."""
+        buf = self._buf
+        if len(buf) < 6:
+            return None
+        total = int.from_bytes(buf[4:6], "big")
+        if not 6 <= total <= self._max + _HEP_CHUNKS:
+            del buf[:4]
+            self._tally.problem("unframed", f"HEP3 packet length {total} out of bounds")
+            self._resync()
+            return None
+        if len(buf) < total:
+            return None
+        packet = bytes(buf[:total])
+        del buf[:total]
+        return packet
+
     def _wait_or_drop(self, limit: int, why: str) -> None:
         if len(self._buf) > limit:
             self._tally.problem("unframed", why)
@@ -184,21 +210,23 @@ class StreamFramer:
         return None
 
     def _resync(self) -> None:
-        """Drop bytes up to the next line that starts a message (mid-stream capture)."""
+        """Drop bytes up to the next message: a start line, or a HEPv3 packet (mid-stream)."""
         buf = self._buf
+        start = buf.find(b"HEP3", 1)
         pos = 0
-        while (pos := buf.find(b"\n", pos) + 1) > 0:
-            nxt = buf.find(b"\n", pos)
-            if nxt < 0:
+        while (pos := buf.find(b"\n", pos) + 1) > 0 and (start < 0 or pos < start):
+            end = buf.find(b"\n", pos)
+            if end < 0:
                 break
-            if is_start_line(bytes(buf[pos:nxt])):
-                del buf[:pos]
-                self._tally.problem("unframed")
-                return None
-        if pos == 0 or len(buf) > self._max:
+            if is_start_line(bytes(buf[pos:end])):
+                start = pos
+                break
+        if start > 0:
+            del buf[:start]
+            self._tally.problem("unframed")
+        elif pos == 0 or len(buf) > self._max:
             self._tally.problem("unframed")
             buf.clear()
-        return None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

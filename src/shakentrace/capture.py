@@ -1,4 +1,4 @@
-"""SIP messages out of captures: text files, pcap, pcapng, HEP in UDP.
+"""SIP messages out of captures: text files, pcap, pcapng, HEP.
 
 Analysts hold captures, not Python objects. :func:`open_capture` reads a file (or
 bytes, or a binary stream) and yields each SIP message in it as a
@@ -22,8 +22,8 @@ pcapng (several sections and interfaces), else text. Link layers: Ethernet (with
 802.1Q/802.1ad VLAN tags), Linux cooked capture v1 and v2, raw IP, BSD loopback.
 Network: IPv4 and IPv6 with fragment reassembly. Transport: UDP (one message per
 datagram, RFC 3261 §18.3), TCP (stream reassembly and ``Content-Length``
-framing), and HEP v1/v2/v3 in UDP (the inner message, with the agent's
-addresses and time).
+framing), and HEP v1/v2/v3 in UDP and HEPv3 over TCP, as capture agents send it
+to Homer (the inner message, with the agent's addresses and time).
 """
 
 from __future__ import annotations
