@@ -322,48 +322,6 @@ def read_claims(claims: Mapping[str, Any], ppt: str | None) -> ShakenFields:
         claims: The decoded payload object.
         ppt: The PASSporT type from the JWS header (``None`` for a base PASSporT).
     """
-    usual = usual_shaken(claims) if ppt == "shaken" else None
-    if usual is None:
-        return _read_claims(claims, ppt)
-    iat, orig_tn, dest_tns, attest, origid = usual
-    return ShakenFields(iat=iat, orig_tn=orig_tn, dest_tns=dest_tns, attest=attest, origid=origid)
-
-
-_SHAKEN_CLAIMS = frozenset({"attest", "dest", "iat", "orig", "origid"})
-
-
-def usual_shaken(claims: Mapping[str, Any]) -> tuple[int, str, tuple[str, ...], str, str] | None:
-    """``(iat, orig_tn, dest_tns, attest, origid)`` of a SHAKEN payload with nothing to report.
-
-    Exactly the five RFC 8588 claims, each of the type the general reader wants,
-    TNs canonical, ``dest.tn`` sorted, ``origid`` a UUID: then the general reader
-    would find nothing (the tests hold the two to the same answer).
-    """
-    if claims.keys() != _SHAKEN_CLAIMS:
-        return None
-    iat, orig, dest = claims["iat"], claims["orig"], claims["dest"]
-    attest, origid = claims["attest"], claims["origid"]
-    if type(iat) is not int or not -_IAT_BOUND < iat < _IAT_BOUND:
-        return None
-    if type(orig) is not dict or len(orig) != 1 or type(dest) is not dict or len(dest) != 1:
-        return None
-    orig_tn, dest_tns = orig.get("tn"), dest.get("tn")
-    if type(orig_tn) is not str or type(dest_tns) is not list or not dest_tns:
-        return None
-    for tn in (orig_tn, *dest_tns):
-        if type(tn) is not str or not _CANONICAL_TN.fullmatch(tn):
-            return None
-    if len(dest_tns) > 1 and dest_tns != sorted(dest_tns):
-        return None
-    if type(attest) is not str or attest not in ATTESTATIONS:
-        return None
-    if type(origid) is not str or not _UUID.fullmatch(origid):
-        return None
-    return iat, orig_tn, tuple(dest_tns), attest, origid
-
-
-def _read_claims(claims: Mapping[str, Any], ppt: str | None) -> ShakenFields:
-    """The general reader: every shape, every finding."""
     reader = _Reader()
     iat = _iat(reader, claims.get("iat"))
     orig_tn, orig_uri = _orig(reader, claims)

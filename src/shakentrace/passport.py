@@ -33,7 +33,6 @@ from shakentrace.claims import (
     RcdClaims,
     RphClaim,
     read_claims,
-    usual_shaken,
 )
 from shakentrace.claims import PassportLimits as PassportLimits
 from shakentrace.errors import PassportParseError
@@ -211,21 +210,6 @@ def _assemble(
     repeats: tuple[str, ...] = (),
     canonical: bool = True,
     compact: bool = False,
-) -> Passport:
-    usual = usual_shaken(claims) if jose.ppt == "shaken" else None
-    if usual is not None and canonical and not jose.repeats and not jose.findings:
-        return _usual(jose, claims, segments, signature, usual, compact=compact)
-    return _general(jose, claims, segments, signature, repeats, canonical, compact)
-
-
-def _general(
-    jose: Jose,
-    claims: dict[str, Any],
-    segments: tuple[str, str, str],
-    signature: bytes,
-    repeats: tuple[str, ...],
-    canonical: bool,
-    compact: bool,
 ) -> Passport:
     fields = read_claims(claims, jose.ppt)
     findings = jose.repeats + repeat_findings("payload", repeats) + jose.findings + fields.findings
