@@ -5,7 +5,8 @@ certificates from the SHAKEN PKI reports), prints each one's SPC (OCN),
 organization, validity, TNAuthList encoding and ATIS-1000080 / SHAKEN CP lint ids,
 then validates the real Bandwidth chain at the ``iat`` of the PASSporT it signed
 (2022-06-29) against the Neustar root — and again today, when it has expired —
-and the real T-Mobile chain, whose CAs encode NULL ECDSA parameters.
+and the real T-Mobile and NetNumber chains, whose CAs encode NULL ECDSA
+parameters and a critical CertificatePolicies extension.
 
 Run from the repository root: ``python examples/real_certificates.py``.
 """
@@ -24,6 +25,7 @@ from shakentrace.certs import lint
 PKI = Path(__file__).resolve().parent.parent / "test_vectors" / "shaken-pki-reports"
 BANDWIDTH_IAT = datetime.fromtimestamp(1656534336, UTC)
 TMOBILE_MOMENT = datetime(2023, 1, 1, tzinfo=UTC)  # inside the T-Mobile leaf's validity
+NETNUMBER_MOMENT = datetime(2025, 4, 1, tzinfo=UTC)  # inside the Dish Wireless leaf's validity
 
 
 def describe(path: Path) -> str:
@@ -40,7 +42,7 @@ def describe(path: Path) -> str:
 
 
 def main() -> int:
-    """Print the table and the Bandwidth and T-Mobile chain verdicts."""
+    """Print the table and the Bandwidth, T-Mobile and NetNumber chain verdicts."""
     leaves = sorted(p for p in PKI.glob("*.pem") if not p.name.endswith(".chain.pem"))
     for path in leaves:
         print(describe(path))
@@ -48,6 +50,8 @@ def main() -> int:
         ("neustar_leaf_bandwidth_clean", "Bandwidth 997E", (BANDWIDTH_IAT, datetime.now(UTC))),
         # T-Mobile's CAs encode NULL ECDSA parameters; the link is checked as issued.
         ("t-mobile_leaf_example", "T-Mobile 6529", (TMOBILE_MOMENT,)),
+        # NetNumber marks CertificatePolicies critical (a lint warning, not a failure).
+        ("netnumber_leaf_example", "Dish Wireless 490J (NetNumber)", (NETNUMBER_MOMENT,)),
     ):
         chain = load_chain(
             (PKI / f"{name}.pem").read_bytes() + (PKI / f"{name}.chain.pem").read_bytes()

@@ -17,6 +17,7 @@ EXPECTED = {
     "real_certificates.py": (
         "Bandwidth 997E chain at 2022-06-29: trusted",
         "T-Mobile 6529 chain at 2023-01-01: trusted",
+        "Dish Wireless 490J (NetNumber) chain at 2025-04-01: trusted",
     ),
 }
 

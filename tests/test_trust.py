@@ -71,6 +71,22 @@ class TestRealBandwidthChain:
         assert _codes(result) == ["cert-untrusted"]
 
 
+class TestRealNetNumberChain:
+    """NetNumber's CAs and the leaves they issue mark CertificatePolicies critical."""
+
+    def test_validates_with_the_critical_policies_reported(self) -> None:
+        leaf = (PKI / "netnumber_leaf_example.pem").read_bytes()
+        *chain, root = load_chain(leaf + (PKI / "netnumber_leaf_example.chain.pem").read_bytes())
+        at = datetime(2025, 4, 1, tzinfo=UTC)  # inside the leaf's validity
+        result = TrustStore([root]).verify_chain(chain, at=at)
+        assert result.trusted, result.reasons
+        assert result.leaf is not None
+        assert result.leaf.spc == "490J"
+        assert len(result.path) == 3
+        lints = {r.message.split(":", 1)[0] for r in result.reasons}
+        assert "e_atis_ext_certificate_policies" in lints  # reported, not fatal
+
+
 class TestRealTMobileChain:
     """T-Mobile's CAs encode NULL ECDSA parameters, which cryptography 50 refuses to load."""
 

@@ -369,10 +369,23 @@ def _ca_basic_constraints(
 
 # Issuers: any extension, but BasicConstraints cA=TRUE. End entities: any extension
 # (STI leaves carry no SAN and a non-standard TNAuthList, checked by _usable).
-_CA_POLICY = verification.ExtensionPolicy.permit_all().require_present(
-    x509.BasicConstraints, verification.Criticality.AGNOSTIC, _ca_basic_constraints
+# CertificatePolicies may be critical (RFC 5280 §4.2.1.4) and is judged by the lints
+# (SHAKEN CP OIDs, ATIS-1000080 wants it non-critical): accounted for here, as
+# OpenSSL-based verifiers do, so a critical one (NetNumber's CAs) does not break
+# the path.
+_POLICIES: tuple[type[x509.ExtensionType], verification.Criticality, None] = (
+    x509.CertificatePolicies,
+    verification.Criticality.AGNOSTIC,
+    None,
 )
-_EE_POLICY = verification.ExtensionPolicy.permit_all()
+_CA_POLICY = (
+    verification.ExtensionPolicy.permit_all()
+    .require_present(
+        x509.BasicConstraints, verification.Criticality.AGNOSTIC, _ca_basic_constraints
+    )
+    .may_be_present(*_POLICIES)
+)
+_EE_POLICY = verification.ExtensionPolicy.permit_all().may_be_present(*_POLICIES)
 
 
 def _usable(facts: CertFacts, key: ec.EllipticCurvePublicKey | None) -> Iterable[Reason]:
