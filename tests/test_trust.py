@@ -71,6 +71,32 @@ class TestRealBandwidthChain:
         assert _codes(result) == ["cert-untrusted"]
 
 
+# Chain files with their root; TransNexus 089K's holds only its issuing CA.
+_REAL_CHAINS = sorted(
+    p.name.removesuffix(".chain.pem")
+    for p in PKI.glob("*.chain.pem")
+    if p.stat().st_size and not p.name.startswith("transnexus_leaf_089K")
+)
+
+
+@pytest.mark.parametrize("name", _REAL_CHAINS)
+def test_every_real_chain_with_its_root_validates(name: str) -> None:
+    """Each real chain of the SHAKEN PKI reports that carries its root, at its leaf's midlife.
+
+    Real encodings that cryptography alone refuses (NULL ECDSA parameters, critical
+    CertificatePolicies) must not turn real carriers' calls untrusted. Metaswitch's
+    chain file holds a newer re-issue of its issuing CA, not yet valid then.
+    """
+    leaf = load_chain((PKI / f"{name}.pem").read_bytes())[0]
+    rest = load_chain((PKI / f"{name}.chain.pem").read_bytes())
+    roots = [c for c in rest if c.subject == c.issuer]
+    assert roots, f"{name}: the chain file holds no root"
+    at = leaf.not_valid_before_utc + (leaf.not_valid_after_utc - leaf.not_valid_before_utc) / 2
+    result = TrustStore(roots).verify_chain([leaf, *(c for c in rest if c not in roots)], at=at)
+    expected = ["cert-not-yet-valid"] if name == "metaswitch_leaf_example" else []
+    assert _codes(result) == expected, result.reasons
+
+
 class TestRealNetNumberChain:
     """NetNumber's CAs and the leaves they issue mark CertificatePolicies critical."""
 
