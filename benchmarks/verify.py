@@ -10,9 +10,10 @@ shakentrace does more per call: it parses the SIP message, reads From, To,
 each P-Asserted-Identity, the Request-URI and the Date header, judges the
 certificate chain at ``iat`` (the TrustStore keeps a chain's verdict for the
 interval it holds), compares orig/dest with each of those headers and builds a
-full Outcome. Every call carries its own numbers, so no per-call result is
-reused; what repeats across calls in real traffic is reused as it would be
-there (the signer's JWS header, the Date text, the chain verdict). Single
+full Outcome. Every call carries its own numbers, and every round gets a fresh
+verifier (warmed on one other call), so no per-call result is reused, not even
+across rounds; what repeats across calls in real traffic is reused as it would
+be there (the signer's JWS header, the Date text, the chain verdict). Single
 process, single core. Run from the repository root::
 
     python benchmarks/verify.py            # 2000 calls, best of 5 rounds
@@ -69,15 +70,18 @@ def _floor_inputs(identities: Sequence[str]) -> list[tuple[bytes, bytes]]:
 
 
 def _interleaved(
-    rounds: int, count: int, phases: dict[str, Callable[[], None]]
+    rounds: int, count: int, phases: dict[str, Callable[[], Callable[[], None]]]
 ) -> dict[str, float]:
     """Best calls per second of each phase; the phases take turns in every round.
 
-    Taking turns keeps a shared machine's load swings from favouring one phase.
+    Each phase is a factory: it is called outside the timing, and the function it
+    returns is timed. Taking turns keeps a shared machine's load swings from
+    favouring one phase.
     """
     best = dict.fromkeys(phases, float("inf"))
     for _ in range(rounds):
-        for name, phase in phases.items():
+        for name, prepare in phases.items():
+            phase = prepare()
             start = time.perf_counter()
             phase()
             best[name] = min(best[name], time.perf_counter() - start)
@@ -99,12 +103,22 @@ def _libsecsipid() -> Any | None:
 def run(count: int, rounds: int) -> dict[str, Any]:
     """Measure the three paths on the same ``count`` calls; return the figures."""
     now = datetime.now(UTC).replace(microsecond=0)
-    (ca, cert), invites, identities = _calls(count, now)
-    verifier = Verifier(
-        trust=TrustStore.from_pem(ca.trust_pem),
-        fetcher=StaticFetcher({cert.x5u: bytes(cert.chain_pem)}),
-    )
-    assert all(verifier.verify(raw, now=now).ok for raw in invites[:50]), "setup: calls must verify"
+    (ca, cert), invites, identities = _calls(count + 1, now)
+    warm, invites, identities = invites[-1], invites[:-1], identities[:-1]
+
+    def fresh() -> Verifier:
+        """A verifier with the certificate and chain verdict cached, and none of the calls.
+
+        Every round gets its own, so no round reuses what an earlier one decoded.
+        """
+        verifier = Verifier(
+            trust=TrustStore.from_pem(ca.trust_pem),
+            fetcher=StaticFetcher({cert.x5u: bytes(cert.chain_pem)}),
+        )
+        assert verifier.verify(warm, now=now).ok, "setup: the warm-up call must verify"
+        return verifier
+
+    assert all(fresh().verify(raw, now=now).ok for raw in invites[:50]), "setup: calls verify"
     public = cert.private_key.public_key()
     floor_inputs = _floor_inputs(identities)
     algorithm = ec.ECDSA(hashes.SHA256())
@@ -113,20 +127,22 @@ def run(count: int, rounds: int) -> dict[str, Any]:
         for der, data in floor_inputs:
             public.verify(der, data, algorithm)
 
-    def shakentrace() -> None:
-        for raw in invites:
-            verifier.verify(raw, now=now)
+    def shakentrace() -> Callable[[], None]:
+        verifier = fresh()
+        return lambda: [verifier.verify(raw, now=now) for raw in invites] and None
+
+    def identity_only() -> Callable[[], None]:
+        verifier = fresh()
+        return lambda: [verifier.verify_identity(v, now=now) for v in identities] and None
 
     tokens = [v.split(";", 1)[0] for v in identities]
-    phases: dict[str, Callable[[], None]] = {
-        "floor": floor,
+    phases: dict[str, Callable[[], Callable[[], None]]] = {
+        "floor": lambda: floor,
         "shakentrace": shakentrace,
         # Where the time goes: the SIP parse alone, the Identity value alone, decoding.
-        "parse_sip": lambda: [parse_sip(raw) for raw in invites] and None,
-        "identity_only": lambda: (
-            [verifier.verify_identity(v, now=now) for v in identities] and None
-        ),
-        "decode_only": lambda: [decode_passport(t) for t in tokens] and None,
+        "parse_sip": lambda: lambda: [parse_sip(raw) for raw in invites] and None,
+        "identity_only": identity_only,
+        "decode_only": lambda: lambda: [decode_passport(t) for t in tokens] and None,
     }
     check = _libsecsipid()
     if check is not None:
@@ -140,7 +156,7 @@ def run(count: int, rounds: int) -> dict[str, Any]:
             for value in values:
                 check(value, len(value), 3600, pem, len(pem))
 
-        phases["libsecsipid"] = secsipid
+        phases["libsecsipid"] = lambda: secsipid
     return {
         "calls": count,
         "rounds": rounds,
