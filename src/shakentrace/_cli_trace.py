@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,18 +30,17 @@ from shakentrace._cli_verify import (
     make_verifier,
     parse_moment,
     show_campaigns,
+    verified_invite,
 )
 from shakentrace.calls import split_calls
 from shakentrace.campaigns import CallRecord
 from shakentrace.capture import CapturedMessage
-from shakentrace.errors import ConfigurationError, SipParseError
+from shakentrace.errors import ConfigurationError
 from shakentrace.hop import Hop
 from shakentrace.linking import Traceback, link
 from shakentrace.providers import ProviderDirectory
 from shakentrace.report import to_html, to_text
-from shakentrace.sip import parse_sip
 from shakentrace.traceback import infer_hop
-from shakentrace.verify import Verifier
 
 __all__ = ["register"]
 
@@ -100,22 +99,17 @@ def _init(
 
 def _hop(captured: CapturedMessage) -> Hop | None:
     """Verify one INVITE and infer its hop record (in a worker)."""
-    try:
-        message = parse_sip(captured.data)
-    except SipParseError:
+    verified = verified_invite(captured, _STATE["verifier"], _STATE["at"])
+    if verified is None:
         return None
-    if message.method != "INVITE":
-        return None
-    verifier: Verifier = _STATE["verifier"]
-    when = captured.time
-    outcome = verifier.verify(message, now=_STATE["at"] or when or datetime.now(UTC))
+    message, outcome = verified
     return infer_hop(
         message,
         outcome,
         _STATE["directory"],
         provider=_STATE["providers"][captured.source],
         peer=captured.src.address if captured.src else None,
-        received_at=when,
+        received_at=captured.time,
     )
 
 

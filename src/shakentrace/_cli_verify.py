@@ -24,9 +24,9 @@ from shakentrace.campaigns import CallRecord, find_campaigns
 from shakentrace.capture import CapturedMessage
 from shakentrace.errors import ConfigurationError, FetchError, SipParseError
 from shakentrace.fetch import DirectoryFetcher
-from shakentrace.sip import parse_sip
+from shakentrace.sip import SipMessage, parse_sip
 from shakentrace.trust import TrustStore
-from shakentrace.verify import Policy, Verifier
+from shakentrace.verify import Outcome, Policy, Verifier
 
 __all__ = [
     "add_campaign_options",
@@ -113,11 +113,12 @@ def _init(
     _WORKER["console"] = Console(colour=colour)
 
 
-def _verify_one(captured: CapturedMessage) -> tuple[bool, Any] | None:
-    """Parse and verify one message (in a worker); ``None`` unless it is an INVITE.
+def verified_invite(
+    captured: CapturedMessage, verifier: Verifier, at: datetime | None
+) -> tuple[SipMessage, Outcome] | None:
+    """Parse one captured message and verify it as of ``at``, else its capture time.
 
-    Returns ``(valid, result)``: the output line already rendered (``json`` or
-    ``text``, so the parent only writes), or the :class:`CallRecord` (``record``).
+    ``None`` unless it is an INVITE (other messages and unparseable ones are left out).
     """
     try:
         message = parse_sip(captured.data)
@@ -125,8 +126,19 @@ def _verify_one(captured: CapturedMessage) -> tuple[bool, Any] | None:
         return None
     if message.method != "INVITE":
         return None
-    verifier: Verifier = _WORKER["verifier"]
-    outcome = verifier.verify(message, now=_WORKER["at"] or captured.time or datetime.now(UTC))
+    return message, verifier.verify(message, now=at or captured.time or datetime.now(UTC))
+
+
+def _verify_one(captured: CapturedMessage) -> tuple[bool, Any] | None:
+    """Parse and verify one message (in a worker); ``None`` unless it is an INVITE.
+
+    Returns ``(valid, result)``: the output line already rendered (``json`` or
+    ``text``, so the parent only writes), or the :class:`CallRecord` (``record``).
+    """
+    verified = verified_invite(captured, _WORKER["verifier"], _WORKER["at"])
+    if verified is None:
+        return None
+    message, outcome = verified
     valid = outcome.status == "valid"
     if _WORKER["output"] == "json":
         return valid, json_line({**outcome.to_dict(), "capture": captured.to_dict()})
