@@ -115,7 +115,9 @@ def load_chain(
     count = _count(data, max_certs, max_bytes)
     try:
         with warnings.catch_warnings():
-            # cryptography < 50 loads NULL ECDSA parameters with a warning.
+            # cryptography warns, rather than refuses, on some non-conformant encodings
+            # of real certificates; what matters is linted, and a warning must not
+            # escape (or become an error under -W error).
             warnings.simplefilter("ignore", CryptographyDeprecationWarning)
             if not count:
                 return (_load_der(data),)
