@@ -25,10 +25,12 @@ from typing import Any
 
 from shakentrace._cli_io import Console, json_line, mapped
 from shakentrace._cli_verify import (
+    Unreadable,
     add_campaign_options,
     add_verifying_options,
     make_verifier,
     parse_moment,
+    reported,
     show_campaigns,
     verified_invite,
 )
@@ -97,11 +99,11 @@ def _init(
     )
 
 
-def _hop(captured: CapturedMessage) -> Hop | None:
+def _hop(captured: CapturedMessage) -> Hop | Unreadable | None:
     """Verify one INVITE and infer its hop record (in a worker)."""
     verified = verified_invite(captured, _STATE["verifier"], _STATE["at"])
-    if verified is None:
-        return None
+    if verified is None or isinstance(verified, Unreadable):
+        return verified
     message, outcome = verified
     return infer_hop(
         message,
@@ -147,7 +149,9 @@ def _run(args: argparse.Namespace) -> int:
     providers = _providers(args.files, args.provider)
     setup = (args.trust, args.certs, tuple(args.policy), parse_moment(args.at))
     _init(setup, args.directory, providers)  # bad options fail before reading (exit 2)
-    hops = list(mapped(args, console, _hop, _init, (setup, args.directory, providers)))
+    unreadable: list[Unreadable] = []
+    work = mapped(args, console, _hop, _init, (setup, args.directory, providers))
+    hops = list(reported(work, console, unreadable))
     tracebacks = _tracebacks(hops)
     if args.campaigns:
         show_campaigns(map(CallRecord.from_traceback, tracebacks), args, console)
@@ -160,4 +164,4 @@ def _run(args: argparse.Namespace) -> int:
     if args.html:
         _write_html(args.html, tracebacks, console)
     unverified = any(hop.signer is None or not hop.signer.verified for hop in hops)
-    return 1 if unverified else 0
+    return 2 if unreadable else 1 if unverified else 0

@@ -29,16 +29,19 @@ from shakentrace.trust import TrustStore
 from shakentrace.verify import Outcome, Policy, Verifier
 
 __all__ = [
+    "Unreadable",
     "add_campaign_options",
     "add_verifying_options",
     "make_verifier",
     "parse_moment",
+    "parsed_invite",
     "register_campaigns",
     "register_verify",
+    "reported",
     "show_campaigns",
 ]
 
-EXIT_OK, EXIT_FAILED = 0, 1
+EXIT_OK, EXIT_FAILED, EXIT_UNREADABLE = 0, 1, 2
 
 
 def _trust(path: str | None) -> TrustStore | None:
@@ -113,20 +116,50 @@ def _init(
     _WORKER["console"] = Console(colour=colour)
 
 
-def verified_invite(
-    captured: CapturedMessage, verifier: Verifier, at: datetime | None
-) -> tuple[SipMessage, Outcome] | None:
-    """Parse one captured message and verify it as of ``at``, else its capture time.
+@dataclasses.dataclass(frozen=True, slots=True)
+class Unreadable:
+    """An INVITE that does not parse: reported on stderr (exit 2), never silently left out."""
 
-    ``None`` unless it is an INVITE (other messages and unparseable ones are left out).
+    text: str
+
+
+def parsed_invite(captured: CapturedMessage) -> SipMessage | Unreadable | None:
+    """The INVITE of ``captured``; :class:`Unreadable` if it is one that does not parse.
+
+    ``None`` for other messages (and unparseable ones that are not INVITEs).
     """
     try:
         message = parse_sip(captured.data)
-    except SipParseError:
-        return None
-    if message.method != "INVITE":
-        return None
+    except SipParseError as exc:
+        if not captured.data.startswith(b"INVITE "):
+            return None
+        where = captured.frame or captured.line or captured.index + 1
+        return Unreadable(f"{captured.source}:{where}: {exc}; INVITE not verified")
+    return message if message.method == "INVITE" else None
+
+
+def verified_invite(
+    captured: CapturedMessage, verifier: Verifier, at: datetime | None
+) -> tuple[SipMessage, Outcome] | Unreadable | None:
+    """Parse one captured message and verify it as of ``at``, else its capture time.
+
+    ``None`` unless it is an INVITE; :class:`Unreadable` for an INVITE that does not parse.
+    """
+    message = parsed_invite(captured)
+    if message is None or isinstance(message, Unreadable):
+        return message
     return message, verifier.verify(message, now=at or captured.time or datetime.now(UTC))
+
+
+def reported(results: Iterable[Any], console: Console, seen: list[Unreadable]) -> Iterator[Any]:
+    """``results`` without the :class:`Unreadable` ones, which go to stderr (and ``seen``)."""
+    for result in results:
+        item = result[1] if isinstance(result, tuple) else result
+        if isinstance(item, Unreadable):
+            console.error(item.text)
+            seen.append(item)
+        else:
+            yield result
 
 
 def _verify_one(captured: CapturedMessage) -> tuple[bool, Any] | None:
@@ -136,8 +169,8 @@ def _verify_one(captured: CapturedMessage) -> tuple[bool, Any] | None:
     ``text``, so the parent only writes), or the :class:`CallRecord` (``record``).
     """
     verified = verified_invite(captured, _WORKER["verifier"], _WORKER["at"])
-    if verified is None:
-        return None
+    if verified is None or isinstance(verified, Unreadable):
+        return None if verified is None else (False, verified)
     message, outcome = verified
     valid = outcome.status == "valid"
     if _WORKER["output"] == "json":
@@ -167,12 +200,11 @@ def _no_fetcher(_certs: str | None) -> None:
     """Worker initialiser for commands that fetch nothing."""
 
 
-def _record_one(captured: CapturedMessage) -> CallRecord | None:
-    try:
-        message = parse_sip(captured.data)
-    except SipParseError:
-        return None
-    return call_record(captured, message, None) if message.method == "INVITE" else None
+def _record_one(captured: CapturedMessage) -> CallRecord | Unreadable | None:
+    message = parsed_invite(captured)
+    if message is None or isinstance(message, Unreadable):
+        return message
+    return call_record(captured, message, None)
 
 
 def _identity_values(paths: Sequence[str], console: Console) -> Iterator[CapturedMessage]:
@@ -216,14 +248,15 @@ def _verify_values(args: argparse.Namespace, console: Console) -> Iterator[tuple
 def _cmd_verify(args: argparse.Namespace) -> int:
     console: Console = args.console
     failed = False
+    unreadable: list[Unreadable] = []
     if args.identity:
         results = _verify_values(args, console)
     else:
         results = _verified(args, console, "json" if args.json else "text")
-    for valid, line in results:
+    for valid, line in reported(results, console, unreadable):
         failed = failed or not valid
         console.line(line)
-    return EXIT_FAILED if failed else EXIT_OK
+    return EXIT_UNREADABLE if unreadable else EXIT_FAILED if failed else EXIT_OK
 
 
 def _cmd_campaigns(args: argparse.Namespace) -> int:
@@ -233,8 +266,9 @@ def _cmd_campaigns(args: argparse.Namespace) -> int:
         records = (record for _valid, record in _verified(args, console, "record"))
     else:
         records = mapped(args, console, _record_one, _no_fetcher, (None,))
-    show_campaigns(records, args, console)
-    return EXIT_OK
+    unreadable: list[Unreadable] = []
+    show_campaigns(reported(records, console, unreadable), args, console)
+    return EXIT_UNREADABLE if unreadable else EXIT_OK
 
 
 def show_campaigns(
