@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
+from pathlib import Path
 
 from conftest import ROOT, VECTORS
 from shakentrace.cli import main
@@ -13,6 +15,7 @@ LAKESIDE = str(EXAMPLE / "lakeside.pcap")
 OFFLINE = ["--trust", str(EXAMPLE / "trust.pem"), "--certs", str(EXAMPLE / "certs")]
 RFC8224 = str(ROOT / "examples" / "invites" / "rfc8224-5.1.sip")
 NUL_INVITE = str(VECTORS / "sip" / "error-nul-in-header.sip")
+X5U_991G = "https://sti.harbor-gw.example/991G.pem"
 DIRECTORY = ["--directory", str(ROOT / "examples" / "directory.toml")]
 
 
@@ -39,3 +42,17 @@ def test_campaigns_and_trace_report_an_unparseable_invite_too() -> None:
     trace = ["trace", *DIRECTORY, "--provider", "994L", "--jobs", "1", *OFFLINE]
     code, out, err = _run([*trace, LAKESIDE, NUL_INVITE])
     assert (code, out.count("\ncall ") + 1, err.count("INVITE not verified")) == (2, 8, 1)
+
+
+def test_a_missing_x5u_is_named_once_with_where_it_was_looked_for(tmp_path: Path) -> None:
+    (tmp_path / "993W.pem").write_bytes((EXAMPLE / "certs" / "993W.pem").read_bytes())
+    argv = ["verify", "--json", "--trust", str(EXAMPLE / "trust.pem"), "--certs", str(tmp_path)]
+    code, out, _err = _run([*argv, LAKESIDE])
+    first = json.loads(out.splitlines()[0])
+    assert code == 1
+    assert [r["message"] for r in first["reasons"] if r["code"] == "cert-unavailable"] == [
+        f"{X5U_991G} is not in the certificate folder {tmp_path}: no file 991G.pem"
+    ]
+    code, out, _err = _run(["verify", "--json", LAKESIDE])
+    messages = [r["message"] for r in json.loads(out.splitlines()[0])["reasons"]]
+    assert f"{X5U_991G}: no --certs directory given (offline)" in messages

@@ -140,11 +140,13 @@ class DirectoryFetcher:
             if url in self._bundle:
                 return self._bundle[url]
             raise FetchError(f"{url} is not in the certificate bundle {self._path.name}")
-        for name in (quote(url, safe=""), PurePosixPath(urlsplit(url).path).name):
+        last = PurePosixPath(urlsplit(url).path).name
+        for name in (quote(url, safe=""), last):
             candidate = self._path / name
             if name and name not in (".", "..") and candidate.is_file():
                 return self._read(candidate)
-        raise FetchError(f"{url} is not in the certificate folder {self._path}")
+        wanted = f": no file {last}" if last not in ("", ".", "..") else ""
+        raise FetchError(f"{url} is not in the certificate folder {self._path}{wanted}")
 
     def _read(self, file: Path) -> bytes:
         with file.open("rb") as handle:

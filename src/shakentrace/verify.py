@@ -340,7 +340,9 @@ class Verifier:
                 if exc.code in ("x5u-forbidden", "cert-unavailable")
                 else "cert-unavailable"
             )
-            return Credential(url=url, reasons=(Reason.of(code, f"{url}: {exc.message}"),))
+            # Fetchers that name the URL themselves are not prefixed with it twice.
+            message = exc.message if url in exc.message else f"{url}: {exc.message}"
+            return Credential(url=url, reasons=(Reason.of(code, message),))
         except ShakenTraceError as exc:
             reason = Reason.of(
                 "cert-unavailable", f"{url} holds no certificate chain: {exc.message}"
