@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import json
 from pathlib import Path
 
+import pytest
+
 from conftest import ROOT, VECTORS
 from shakentrace.cli import main
+from shakentrace.verify import Policy
 
 EXAMPLE = ROOT / "examples" / "capture"
 LAKESIDE = str(EXAMPLE / "lakeside.pcap")
@@ -56,3 +60,34 @@ def test_a_missing_x5u_is_named_once_with_where_it_was_looked_for(tmp_path: Path
     code, out, _err = _run(["verify", "--json", LAKESIDE])
     messages = [r["message"] for r in json.loads(out.splitlines()[0])["reasons"]]
     assert f"{X5U_991G}: no --certs directory given (offline)" in messages
+
+
+@pytest.mark.parametrize(
+    ("pair", "message"),
+    [
+        ("max_age=abc", "--policy 'max_age=abc': max_age takes a number of seconds"),
+        ("max_age=inf", "--policy 'max_age=inf': max_age takes a number of seconds"),
+        ("require_ppt=ture", "--policy 'require_ppt=ture': require_ppt takes true or false"),
+        ("max_identities=2.5", "max_identities takes a whole number"),
+    ],
+)
+def test_a_policy_value_of_the_wrong_kind_is_a_usage_error_naming_the_flag(
+    pair: str, message: str
+) -> None:
+    code, out, err = _run(["verify", "--policy", pair, RFC8224])
+    assert (code, out, err.count("\n")) == (2, "", 1)
+    assert message in err
+
+
+def test_every_policy_field_the_help_names_can_be_set() -> None:
+    fields = {f.name for f in dataclasses.fields(Policy)} - {"limits"}
+    code, out, _err = _run(["verify", "--help"])
+    text = " ".join(out.split())
+    assert code == 0
+    assert all(name in text for name in fields)
+    values = {"max_age": "600", "future_skew": "10", "algorithms": "ES256", "ppts": "shaken"}
+    values |= {"max_identities": "4", "require_alg": "yes", "require_ppt": "off"}
+    values |= {"check_date": "false", "accept_last10": "true"}
+    argv = [arg for name in sorted(fields) for arg in ("--policy", f"{name}={values[name]}")]
+    code, _out, err = _run(["verify", *argv, *OFFLINE, LAKESIDE])
+    assert (code, err) == (0, "")

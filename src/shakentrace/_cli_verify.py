@@ -61,19 +61,46 @@ def _policy(pairs: Sequence[str]) -> Policy:
         current = getattr(policy, name, None)
         if not _ or name.startswith("_") or current is None:
             raise ConfigurationError(f"--policy {pair!r}: expected NAME=VALUE with a Policy field")
-        value: Any
-        if isinstance(current, bool):
-            value = text.lower() in ("1", "true", "yes", "on")
-        elif isinstance(current, timedelta):
-            value = timedelta(seconds=float(text))
-        elif isinstance(current, int):
-            value = int(text)
-        elif isinstance(current, tuple):
-            value = tuple(item for item in text.split(",") if item)
-        else:
+        try:
+            value = _policy_value(current, text)
+        except (ValueError, OverflowError):
+            raise ConfigurationError(
+                f"--policy {pair!r}: {name} takes {_POLICY_KINDS[type(current)]}"
+            ) from None
+        if value is None:
             raise ConfigurationError(f"--policy {name} cannot be set from the command line")
         policy = dataclasses.replace(policy, **{name: value})
     return policy
+
+
+_BOOLEANS = {"1": True, "true": True, "yes": True, "on": True}
+_BOOLEANS |= {"0": False, "false": False, "no": False, "off": False}
+_POLICY_KINDS = {
+    bool: "true or false",
+    timedelta: "a number of seconds",
+    int: "a whole number",
+    tuple: "a comma-separated list",
+}
+
+
+def _policy_value(current: object, text: str) -> Any:
+    """``text`` as a value of ``current``'s type; ``None`` for types the command line cannot set.
+
+    Raises:
+        ValueError: ``text`` is not such a value.
+        OverflowError: A duration too large for a :class:`~datetime.timedelta`.
+    """
+    if isinstance(current, bool):
+        if text.lower() not in _BOOLEANS:
+            raise ValueError(text)
+        return _BOOLEANS[text.lower()]
+    if isinstance(current, timedelta):
+        return timedelta(seconds=float(text))
+    if isinstance(current, int):
+        return int(text)
+    if isinstance(current, tuple):
+        return tuple(item for item in text.split(",") if item)
+    return None
 
 
 def parse_moment(text: str | None) -> datetime | None:
@@ -301,7 +328,13 @@ def add_verifying_options(parser: argparse.ArgumentParser, *, trust_required: bo
         "--at", metavar="TIME", help="judge at this ISO 8601 time (default: capture time)"
     )
     parser.add_argument(
-        "--policy", metavar="NAME=VALUE", action="append", default=[], help="a Policy field"
+        "--policy",
+        metavar="NAME=VALUE",
+        action="append",
+        default=[],
+        help="a Policy field, repeatable: max_age, future_skew (seconds), algorithms, ppts"
+        " (comma-separated), require_alg, require_ppt, check_date, accept_last10 (true or"
+        " false), max_identities",
     )
     parser.add_argument(
         "--jobs", type=int, default=os.cpu_count() or 1, help="processes (default: CPUs)"
