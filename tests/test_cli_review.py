@@ -91,3 +91,24 @@ def test_every_policy_field_the_help_names_can_be_set() -> None:
     argv = [arg for name in sorted(fields) for arg in ("--policy", f"{name}={values[name]}")]
     code, _out, err = _run(["verify", *argv, *OFFLINE, LAKESIDE])
     assert (code, err) == (0, "")
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (["--top", "-1"], "argument --top: '-1' is not a whole number >= 0"),
+        (["--mask-digits", "-3"], "argument --mask-digits: '-3' is not a whole number >= 0"),
+        (["--min-calls", "0"], "argument --min-calls: '0' is not a whole number >= 1"),
+    ],
+)
+def test_campaign_options_out_of_range_are_usage_errors(option: list[str], message: str) -> None:
+    code, out, err = _run(["campaigns", *option, LAKESIDE])
+    assert (code, out) == (2, "")
+    assert err.splitlines()[-1] == f"shakentrace campaigns: error: {message}"
+
+
+def test_top_shows_the_largest_campaigns_and_zero_shows_all() -> None:
+    _code, every, _err = _run(["campaigns", *OFFLINE, "--top", "0", LAKESIDE])
+    _code, top, _err = _run(["campaigns", *OFFLINE, "--top", "1", LAKESIDE])
+    assert (every.count("\n#"), top.count("\n#")) == (2, 0)  # three campaigns, then one
+    assert every.startswith(top)

@@ -46,7 +46,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--certs", metavar="DIR", help="x5u chains (folder or bundle) for certificate facts"
     )
     parser.add_argument(
-        "--jobs", type=int, default=os.cpu_count() or 1, help="processes (default: CPUs)"
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        metavar="N",
+        help="processes (default: CPUs)",
     )
     parser.set_defaults(handler=_run)
 

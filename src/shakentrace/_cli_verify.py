@@ -14,7 +14,7 @@ import dataclasses
 import functools
 import os
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -337,7 +337,11 @@ def add_verifying_options(parser: argparse.ArgumentParser, *, trust_required: bo
         " false), max_identities",
     )
     parser.add_argument(
-        "--jobs", type=int, default=os.cpu_count() or 1, help="processes (default: CPUs)"
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        metavar="N",
+        help="processes (default: CPUs)",
     )
 
 
@@ -369,6 +373,35 @@ def register_campaigns(commands: argparse._SubParsersAction[argparse.ArgumentPar
 
 def add_campaign_options(parser: argparse.ArgumentParser) -> None:
     """The options of :func:`show_campaigns`."""
-    parser.add_argument("--mask-digits", type=int, default=4, help="calling-number digits ignored")
-    parser.add_argument("--min-calls", type=int, default=1, help="smallest campaign shown")
-    parser.add_argument("--top", type=int, default=0, help="show only the N largest")
+    parser.add_argument(
+        "--mask-digits",
+        type=_at_least(0),
+        default=4,
+        metavar="N",
+        help="last calling-number digits masked (XXXX) when grouping (default: 4)",
+    )
+    parser.add_argument(
+        "--min-calls", type=_at_least(1), default=1, metavar="N", help="smallest campaign shown"
+    )
+    parser.add_argument(
+        "--top",
+        type=_at_least(0),
+        default=0,
+        metavar="N",
+        help="show only the N largest (default: 0, all)",
+    )
+
+
+def _at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number no smaller than ``minimum``."""
+
+    def convert(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = minimum - 1
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number >= {minimum}")
+        return value
+
+    return convert
