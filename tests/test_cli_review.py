@@ -20,6 +20,7 @@ OFFLINE = ["--trust", str(EXAMPLE / "trust.pem"), "--certs", str(EXAMPLE / "cert
 RFC8224 = str(ROOT / "examples" / "invites" / "rfc8224-5.1.sip")
 NUL_INVITE = str(VECTORS / "sip" / "error-nul-in-header.sip")
 X5U_991G = "https://sti.harbor-gw.example/991G.pem"
+SIGNED_8224 = "2015-09-25T19:12:25Z"  # its Date and iat
 DIRECTORY = ["--directory", str(ROOT / "examples" / "directory.toml")]
 
 
@@ -31,7 +32,7 @@ def _run(argv: list[str]) -> tuple[int, str, str]:
 
 
 def test_verify_reports_an_invite_it_cannot_parse_instead_of_leaving_it_out() -> None:
-    code, out, err = _run(["verify", "--jobs", "1", RFC8224, NUL_INVITE])
+    code, out, err = _run(["verify", "--jobs", "1", "--at", SIGNED_8224, RFC8224, NUL_INVITE])
     assert code == 2
     assert out.count("\n") == 1
     assert err == (
@@ -112,3 +113,27 @@ def test_top_shows_the_largest_campaigns_and_zero_shows_all() -> None:
     _code, top, _err = _run(["campaigns", *OFFLINE, "--top", "1", LAKESIDE])
     assert (every.count("\n#"), top.count("\n#")) == (2, 0)  # three campaigns, then one
     assert every.startswith(top)
+
+
+UNDATED = "no capture time, so judged as of now; --at TIME judges as of when the call arrived"
+BANDWIDTH = VECTORS / "bandwidth"
+REAL = ["--trust", str(BANDWIDTH / "neustar_root_ca.pem"), "--certs", str(BANDWIDTH / "x5u")]
+
+
+def test_a_pasted_invite_without_at_warns_that_it_is_judged_as_of_now() -> None:
+    _code, out, err = _run(["verify", RFC8224, RFC8224, LAKESIDE])
+    assert "stale" in out.splitlines()[0]
+    assert err == f"shakentrace: warning: {RFC8224}: {UNDATED}\n"  # once per file; pcaps are dated
+    _code, out, err = _run(["verify", "--at", SIGNED_8224, RFC8224])
+    assert "stale" not in out
+    assert err == ""
+
+
+def test_an_identity_value_without_at_warns_that_it_is_judged_as_of_now() -> None:
+    ticket = str(BANDWIDTH / "ticket.txt")
+    code, out, err = _run(["verify", "--identity", *REAL, ticket])
+    assert code == 1
+    assert "reasons=cert-expired,stale" in out
+    assert err == f"shakentrace: warning: Identity values: {UNDATED}\n"
+    code, out, err = _run(["verify", "--identity", *REAL, "--at", "2022-06-29T20:25:36Z", ticket])
+    assert (code, err) == (0, "")

@@ -12,13 +12,13 @@ import os
 import sys
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
 from typing import IO, Any
 
 from shakentrace.capture import CapturedMessage, open_capture
 
-__all__ = ["Console", "is_tty", "json_line", "mapped", "open_input", "read_inputs"]
+__all__ = ["UNDATED", "Console", "is_tty", "json_line", "mapped", "open_input", "read_inputs"]
 
 _CHUNK = 256  # messages a worker takes at once
 _IN_FLIGHT = 3  # chunks per worker submitted ahead
@@ -154,6 +154,24 @@ def read_inputs(paths: Sequence[str], console: Console) -> Iterator[CapturedMess
             console.warn(f"{path}: {stats.malformed} malformed packets skipped")
 
 
+def _undated(messages: Iterable[CapturedMessage], console: Console) -> Iterator[CapturedMessage]:
+    """``messages``, with a warning for each input whose INVITEs have no capture time.
+
+    Without one (SIP text, a pasted INVITE) the verdict is as of now, so a call of
+    last month is stale: the analyst has to be told, and to give ``--at``.
+    """
+    warned: set[str] = set()
+    for message in messages:
+        undated = message.time is None and message.data.startswith(b"INVITE ")
+        if undated and message.source not in warned:
+            warned.add(message.source)
+            console.warn(f"{message.source}: {UNDATED}")
+        yield message
+
+
+UNDATED = "no capture time, so judged as of now; --at TIME judges as of when the call arrived"
+
+
 def _work_chunk(work: Callable[[CapturedMessage], Any], chunk: list[CapturedMessage]) -> list[Any]:
     """``work`` over one chunk, in a worker: one round trip for many messages."""
     return [r for r in map(work, chunk) if r is not None]
@@ -165,13 +183,18 @@ def mapped(
     work: Callable[[CapturedMessage], Any],
     init: Callable[..., None],
     initargs: tuple[Any, ...],
+    *,
+    judged: bool = False,
 ) -> Iterator[Any]:
     """``work`` over every input message, on ``--jobs`` processes, in order, in chunks.
 
     A few chunks per process stay in flight, so that the workers never wait for
-    the parent to read the next ones, and memory stays bounded.
+    the parent to read the next ones, and memory stays bounded. ``judged``: the
+    work verifies each INVITE as of ``args.at``, else its capture time, else now.
     """
     messages = read_inputs(args.files, console)
+    if judged and args.at is None:
+        messages = _undated(messages, console)
     chunk = list(islice(messages, _CHUNK))
     if args.jobs <= 1 or len(chunk) < _SMALL:  # a few messages: no process start-up
         init(*initargs)

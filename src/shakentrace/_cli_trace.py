@@ -150,7 +150,7 @@ def _run(args: argparse.Namespace) -> int:
     setup = (args.trust, args.certs, tuple(args.policy), parse_moment(args.at))
     _init(setup, args.directory, providers)  # bad options fail before reading (exit 2)
     unreadable: list[Unreadable] = []
-    work = mapped(args, console, _hop, _init, (setup, args.directory, providers))
+    work = mapped(args, console, _hop, _init, (setup, args.directory, providers), judged=True)
     hops = list(reported(work, console, unreadable))
     tracebacks = _tracebacks(hops)
     if args.campaigns:

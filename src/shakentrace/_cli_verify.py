@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from shakentrace._cli_io import Console, json_line, mapped, open_input
+from shakentrace._cli_io import UNDATED, Console, json_line, mapped, open_input
 from shakentrace._cli_views import call_record, campaign_text, verify_text
 from shakentrace.campaigns import CallRecord, find_campaigns
 from shakentrace.capture import CapturedMessage
@@ -220,7 +220,7 @@ def _verified(
         console.colour,
     )
     make_verifier(*setup[:3])  # fail fast (exit 2) on bad --trust/--certs/--policy
-    return mapped(args, console, _verify_one, _init, setup)
+    return mapped(args, console, _verify_one, _init, setup, judged=True)
 
 
 def _no_fetcher(_certs: str | None) -> None:
@@ -263,6 +263,8 @@ def _verify_values(args: argparse.Namespace, console: Console) -> Iterator[tuple
     """``verify --identity``: each value verified alone, as of ``--at`` or now."""
     verifier = make_verifier(args.trust, args.certs, args.policy)
     moment = parse_moment(args.at) or datetime.now(UTC)
+    if args.at is None:
+        console.warn(f"Identity values: {UNDATED}")
     for captured in _identity_values(args.files, console):
         outcome = verifier.verify_identity(captured.data.decode(), now=moment)
         if args.json:
