@@ -137,3 +137,31 @@ def test_an_identity_value_without_at_warns_that_it_is_judged_as_of_now() -> Non
     assert err == f"shakentrace: warning: Identity values: {UNDATED}\n"
     code, out, err = _run(["verify", "--identity", *REAL, "--at", "2022-06-29T20:25:36Z", ticket])
     assert (code, err) == (0, "")
+
+
+README = str(ROOT / "README.md")
+LEAF = str(EXAMPLE / "certs" / "991G.pem")
+HOW = "each chain after an 'X5U: <url>' line, or give a folder of chains named like the URLs"
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (
+            ["--trust", README],
+            f"[cert-invalid] --trust {README}: no certificate: neither a PEM block"
+            " (-----BEGIN CERTIFICATE-----) nor DER",
+        ),
+        (["--certs", README], f"[configuration] {README}: not a certificate bundle ({HOW})"),
+        (
+            ["--certs", LEAF],
+            f"[configuration] {LEAF}: PEM block before any 'X5U: <url>' line in the bundle ({HOW})",
+        ),
+    ],
+)
+def test_a_wrong_trust_or_certs_file_is_named_with_what_is_wrong(
+    option: list[str], message: str
+) -> None:
+    code, out, err = _run(["verify", *option, LAKESIDE])
+    assert (code, out) == (2, "")
+    assert err == f"shakentrace: error: {message}\n"

@@ -22,7 +22,12 @@ from shakentrace._cli_io import UNDATED, Console, json_line, mapped, open_input
 from shakentrace._cli_views import call_record, campaign_text, verify_text
 from shakentrace.campaigns import CallRecord, find_campaigns
 from shakentrace.capture import CapturedMessage
-from shakentrace.errors import ConfigurationError, FetchError, SipParseError
+from shakentrace.errors import (
+    CertificateParseError,
+    ConfigurationError,
+    FetchError,
+    SipParseError,
+)
 from shakentrace.fetch import DirectoryFetcher
 from shakentrace.sip import SipMessage, parse_sip
 from shakentrace.trust import TrustStore
@@ -47,10 +52,13 @@ EXIT_OK, EXIT_FAILED, EXIT_UNREADABLE = 0, 1, 2
 def _trust(path: str | None) -> TrustStore | None:
     if path is None:
         return None
-    if os.path.isdir(path):
-        return TrustStore.from_directory(path)
-    with open(path, "rb") as handle:
-        return TrustStore.from_pem(handle.read())
+    try:
+        if os.path.isdir(path):
+            return TrustStore.from_directory(path)
+        with open(path, "rb") as handle:
+            return TrustStore.from_pem(handle.read())
+    except CertificateParseError as exc:  # name the file: there are several options
+        raise CertificateParseError(f"--trust {path}: {exc.message}", code=exc.code) from None
 
 
 def _policy(pairs: Sequence[str]) -> Policy:

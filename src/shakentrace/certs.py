@@ -113,6 +113,10 @@ def load_chain(
         CertificateParseError: Not a certificate, too large, or too many certificates.
     """
     count = _count(data, max_certs, max_bytes)
+    if not count and not data.startswith(b"\x30"):  # DER starts with a SEQUENCE
+        raise CertificateParseError(
+            "no certificate: neither a PEM block (-----BEGIN CERTIFICATE-----) nor DER"
+        )
     try:
         with warnings.catch_warnings():
             # cryptography warns, rather than refuses, on some non-conformant encodings

@@ -109,7 +109,8 @@ class DirectoryFetcher:
         max_bytes: Largest file read.
 
     Raises:
-        ConfigurationError: ``source`` does not exist.
+        ConfigurationError: ``source`` does not exist, or is a file that is not a
+            bundle (no ``X5U:`` line, or a chain before the first one).
 
     Example:
         >>> import tempfile, pathlib
@@ -124,7 +125,7 @@ class DirectoryFetcher:
         self._path = Path(source)
         self._max_bytes = max_bytes
         if self._path.is_file():
-            self._bundle: dict[str, bytes] | None = parse_bundle(self._read(self._path))
+            self._bundle: dict[str, bytes] | None = _bundle(self._path, self._read(self._path))
         elif self._path.is_dir():
             self._bundle = None
         else:
@@ -154,6 +155,18 @@ class DirectoryFetcher:
         if len(data) > self._max_bytes:
             raise FetchError(f"{file.name} is larger than {self._max_bytes} bytes")
         return data
+
+
+def _bundle(path: Path, data: bytes) -> dict[str, bytes]:
+    """:func:`parse_bundle` of a file; one without any chain is not a bundle."""
+    how = "each chain after an 'X5U: <url>' line, or give a folder of chains named like the URLs"
+    try:
+        chains = parse_bundle(data)
+    except ConfigurationError as exc:
+        raise ConfigurationError(f"{path}: {exc.message} ({how})") from None
+    if not chains:
+        raise ConfigurationError(f"{path}: not a certificate bundle ({how})")
+    return chains
 
 
 def parse_bundle(data: bytes) -> dict[str, bytes]:
