@@ -165,3 +165,15 @@ def test_a_wrong_trust_or_certs_file_is_named_with_what_is_wrong(
     code, out, err = _run(["verify", *option, LAKESIDE])
     assert (code, out) == (2, "")
     assert err == f"shakentrace: error: {message}\n"
+
+
+def test_trace_warns_of_a_capturing_provider_the_directory_does_not_know() -> None:
+    trace = ["trace", *DIRECTORY, *OFFLINE, "--provider", "Nobody", "--provider", "994l"]
+    code, out, err = _run([*trace, LAKESIDE, str(EXAMPLE / "prairie.pcapng")])
+    assert code == 0
+    assert "#0 Nobody  received" in out
+    directory = DIRECTORY[1]
+    assert err == (
+        f"shakentrace: warning: --provider 'Nobody' is not in {directory} (by name or OCN);"
+        " its hops name it as given\n"
+    )

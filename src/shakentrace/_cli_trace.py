@@ -149,6 +149,12 @@ def _run(args: argparse.Namespace) -> int:
     providers = _providers(args.files, args.provider)
     setup = (args.trust, args.certs, tuple(args.policy), parse_moment(args.at))
     _init(setup, args.directory, providers)  # bad options fail before reading (exit 2)
+    for name in dict.fromkeys(providers.values()):
+        if _STATE["directory"].provider(name) is None:
+            console.warn(
+                f"--provider {name!r} is not in {args.directory} (by name or OCN);"
+                " its hops name it as given"
+            )
     unreadable: list[Unreadable] = []
     work = mapped(args, console, _hop, _init, (setup, args.directory, providers), judged=True)
     hops = list(reported(work, console, unreadable))
