@@ -177,3 +177,23 @@ def test_trace_warns_of_a_capturing_provider_the_directory_does_not_know() -> No
         f"shakentrace: warning: --provider 'Nobody' is not in {directory} (by name or OCN);"
         " its hops name it as given\n"
     )
+
+
+@pytest.mark.parametrize("indent", ["    ", "\t", "> ", "> > "])
+@pytest.mark.parametrize("name", ["folded.sip", "compact-form.sip", "bare-lf.sip"])
+def test_an_invite_pasted_with_an_indent_reads_as_the_message_itself(
+    tmp_path: Path, indent: str, name: str
+) -> None:
+    original = (VECTORS / "sip" / name).read_bytes()
+    lines = original.decode().splitlines()
+    pasted = "Ticket 4711, the INVITE we received:\n\n"
+    pasted += "".join(f"{indent}{line}".rstrip() + "\n" for line in lines)
+    (tmp_path / "ticket.txt").write_text(pasted + "\nThanks, the NOC\n")
+    (tmp_path / name).write_bytes(original)
+    outputs = [_run(["inspect", "--json", str(tmp_path / file)]) for file in (name, "ticket.txt")]
+    (code, got, err), (_, want, _) = outputs[1], outputs[0]
+    assert (code, err) == (0, "")
+    facts = [json.loads(line) for line in (got, want)]
+    for fact in facts:
+        del fact["capture"]
+    assert facts[0] == facts[1]

@@ -261,16 +261,20 @@ def _lines(chunks: Iterable[bytes]) -> Iterator[bytes]:
 
 
 class _TextMessage:
-    """A message being collected line by line."""
+    """A message being collected line by line (``indent``: the paste's, taken off each line)."""
 
-    __slots__ = ("body", "head", "in_body", "line", "meta")
+    __slots__ = ("body", "head", "in_body", "indent", "line", "meta")
 
-    def __init__(self, line: int, start: bytes, meta: object) -> None:
-        self.line, self.in_body, self.meta = line, False, meta
+    def __init__(self, line: int, start: bytes, meta: object, indent: bytes = b"") -> None:
+        self.line, self.in_body, self.meta, self.indent = line, False, meta, indent
         self.head: list[bytes] = [start]
         self.body: list[bytes] = []
 
     def add(self, text: bytes) -> None:
+        if self.indent and text.startswith(self.indent):
+            text = text[len(self.indent) :]
+        elif self.indent and not text.strip(b" \t>"):
+            text = b""  # a blank line of the paste, with a shorter indent
         if self.in_body:
             self.body.append(text)
         elif text.strip():
@@ -290,11 +294,28 @@ class _TextMessage:
         return TextChunk(data=head + body, line=self.line, time=stamp, src=src, dst=dst)
 
 
+def _indented_start(line: bytes) -> bytes:
+    """The indent (blanks, ``>`` quote marks) before a start line pasted into a ticket or mail.
+
+    Empty when ``line`` is not an indented start line.
+    """
+    if line[:1] not in (b" ", b"\t", b">"):
+        return b""
+    indent = _INDENT.match(line)
+    return indent.group() if indent and is_start_line(line[indent.end() :]) else b""
+
+
+# Leading blanks and e-mail quote marks ("> > "), as a paste indents a message.
+_INDENT = re.compile(rb"(?:[ \t]|>[ \t]?)+")
+
+
 def split_text(chunks: Iterable[bytes]) -> Iterator[TextChunk]:
     """Cut SIP messages out of text lines (each chunk one line as read from a file).
 
     A message starts at a Request-Line or Status-Line and runs to the next one, a
-    sngrep/ngrep meta line or a separator; text between messages is ignored.
+    sngrep/ngrep meta line or a separator; text between messages is ignored. A
+    message pasted with an indent (blanks, ``>`` quote marks) before its start
+    line has that indent taken off each of its lines.
     """
     current: _TextMessage | None = None
     meta: object = None
@@ -306,10 +327,12 @@ def split_text(chunks: Iterable[bytes]) -> Iterator[TextChunk]:
             if current is not None:
                 yield current.finish()
             current, meta = None, found
-        elif is_start_line(line):
+        elif is_start_line(line) or _indented_start(line):
             if current is not None:
                 yield current.finish()
-            current, meta = _TextMessage(number, line.rstrip(b" \t"), meta), None
+            indent = _indented_start(line)
+            start = line[len(indent) :].rstrip(b" \t")
+            current, meta = _TextMessage(number, start, meta, indent), None
         elif current is not None:
             current.add(line)
     if current is not None:

@@ -23,7 +23,10 @@ pcapng (several sections and interfaces), else text. Link layers: Ethernet (with
 Network: IPv4 and IPv6 with fragment reassembly. Transport: UDP (one message per
 datagram, RFC 3261 §18.3), TCP (stream reassembly and ``Content-Length``
 framing), and HEP v1/v2/v3 in UDP and HEPv3 over TCP, as capture agents send it
-to Homer (the inner message, with the agent's addresses and time).
+to Homer (the inner message, with the agent's addresses and time). Text: SIP
+messages as logged or pasted into a ticket, each from its Request-Line or
+Status-Line (which may be indented, or quoted with ``>`` as in a mail reply: the
+indent is taken off its lines), with sngrep/ngrep time and address lines.
 """
 
 from __future__ import annotations
