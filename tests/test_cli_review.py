@@ -197,3 +197,15 @@ def test_an_invite_pasted_with_an_indent_reads_as_the_message_itself(
     for fact in facts:
         del fact["capture"]
     assert facts[0] == facts[1]
+
+
+def test_an_identity_value_pasted_with_html_escapes_and_an_indent_verifies(
+    tmp_path: Path,
+) -> None:
+    value = (BANDWIDTH / "ticket.txt").read_text().strip()
+    escaped = value.replace("<", "&lt;").replace(">", "&#62;").replace(";", "&#59;", 1)
+    (tmp_path / "ticket.txt").write_text(f"   {escaped}\n")
+    argv = ["verify", "--identity", *REAL, "--at", "2022-06-29T20:25:36Z"]
+    code, out, err = _run([*argv, str(tmp_path / "ticket.txt")])
+    assert (code, err) == (0, "")
+    assert "valid       attest=A 19194442683 -> 19842820280  signer=SPC 997E" in out

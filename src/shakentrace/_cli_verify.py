@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import functools
+import html
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -243,7 +244,11 @@ def _record_one(captured: CapturedMessage) -> CallRecord | Unreadable | None:
 
 
 def _identity_values(paths: Sequence[str], console: Console) -> Iterator[CapturedMessage]:
-    """Each line of the inputs as an Identity header value (``Identity:``/``y:`` optional)."""
+    """Each line of the inputs as an Identity header value (``Identity:``/``y:`` optional).
+
+    A value copied out of a web page keeps its HTML escapes (``&lt;`` for ``<``):
+    they are undone.
+    """
     for path in paths:
         stream, _size, owned = open_input(path)
         try:
@@ -255,6 +260,8 @@ def _identity_values(paths: Sequence[str], console: Console) -> Iterator[Capture
                         raw = stream.readline(_MAX_LINE + 1)
                     continue
                 value = _IDENTITY_NAME.sub("", raw.decode("utf-8", "replace").strip(), count=1)
+                if _HTML_ENTITY.search(value):  # a web ticket's paste: &lt;https://…&gt;
+                    value = html.unescape(value)
                 if value and not value.startswith("#"):
                     yield CapturedMessage(data=value.encode(), source=path, line=number)
         finally:
@@ -265,6 +272,8 @@ def _identity_values(paths: Sequence[str], console: Console) -> Iterator[Capture
 # A pasted header line keeps its name; a bare value has none.
 _IDENTITY_NAME = re.compile(r"(?i)^(?:identity|y)[ \t]*:[ \t]*")
 _MAX_LINE = 64 * 1024
+# The token is base64url and never holds "&"; these only come from HTML escaping.
+_HTML_ENTITY = re.compile(r"(?i)&(?:lt|gt|amp|quot|apos|#[0-9]+|#x[0-9a-f]+);")
 
 
 def _verify_values(args: argparse.Namespace, console: Console) -> Iterator[tuple[bool, str]]:
