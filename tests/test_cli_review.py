@@ -209,3 +209,13 @@ def test_an_identity_value_pasted_with_html_escapes_and_an_indent_verifies(
     code, out, err = _run([*argv, str(tmp_path / "ticket.txt")])
     assert (code, err) == (0, "")
     assert "valid       attest=A 19194442683 -> 19842820280  signer=SPC 997E" in out
+
+
+def test_a_call_without_a_known_signer_names_the_x5u_to_chase(tmp_path: Path) -> None:
+    (tmp_path / "993W.pem").write_bytes((EXAMPLE / "certs" / "993W.pem").read_bytes())
+    argv = ["verify", "--trust", str(EXAMPLE / "trust.pem"), "--certs", str(tmp_path)]
+    code, out, _err = _run([*argv, LAKESIDE])
+    lines = out.splitlines()
+    assert code == 1
+    assert f"signer=- x5u={X5U_991G}  origid=globex-ingress-3  reasons=cert-unavailable" in lines[0]
+    assert "signer=SPC 993W (Prairie Wholesale Voice)  origid=prairie-cust-2  reasons=-" in lines[2]

@@ -113,6 +113,8 @@ def verify_text(captured: CapturedMessage, outcome: Outcome, console: Console) -
     """One line per verified call."""
     signer = outcome.signer
     who = f"SPC {signer.spc} ({signer.organization})" if signer and signer.spc else "-"
+    if who == "-" and outcome.passport is not None and outcome.passport.x5u:
+        who = f"- x5u={outcome.passport.x5u}"  # no known signer: whose certificate it names
     status = console.style(f"{outcome.status:<11}", _STATUS_COLOUR.get(outcome.status, "bold"))
     codes = ",".join(sorted({r.code for r in outcome.reasons if r.severity == "error"})) or "-"
     where = f"{captured.source}:{captured.frame or captured.line or captured.index}"
