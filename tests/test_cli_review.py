@@ -7,11 +7,14 @@ import dataclasses
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from conftest import ROOT, VECTORS
 from shakentrace.cli import main
+from shakentrace.errors import ConfigurationError
+from shakentrace.testing import StiCA
 from shakentrace.verify import Policy
 
 EXAMPLE = ROOT / "examples" / "capture"
@@ -219,3 +222,36 @@ def test_a_call_without_a_known_signer_names_the_x5u_to_chase(tmp_path: Path) ->
     assert code == 1
     assert f"signer=- x5u={X5U_991G}  origid=globex-ingress-3  reasons=cert-unavailable" in lines[0]
     assert "signer=SPC 993W (Prairie Wholesale Voice)  origid=prairie-cust-2  reasons=-" in lines[2]
+
+
+@pytest.mark.parametrize("command", ["inspect", "verify", "trace", "campaigns", "mint"])
+def test_every_command_help_says_what_it_does(command: str) -> None:
+    code, out, _err = _run([command, "--help"])
+    assert code == 0
+    description = out.split("\n\n")[1]
+    assert not description.startswith(("positional arguments", "options")), description
+
+
+def test_mint_with_an_empty_spc_is_a_one_line_error(tmp_path: Path) -> None:
+    code, out, err = _run(["mint", str(tmp_path / "sti"), "--spc", ""])
+    assert (code, out) == (2, "")
+    assert err == (
+        "shakentrace: error: [configuration] a TNAuthList needs an SPC, a TN or a range"
+        " (RFC 8226); the 'empty-tnauthlist' deviation makes an empty one\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("entries", "message"),
+    [
+        ({"spc": "é"}, "TNAuthList spcs ['é']: SPCs are ASCII"),
+        ({"tns": ["215-555"]}, "TNAuthList one '215-555': a TN is 1 to 15 of 0-9, # and *"),
+        ({"tn_ranges": [("1215555", "x")]}, "TNAuthList count 'x': a range count is a whole"),
+    ],
+)
+def test_sti_ca_refuses_a_tnauthlist_it_cannot_encode_with_our_error(
+    entries: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        StiCA(seed=1).issue_cert(**entries)
+    assert message in str(caught.value)

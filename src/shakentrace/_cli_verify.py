@@ -367,7 +367,12 @@ def add_verifying_options(parser: argparse.ArgumentParser, *, trust_required: bo
 def register_verify(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``verify`` subcommand."""
     verify = commands.add_parser(
-        "verify", help="verify each INVITE; one line (or JSON object) per call"
+        "verify",
+        help="verify each INVITE; one line (or JSON object) per call",
+        description="Verify the Identity of each INVITE of SIP text files and packet captures,"
+        " as of its capture time (or --at), offline: certificates from --certs, chained to"
+        " the roots of --trust. Exit 0: every call valid; 1: some call not; 2: bad usage"
+        " or an unreadable input.",
     )
     _common(verify)
     add_verifying_options(verify)
@@ -382,7 +387,11 @@ def register_verify(commands: argparse._SubParsersAction[argparse.ArgumentParser
 def register_campaigns(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``campaigns`` subcommand."""
     campaigns = commands.add_parser(
-        "campaigns", help="group calls into campaigns, rank, next request"
+        "campaigns",
+        help="group calls into campaigns, rank, next request",
+        description="Group the INVITEs into campaigns (signer, origid, attestation,"
+        " calling-number pattern), largest first, each with the next traceback request."
+        " With --trust the calls are verified first.",
     )
     _common(campaigns)
     add_verifying_options(campaigns)

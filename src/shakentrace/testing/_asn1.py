@@ -8,10 +8,14 @@ single SPC ``1234`` encodes as ``30 08 A0 06 16 04 "1234"``.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from pyasn1.codec.der.encoder import encode
+from pyasn1.error import PyAsn1Error
 from pyasn1.type import char
 from pyasn1_modules import rfc8226
+
+from shakentrace.errors import ConfigurationError
 
 __all__ = ["TN_AUTH_LIST_OID", "encode_ia5string", "encode_tn_auth_list"]
 
@@ -32,22 +36,44 @@ def encode_tn_auth_list(
         tns: Single telephone numbers (``one [2]`` entries).
         ranges: ``(start, count)`` pairs (``range [1]`` entries; RFC 8226 wants
             ``count >= 2`` but any value is encoded, to build defective lists).
+
+    Raises:
+        ConfigurationError: No entry at all, or a value the ASN.1 types refuse.
     """
+    if not (spcs or tns or ranges):
+        raise ConfigurationError(
+            "a TNAuthList needs an SPC, a TN or a range (RFC 8226); the 'empty-tnauthlist'"
+            " deviation makes an empty one"
+        )
     tn_list = rfc8226.TNAuthorizationList()
     for spc in spcs:
         entry = rfc8226.TNEntry()
-        entry["spc"] = spc
+        _set(entry, "spc", spc, "an SPC is an IA5String (ATIS-1000080: the OCN)")
         tn_list.append(entry)
     for start, count in ranges:
         entry = rfc8226.TNEntry()
-        entry["range"]["start"] = start
-        entry["range"]["count"] = count
+        _set(entry["range"], "start", start, _TN_RULE)
+        _set(entry["range"], "count", count, "a range count is a whole number")
         tn_list.append(entry)
     for tn in tns:
         entry = rfc8226.TNEntry()
-        entry["one"] = tn
+        _set(entry, "one", tn, _TN_RULE)
         tn_list.append(entry)
-    return bytes(encode(tn_list))
+    try:
+        return bytes(encode(tn_list))
+    except PyAsn1Error:  # IA5 is checked on encoding: an SPC beyond ASCII
+        raise ConfigurationError(f"TNAuthList spcs {list(spcs)!r}: SPCs are ASCII") from None
+
+
+_TN_RULE = "a TN is 1 to 15 of 0-9, # and * (RFC 8226 TelephoneNumber)"
+
+
+def _set(entry: Any, name: str, value: object, rule: str) -> None:
+    """``entry[name] = value``, pyasn1's refusal (a KeyError or PyAsn1Error) mapped to ours."""
+    try:
+        entry[name] = value
+    except (KeyError, PyAsn1Error):
+        raise ConfigurationError(f"TNAuthList {name} {value!r}: {rule}") from None
 
 
 def encode_ia5string(text: str) -> bytes:

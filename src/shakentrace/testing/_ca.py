@@ -186,7 +186,8 @@ class StiCA:
             The certificate with its key, chain and PEM blobs.
 
         Raises:
-            ConfigurationError: An unknown deviation, or a naive datetime.
+            ConfigurationError: An unknown deviation, a naive datetime, or a
+                TNAuthList without entries or with a value RFC 8226 cannot hold.
         """
         devs = frozenset(deviations)
         unknown = sorted(devs - DEVIATIONS.keys())
