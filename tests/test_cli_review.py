@@ -255,3 +255,14 @@ def test_sti_ca_refuses_a_tnauthlist_it_cannot_encode_with_our_error(
     with pytest.raises(ConfigurationError) as caught:
         StiCA(seed=1).issue_cert(**entries)
     assert message in str(caught.value)
+
+
+def test_mint_help_is_plain_text_and_a_bad_now_names_the_flag(tmp_path: Path) -> None:
+    _code, out, _err = _run(["mint", "--help"])
+    assert "``" not in out
+    assert "\nWrite a test STI-CA, a certificate and a signed INVITE to files.\n" in out
+    code, _out, err = _run(["mint", str(tmp_path / "sti"), "--now", "yesterday"])
+    assert code == 2
+    assert err.splitlines()[-1] == (
+        "shakentrace mint: error: argument --now: 'yesterday' is not an ISO 8601 time"
+    )

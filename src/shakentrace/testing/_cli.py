@@ -19,9 +19,16 @@ from shakentrace.testing._profile import DEVIATIONS
 
 __all__ = ["mint", "register"]
 
+# What ``mint --help`` says: the docstring, without its reStructuredText markup.
+_DESCRIPTION = __doc__.replace("``", "").split(": ", 1)[1]
+_DESCRIPTION = _DESCRIPTION[:1].upper() + _DESCRIPTION[1:]
+
 
 def _moment(text: str) -> datetime:
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 time") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
@@ -30,7 +37,7 @@ def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "mint",
         help="write a test STI-CA, an STI certificate and a signed INVITE to files",
-        description=__doc__,
+        description=_DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("directory", type=Path, help="where to write the files (created)")
