@@ -12,10 +12,9 @@ not parse is reported on stderr and makes the exit code 2; the others still prin
 from __future__ import annotations
 
 import argparse
-import os
 from typing import Any
 
-from shakentrace._cli_io import Console, is_tty, json_line, mapped
+from shakentrace._cli_io import Console, add_jobs_option, is_tty, json_line, mapped
 from shakentrace._cli_views import identity_views, passport_text
 from shakentrace.capture import CapturedMessage
 from shakentrace.errors import SipParseError
@@ -45,13 +44,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument(
         "--certs", metavar="DIR", help="x5u chains (folder or bundle) for certificate facts"
     )
-    parser.add_argument(
-        "--jobs",
-        type=int,
-        default=os.cpu_count() or 1,
-        metavar="N",
-        help="processes (default: CPUs)",
-    )
+    add_jobs_option(parser)
     parser.set_defaults(handler=_run)
 
 

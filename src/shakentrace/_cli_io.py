@@ -7,6 +7,7 @@ compact object per line, so it pipes into ``jq``.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import sys
@@ -210,3 +211,14 @@ def mapped(
                 flying.append(pool.submit(_work_chunk, work, chunk))
                 chunk = list(islice(messages, _CHUNK))
             yield from flying.popleft().result()
+
+
+def add_jobs_option(parser: argparse.ArgumentParser) -> None:
+    """``--jobs N``: the processes :func:`mapped` shares the work among."""
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        metavar="N",
+        help="processes (default: CPUs)",
+    )

@@ -19,7 +19,14 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from shakentrace._cli_io import UNDATED, Console, json_line, mapped, open_input
+from shakentrace._cli_io import (
+    UNDATED,
+    Console,
+    add_jobs_option,
+    json_line,
+    mapped,
+    open_input,
+)
 from shakentrace._cli_views import call_record, campaign_text, verify_text
 from shakentrace.campaigns import CallRecord, find_campaigns
 from shakentrace.capture import CapturedMessage
@@ -355,13 +362,7 @@ def add_verifying_options(parser: argparse.ArgumentParser, *, trust_required: bo
         " (comma-separated), require_alg, require_ppt, check_date, accept_last10 (true or"
         " false), max_identities",
     )
-    parser.add_argument(
-        "--jobs",
-        type=int,
-        default=os.cpu_count() or 1,
-        metavar="N",
-        help="processes (default: CPUs)",
-    )
+    add_jobs_option(parser)
 
 
 def register_verify(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
