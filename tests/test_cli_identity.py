@@ -63,6 +63,20 @@ def test_the_real_bandwidth_token_as_pasted_in_a_ticket() -> None:
     assert "reasons=cert-expired,stale" in out
 
 
+def test_without_trust_the_certificate_still_names_its_signer_as_unverified() -> None:
+    # No STI-CA list at hand: the chain is not checked, but who the certificate
+    # says signed the call is still the analyst's lead, marked as a claim.
+    ticket = str(BANDWIDTH / "ticket.txt")
+    argv = ["verify", "--identity", "--certs", str(BANDWIDTH / "x5u"), ticket]
+    code, out, _ = _run([*argv, "--at", "2022-06-29T20:25:36Z"])
+    assert code == 1
+    assert "signer=SPC 997E (Bandwidth.com CLEC LLC, unverified)" in out
+    assert out.rstrip().endswith("reasons=cert-untrusted")  # the signature itself holds
+    code, out, _ = _run([*argv, "--at", "2022-06-29T20:25:36Z", "--json"])
+    signer = json.loads(out)["signer"]
+    assert (signer["spc"], signer["verified"]) == ("997E", False)
+
+
 def test_each_line_one_value_header_name_optional(
     tmp_path: Path, minted: tuple[list[str], list[str]]
 ) -> None:

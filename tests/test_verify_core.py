@@ -258,6 +258,16 @@ def test_untrusted_chain_and_bad_signature_are_reported_independently() -> None:
     assert not out.signer.verified
 
 
+def test_without_a_trust_store_the_signer_is_named_unverified() -> None:
+    v = Verifier(fetcher=StaticFetcher({CERT.x5u: bytes(CERT.chain_pem)}))
+    out = v.verify(invite(good()), now=NOW)
+    assert errors(out) == {"cert-untrusted"}  # the signature is still checked, and holds
+    assert out.signer is not None
+    assert (out.signer.spc, out.signer.x5u, out.signer.verified) == ("1234", CERT.x5u, False)
+    forged = v.verify(invite(MUTATIONS["wrong-key"].apply(CERT, good())), now=NOW)
+    assert errors(forged) == {"cert-untrusted", "bad-signature"}
+
+
 def test_tn_not_authorized_comes_from_the_chain_result() -> None:
     delegate = CA.issue_cert(spc=None, tns=["12155550000"])
     identity = delegate.identity_header(orig=ORIG, dest=DEST)

@@ -111,10 +111,7 @@ def _cert_text(cert: dict[str, Any] | None, console: Console) -> list[str]:
 
 def verify_text(captured: CapturedMessage, outcome: Outcome, console: Console) -> str:
     """One line per verified call."""
-    signer = outcome.signer
-    who = f"SPC {signer.spc} ({signer.organization})" if signer and signer.spc else "-"
-    if who == "-" and outcome.passport is not None and outcome.passport.x5u:
-        who = f"- x5u={outcome.passport.x5u}"  # no known signer: whose certificate it names
+    who = _signer_text(outcome)
     status = console.style(f"{outcome.status:<11}", _STATUS_COLOUR.get(outcome.status, "bold"))
     codes = ",".join(sorted({r.code for r in outcome.reasons if r.severity == "error"})) or "-"
     where = f"{captured.source}:{captured.frame or captured.line or captured.index}"
@@ -123,6 +120,18 @@ def verify_text(captured: CapturedMessage, outcome: Outcome, console: Console) -
         f"{where}  {status} attest={outcome.attestation or '-'} {outcome.orig_tn or '-'} -> {dest}"
         f"  signer={who}  origid={outcome.origid or '-'}  reasons={codes}"
     )
+
+
+def _signer_text(outcome: Outcome) -> str:
+    signer = outcome.signer
+    if signer is None or not signer.spc:
+        if outcome.passport is not None and outcome.passport.x5u:
+            return f"- x5u={outcome.passport.x5u}"  # no known signer: whose certificate it names
+        return "-"
+    about = [signer.organization] if signer.organization else []
+    if not signer.verified:  # the certificate's claim, not vouched for by a trusted STI-CA
+        about.append("unverified")
+    return f"SPC {signer.spc} ({', '.join(about)})" if about else f"SPC {signer.spc}"
 
 
 def call_record(

@@ -22,6 +22,7 @@ inside it, and an SPC-based TNAuthList).
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from collections import OrderedDict
@@ -66,6 +67,18 @@ class ChainResult:
     public_key: ec.EllipticCurvePublicKey | None
     path: tuple[x509.Certificate, ...] = field(default=(), compare=False)
 
+    @classmethod
+    def unchecked(cls, chain: Sequence[x509.Certificate]) -> ChainResult:
+        """The verdict without a :class:`TrustStore`: ``cert-untrusted``, with the leaf's facts.
+
+        Who the certificate names as the signer is still evidence to a forensic
+        reader (marked unverified), and its key still checks the signature.
+
+        Args:
+            chain: A non-empty chain, leaf first, as :func:`~shakentrace.certs.load_chain` gives.
+        """
+        return _unchecked(tuple(chain))
+
     def to_dict(self) -> dict[str, Any]:
         """Return the result as JSON-safe data (``path`` as subject DNs)."""
         return {
@@ -74,6 +87,17 @@ class ChainResult:
             "leaf": self.leaf.to_dict() if self.leaf else None,
             "path": [c.subject.rfc4514_string() for c in self.path],
         }
+
+
+@functools.lru_cache(maxsize=64)
+def _unchecked(chain: tuple[x509.Certificate, ...]) -> ChainResult:
+    key = chain[0].public_key()
+    return ChainResult(
+        trusted=False,
+        reasons=(Reason.of("cert-untrusted", "no TrustStore configured; chain not checked"),),
+        leaf=cert_facts(chain[0]),
+        public_key=key if isinstance(key, ec.EllipticCurvePublicKey) else None,
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

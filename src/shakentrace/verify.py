@@ -36,7 +36,7 @@ from shakentrace.errors import ConfigurationError, FetchError, ShakenTraceError,
 from shakentrace.fetch import Fetcher
 from shakentrace.reasons import Reason
 from shakentrace.sip import SipMessage, parse_sip
-from shakentrace.trust import TrustStore
+from shakentrace.trust import ChainResult, TrustStore
 
 __all__ = [
     "CallFacts",
@@ -215,7 +215,9 @@ class Verifier:
     """Verify SIP INVITEs (or Identity values): the I/O shell around :func:`evaluate`.
 
     Args:
-        trust: STI-CA roots and CRLs the certificate chain must lead to.
+        trust: STI-CA roots and CRLs the certificate chain must lead to. Without
+            one, no chain is checked: every call is ``cert-untrusted``, and
+            ``signer`` is what the certificate claims (``verified=False``).
         fetcher: Gets the x5u chain (HTTPS, cache, static map, directory).
         policy: The verification policy.
         keys: Public keys pinned by x5u URL, used instead of fetching (for
@@ -349,10 +351,8 @@ class Verifier:
             )
             return Credential(url=url, reasons=(reason,))
         if self.trust is None:
-            key = chain[0].public_key()
-            usable = key if isinstance(key, ec.EllipticCurvePublicKey) else None
-            reason = Reason.of("cert-untrusted", "no TrustStore configured; chain not checked")
-            return Credential(url=url, public_key=usable, reasons=(reason,))
+            unchecked = ChainResult.unchecked(chain)
+            return Credential(url=url, public_key=unchecked.public_key, chain=unchecked)
         result = self.trust.verify_chain(chain, at=at, orig_tn=orig_tn)
         # The same verdict (kept by the TrustStore while it holds) gives the same
         # Credential, and so one SignerInfo.
