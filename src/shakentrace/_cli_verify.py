@@ -218,8 +218,9 @@ def _verify_one(captured: CapturedMessage) -> tuple[bool, Any] | None:
     valid = outcome.status == "valid"
     if _WORKER["output"] == "json":
         return valid, json_line({**outcome.to_dict(), "capture": captured.to_dict()})
-    if _WORKER["output"] == "text":
-        return valid, verify_text(captured, outcome, _WORKER["console"])
+    if _WORKER["output"] in ("text", "why"):
+        why = _WORKER["output"] == "why"
+        return valid, verify_text(captured, outcome, _WORKER["console"], why=why)
     return valid, call_record(captured, message, outcome)
 
 
@@ -294,8 +295,12 @@ def _verify_values(args: argparse.Namespace, console: Console) -> Iterator[tuple
         if args.json:
             line = json_line({**outcome.to_dict(), "capture": captured.to_dict()})
         else:
-            line = verify_text(captured, outcome, console)
+            line = verify_text(captured, outcome, console, why=args.why)
         yield outcome.status == "valid", line
+
+
+def _text_output(args: argparse.Namespace) -> str:
+    return "why" if args.why else "text"
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
@@ -305,7 +310,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     if args.identity:
         results = _verify_values(args, console)
     else:
-        results = _verified(args, console, "json" if args.json else "text")
+        results = _verified(args, console, "json" if args.json else _text_output(args))
     for valid, line in reported(results, console, unreadable):
         failed = failed or not valid
         console.line(line)
@@ -381,6 +386,11 @@ def register_verify(commands: argparse._SubParsersAction[argparse.ArgumentParser
         "--identity",
         action="store_true",
         help="each input line is an Identity header value, verified alone (no SIP message)",
+    )
+    verify.add_argument(
+        "--why",
+        action="store_true",
+        help="under each call, every reason: severity, code, SIP code and message",
     )
     verify.set_defaults(handler=_cmd_verify)
 

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from shakentrace._cli_io import Console
     from shakentrace.capture import CapturedMessage
     from shakentrace.fetch import Fetcher
+    from shakentrace.reasons import Reason
     from shakentrace.sip import SipMessage
     from shakentrace.verify import Outcome
 
@@ -33,6 +34,7 @@ __all__ = [
 ]
 
 _STATUS_COLOUR = {"valid": "green", "invalid": "red", "no-identity": "yellow"}
+_SEVERITY_COLOUR = {"error": "red", "warning": "yellow"}
 
 
 def _error(exc: ShakenTraceError) -> dict[str, str]:
@@ -109,8 +111,31 @@ def _cert_text(cert: dict[str, Any] | None, console: Console) -> list[str]:
     return [f"  cert    SPC {cert.get('spc')}  {subject}  issuer {cert.get('issuer')}"]
 
 
-def verify_text(captured: CapturedMessage, outcome: Outcome, console: Console) -> str:
-    """One line per verified call."""
+def verify_text(
+    captured: CapturedMessage, outcome: Outcome, console: Console, *, why: bool = False
+) -> str:
+    """One line per verified call; with ``why``, each reason's message on a line below."""
+    line = _verify_line(captured, outcome, console)
+    return "\n".join([line, *_why(outcome, console)]) if why else line
+
+
+def _why(outcome: Outcome, console: Console) -> list[str]:
+    """The call's reasons, then those of its other (div, rcd…) Identity headers."""
+    lines = [_reason_line("", r, console) for r in outcome.reasons]
+    for result in outcome.identities:
+        if result.passport is not outcome.passport or outcome.passport is None:
+            label = f"[{result.index + 1} {result.ppt or '?'}] "
+            lines += [_reason_line(label, r, console) for r in result.reasons]
+    return lines
+
+
+def _reason_line(label: str, reason: Reason, console: Console) -> str:
+    sip = f" ({reason.sip_code})" if reason.sip_code else ""
+    severity = console.style(f"{reason.severity:<7}", _SEVERITY_COLOUR.get(reason.severity, "bold"))
+    return f"    {label}{severity} {reason.code}{sip}: {reason.message}"
+
+
+def _verify_line(captured: CapturedMessage, outcome: Outcome, console: Console) -> str:
     who = _signer_text(outcome)
     status = console.style(f"{outcome.status:<11}", _STATUS_COLOUR.get(outcome.status, "bold"))
     codes = ",".join(sorted({r.code for r in outcome.reasons if r.severity == "error"})) or "-"
