@@ -115,8 +115,9 @@ def test_without_identity_a_file_of_values_says_no_sip_message(
     values = tmp_path / "values.txt"
     values.write_text(f"Identity: {first}\n")
     code, out, err = _run(["verify", *options, str(values)])
-    assert (code, out) == (0, "")
-    assert "no SIP message found (Identity values alone: verify --identity)" in err
+    assert (code, out) == (2, "")  # unreadable input: no exit 0 for "every call valid"
+    hint = "(Identity values alone: verify --identity)"
+    assert f"error: {values}: no SIP message found {hint}" in err
 
 
 def test_as_a_process_reading_stdin(minted: tuple[list[str], list[str]]) -> None:

@@ -47,6 +47,7 @@ class Console:
         tty = is_tty(self.out) and not no_color and os.environ.get("TERM") != "dumb"
         self.colour = tty if colour is None else colour
         self.progress_on = is_tty(self.err)
+        self.empty_inputs: list[str] = []  # inputs without any SIP message: exit code 2
         self._last = 0.0
         self._shown = False
 
@@ -147,12 +148,16 @@ def read_inputs(paths: Sequence[str], console: Console) -> Iterator[CapturedMess
             if owned:
                 stream.close()
         console.clear_progress()
-        if not stats.messages:
-            console.warn(f"{path}: no SIP message found (Identity values alone: verify --identity)")
+        if not stats.messages:  # a wrong file, or a capture without SIP: unreadable input
+            console.error(f"{path}: no SIP message found {_NO_SIP_HINT}")
+            console.empty_inputs.append(path)
         for text in stats.warnings:
             console.warn(f"{path}: {text}")
         if stats.malformed and not stats.warnings:
             console.warn(f"{path}: {stats.malformed} malformed packets skipped")
+
+
+_NO_SIP_HINT = "(Identity values alone: verify --identity)"
 
 
 def _undated(messages: Iterable[CapturedMessage], console: Console) -> Iterator[CapturedMessage]:

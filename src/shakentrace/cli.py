@@ -57,7 +57,8 @@ def _main(argv: Sequence[str] | None, console: Console) -> int:
         return int(exc.code or 0)
     args.console = console
     try:
-        return int(args.handler(args))
+        code = int(args.handler(args))
+        return max(code, EXIT_USAGE) if console.empty_inputs else code
     except BrokenPipeError:  # e.g. `shakentrace verify x.pcap | head`
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115
         return EXIT_OK
