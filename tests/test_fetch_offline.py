@@ -1,4 +1,4 @@
-"""fetch.DirectoryFetcher and StaticFetcher: certificates without a network."""
+"""fetch.DirectoryFetcher, StaticFetcher and LayeredFetcher: certificates without a network."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from urllib.parse import quote
 import pytest
 
 from shakentrace import ConfigurationError, FetchError, StaticFetcher, load_chain
-from shakentrace.fetch import DirectoryFetcher, Fetcher, parse_bundle
+from shakentrace.fetch import DirectoryFetcher, Fetcher, LayeredFetcher, parse_bundle
 from shakentrace.testing import StiCA
 
 URL = "https://cr.example.com/certs/sp-1234.pem"
@@ -71,3 +71,21 @@ def test_oversized_file(tmp_path: Path) -> None:
 def test_fetchers_satisfy_the_protocol(tmp_path: Path) -> None:
     assert isinstance(DirectoryFetcher(tmp_path), Fetcher)
     assert isinstance(StaticFetcher({}), Fetcher)
+
+
+def test_layered_fetcher_takes_the_first_body_and_raises_the_last_error() -> None:
+    local = StaticFetcher({"https://cr.example/a.pem": b"local"})
+    network = StaticFetcher(
+        {"https://cr.example/a.pem": b"network", "https://cr.example/b.pem": b"b"}
+    )
+    layered = LayeredFetcher(local, network)
+    assert layered.fetch("https://cr.example/a.pem") == b"local"
+    assert network.calls == []
+    assert layered.fetch("https://cr.example/b.pem") == b"b"
+    with pytest.raises(
+        FetchError, match=r"no certificate registered for https://cr\.example/c\.pem"
+    ):
+        layered.fetch("https://cr.example/c.pem")
+    assert network.calls == ["https://cr.example/b.pem", "https://cr.example/c.pem"]
+    with pytest.raises(ConfigurationError):
+        LayeredFetcher()

@@ -46,6 +46,7 @@ from shakentrace.fetch import (
     Fetcher,
     FetchPolicy,
     HttpsFetcher,
+    LayeredFetcher,
     StaticFetcher,
 )
 from shakentrace.headers import HeaderField, Headers
@@ -146,6 +147,7 @@ __all__ = [
     "IdentityHeader",
     "IdentityParseError",
     "IdentityResult",
+    "LayeredFetcher",
     "NameAddr",
     "NextRequest",
     "Originator",

@@ -14,11 +14,12 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from shakentrace._cli_certs import CertSource, add_cert_options
 from shakentrace._cli_io import Console, add_jobs_option, is_tty, json_line, mapped
 from shakentrace._cli_views import identity_views, passport_text
 from shakentrace.capture import CapturedMessage
 from shakentrace.errors import SipParseError
-from shakentrace.fetch import DirectoryFetcher, Fetcher
+from shakentrace.fetch import Fetcher
 from shakentrace.sip import SipMessage, parse_sip
 from shakentrace.uri import NameAddr
 
@@ -41,15 +42,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     parser.add_argument("--json", action="store_true", help="JSON lines: one object per message")
     parser.add_argument("--all", action="store_true", help="every message, not only INVITEs")
-    parser.add_argument(
-        "--certs", metavar="DIR", help="x5u chains (folder or bundle) for certificate facts"
-    )
+    add_cert_options(parser, "x5u chains (folder or bundle) for certificate facts")
     add_jobs_option(parser)
     parser.set_defaults(handler=_run)
 
 
-def _init(certs: str | None, every: bool, as_json: bool, colour: bool) -> None:
-    _FETCHER[0] = DirectoryFetcher(certs) if certs else None
+def _init(certs: CertSource, every: bool, as_json: bool, colour: bool) -> None:
+    _FETCHER[0] = certs.fetcher()
     _MODE.update(every=every, json=as_json, colour=colour)
 
 
@@ -79,7 +78,7 @@ def _where(captured: CapturedMessage) -> str:
 
 def _run(args: argparse.Namespace) -> int:
     console: Console = args.console
-    setup = (args.certs, bool(args.all), bool(args.json), console.colour)
+    setup = (CertSource.from_args(args), bool(args.all), bool(args.json), console.colour)
     _init(*setup)  # a bad --certs fails before reading
     failed, shown, left_out = False, 0, 0
     pending: list[str] = []  # written in runs (one write for many lines), not on a terminal

@@ -23,6 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from shakentrace._cli_certs import CertSource
 from shakentrace._cli_io import Console, json_line, mapped
 from shakentrace._cli_verify import (
     Unreadable,
@@ -86,7 +87,7 @@ def _providers(files: Sequence[str], names: Sequence[str]) -> dict[str, str]:
 
 
 def _init(
-    setup: tuple[str | None, str | None, tuple[str, ...], datetime | None],
+    setup: tuple[str | None, CertSource, tuple[str, ...], datetime | None],
     directory: str,
     providers: dict[str, str],
 ) -> None:
@@ -147,7 +148,7 @@ def _write_html(path: str, tracebacks: Sequence[Traceback], console: Console) ->
 def _run(args: argparse.Namespace) -> int:
     console: Console = args.console
     providers = _providers(args.files, args.provider)
-    setup = (args.trust, args.certs, tuple(args.policy), parse_moment(args.at))
+    setup = (args.trust, CertSource.from_args(args), tuple(args.policy), parse_moment(args.at))
     _init(setup, args.directory, providers)  # bad options fail before reading (exit 2)
     for name in dict.fromkeys(providers.values()):
         if _STATE["directory"].provider(name) is None:

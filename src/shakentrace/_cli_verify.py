@@ -16,9 +16,10 @@ import html
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
+from shakentrace._cli_certs import CertSource, add_cert_options
 from shakentrace._cli_io import (
     UNDATED,
     Console,
@@ -27,6 +28,7 @@ from shakentrace._cli_io import (
     mapped,
     open_input,
 )
+from shakentrace._cli_options import replaced
 from shakentrace._cli_views import call_record, campaign_text, verify_text
 from shakentrace.campaigns import CallRecord, find_campaigns
 from shakentrace.capture import CapturedMessage
@@ -36,7 +38,6 @@ from shakentrace.errors import (
     FetchError,
     SipParseError,
 )
-from shakentrace.fetch import DirectoryFetcher
 from shakentrace.sip import SipMessage, parse_sip
 from shakentrace.trust import TrustStore
 from shakentrace.verify import Outcome, Policy, Verifier
@@ -69,56 +70,6 @@ def _trust(path: str | None) -> TrustStore | None:
         raise CertificateParseError(f"--trust {path}: {exc.message}", code=exc.code) from None
 
 
-def _policy(pairs: Sequence[str]) -> Policy:
-    """``--policy name=value``: seconds for durations, comma lists for tuples."""
-    policy = Policy()
-    for pair in pairs:
-        name, _, text = pair.partition("=")
-        current = getattr(policy, name, None)
-        if not _ or name.startswith("_") or current is None:
-            raise ConfigurationError(f"--policy {pair!r}: expected NAME=VALUE with a Policy field")
-        try:
-            value = _policy_value(current, text)
-        except (ValueError, OverflowError):
-            raise ConfigurationError(
-                f"--policy {pair!r}: {name} takes {_POLICY_KINDS[type(current)]}"
-            ) from None
-        if value is None:
-            raise ConfigurationError(f"--policy {name} cannot be set from the command line")
-        policy = dataclasses.replace(policy, **{name: value})
-    return policy
-
-
-_BOOLEANS = {"1": True, "true": True, "yes": True, "on": True}
-_BOOLEANS |= {"0": False, "false": False, "no": False, "off": False}
-_POLICY_KINDS = {
-    bool: "true or false",
-    timedelta: "a number of seconds",
-    int: "a whole number",
-    tuple: "a comma-separated list",
-}
-
-
-def _policy_value(current: object, text: str) -> Any:
-    """``text`` as a value of ``current``'s type; ``None`` for types the command line cannot set.
-
-    Raises:
-        ValueError: ``text`` is not such a value.
-        OverflowError: A duration too large for a :class:`~datetime.timedelta`.
-    """
-    if isinstance(current, bool):
-        if text.lower() not in _BOOLEANS:
-            raise ValueError(text)
-        return _BOOLEANS[text.lower()]
-    if isinstance(current, timedelta):
-        return timedelta(seconds=float(text))
-    if isinstance(current, int):
-        return int(text)
-    if isinstance(current, tuple):
-        return tuple(item for item in text.split(",") if item)
-    return None
-
-
 def parse_moment(text: str | None) -> datetime | None:
     if text is None:
         return None
@@ -134,9 +85,13 @@ def parse_moment(text: str | None) -> datetime | None:
 _WORKER: dict[str, Any] = {}
 
 
-def make_verifier(trust: str | None, certs: str | None, policies: Sequence[str]) -> Verifier:
-    fetcher = DirectoryFetcher(certs) if certs else None
-    return Verifier(trust=_trust(trust), fetcher=fetcher or _NoFetcher(), policy=_policy(policies))
+def make_verifier(trust: str | None, certs: CertSource, policies: Sequence[str]) -> Verifier:
+    fetcher = certs.fetcher()
+    return Verifier(
+        trust=_trust(trust),
+        fetcher=fetcher or _NoFetcher(),
+        policy=replaced(Policy(), policies, "--policy"),
+    )
 
 
 class _NoFetcher:
@@ -148,7 +103,7 @@ class _NoFetcher:
 
 def _init(
     trust: str | None,
-    certs: str | None,
+    certs: CertSource,
     policies: Sequence[str],
     at: datetime | None,
     output: str = "record",
@@ -230,7 +185,7 @@ def _verified(
     """``(valid, output)`` for every INVITE of the inputs, in input order, bounded memory."""
     setup = (
         args.trust,
-        args.certs,
+        CertSource.from_args(args),
         tuple(args.policy),
         parse_moment(args.at),
         output,
@@ -286,7 +241,7 @@ _HTML_ENTITY = re.compile(r"(?i)&(?:lt|gt|amp|quot|apos|#[0-9]+|#x[0-9a-f]+);")
 
 def _verify_values(args: argparse.Namespace, console: Console) -> Iterator[tuple[bool, str]]:
     """``verify --identity``: each value verified alone, as of ``--at`` or now."""
-    verifier = make_verifier(args.trust, args.certs, args.policy)
+    verifier = make_verifier(args.trust, CertSource.from_args(args), args.policy)
     moment = parse_moment(args.at) or datetime.now(UTC)
     if args.at is None:
         console.warn(f"Identity values: {UNDATED}")
@@ -352,9 +307,7 @@ def add_verifying_options(parser: argparse.ArgumentParser, *, trust_required: bo
     parser.add_argument(
         "--trust", metavar="PEM|DIR", required=trust_required, help="STI-CA roots (and CRLs)"
     )
-    parser.add_argument(
-        "--certs", metavar="DIR", help="x5u chains by URL file name, or a PEM bundle"
-    )
+    add_cert_options(parser, "x5u chains by URL file name, or a PEM bundle")
     parser.add_argument(
         "--at", metavar="TIME", help="judge at this ISO 8601 time (default: capture time)"
     )

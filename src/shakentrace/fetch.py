@@ -39,6 +39,7 @@ __all__ = [
     "Fetched",
     "Fetcher",
     "HttpsFetcher",
+    "LayeredFetcher",
     "Resolver",
     "StaticFetcher",
     "parse_bundle",
@@ -90,6 +91,42 @@ class StaticFetcher:
             return self._bodies[url]
         except KeyError:
             raise FetchError(f"no certificate registered for {url}") from None
+
+
+class LayeredFetcher:
+    """Ask several fetchers in turn; the first body wins: local chains, then the network.
+
+    Args:
+        fetchers: Tried in this order for every URL.
+
+    Raises:
+        ConfigurationError: No fetcher was given.
+
+    Example:
+        >>> from shakentrace.fetch import LayeredFetcher, StaticFetcher
+        >>> local = StaticFetcher({"https://cr.example/a.pem": b"local"})
+        >>> network = StaticFetcher({"https://cr.example/b.pem": b"network"})
+        >>> LayeredFetcher(local, network).fetch("https://cr.example/b.pem")
+        b'network'
+    """
+
+    def __init__(self, *fetchers: Fetcher) -> None:
+        if not fetchers:
+            raise ConfigurationError("LayeredFetcher needs at least one fetcher")
+        self.fetchers = fetchers
+
+    def fetch(self, url: str) -> bytes:
+        """Return the first body any fetcher has for ``url``.
+
+        Raises:
+            FetchError: The last fetcher's error, when none has ``url``.
+        """
+        for fetcher in self.fetchers[:-1]:
+            try:
+                return fetcher.fetch(url)
+            except FetchError:
+                continue
+        return self.fetchers[-1].fetch(url)
 
 
 class DirectoryFetcher:

@@ -113,15 +113,21 @@ class CertServer:
         hostname: The name its TLS certificate is issued to.
         port: The TCP port it listens on.
         ssl_context: A client context that trusts its test CA (hostname checked).
+        ca_pem: That test CA's certificate (PEM), for clients that read their TLS
+            roots from a file, e.g. ``SSL_CERT_FILE`` for the command line.
         hits: Requests served per path.
     """
 
     def __init__(
-        self, hostname: str, port: int, ssl_context: ssl.SSLContext, routes: dict[str, Route]
+        self,
+        hostname: str,
+        port: int,
+        tls: tuple[ssl.SSLContext, bytes],
+        routes: dict[str, Route],
     ) -> None:
         self.hostname = hostname
         self.port = port
-        self.ssl_context = ssl_context
+        self.ssl_context, self.ca_pem = tls
         self.hits: Counter[str] = Counter()
         self._routes = routes
         self._lock = threading.Lock()
@@ -177,9 +183,9 @@ def cert_server(
     table = standard_routes(chain_pem) if chain_pem is not None else {}
     table.update(routes or {})
     with tempfile.TemporaryDirectory(prefix="shakentrace-x5u-") as tmp:
-        server_ctx, client_ctx = _tls_contexts(hostname, Path(tmp))
+        server_ctx, client_ctx, ca_pem = _tls_contexts(hostname, Path(tmp))
         httpd = _Server(("127.0.0.1", 0), _Handler, server_ctx)
-        state = CertServer(hostname, httpd.server_address[1], client_ctx, table)
+        state = CertServer(hostname, httpd.server_address[1], (client_ctx, ca_pem), table)
         httpd.state = state
         thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05})
         thread.daemon = True
@@ -256,8 +262,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         """Keep test output clean."""
 
 
-def _tls_contexts(hostname: str, folder: Path) -> tuple[ssl.SSLContext, ssl.SSLContext]:
-    """A test CA, a server certificate for ``hostname`` and 127.0.0.1, and both contexts."""
+def _tls_contexts(hostname: str, folder: Path) -> tuple[ssl.SSLContext, ssl.SSLContext, bytes]:
+    """A test CA, a server certificate for ``hostname`` and 127.0.0.1: both contexts, the CA."""
     now = datetime.now(UTC)
     ca, ca_key = _test_ca(now)
     leaf, key = _server_cert(hostname, ca, ca_key, now)
@@ -269,7 +275,7 @@ def _tls_contexts(hostname: str, folder: Path) -> tuple[ssl.SSLContext, ssl.SSLC
     server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     server.load_cert_chain(folder / "server.pem", folder / "server.key")
     client = ssl.create_default_context(cadata=ca.public_bytes(pem).decode("ascii"))
-    return server, client
+    return server, client, ca.public_bytes(pem)
 
 
 def _test_ca(now: datetime) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:

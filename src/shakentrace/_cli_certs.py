@@ -1,0 +1,109 @@
+"""Where the commands get x5u chains: ``--certs`` (offline) and ``--fetch`` (HTTPS).
+
+Offline is the default: an analyst's shell fetches nothing unless asked. With
+``--fetch``, a chain not found in ``--certs`` is fetched from its x5u over HTTPS
+by :class:`~shakentrace.fetch.HttpsFetcher` under a
+:class:`~shakentrace.fetch.FetchPolicy` (https on 443/8443 only, no private or
+special-purpose addresses, no redirects, 64 KiB, 5 s; ``--fetch-policy`` changes a
+field, e.g. for a lab server), and kept for the run, failures too: a capture's
+calls name few certificates, many times over, and a one-off run wants the chain
+as published when it ran. (:class:`~shakentrace.fetch.CachingFetcher` is for live
+verification: it serves nothing past the certificate's notAfter, so every call of
+an old capture would fetch its expired certificate again.) The server's TLS
+certificate is checked against the system CAs (``SSL_CERT_FILE`` names others).
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+
+from shakentrace._cli_options import replaced
+from shakentrace.errors import ConfigurationError, FetchError
+from shakentrace.fetch import (
+    DirectoryFetcher,
+    Fetcher,
+    FetchPolicy,
+    HttpsFetcher,
+    LayeredFetcher,
+)
+
+__all__ = ["CertSource", "add_cert_options"]
+
+
+@dataclass(frozen=True, slots=True)
+class CertSource:
+    """What ``--certs``, ``--fetch`` and ``--fetch-policy`` ask for.
+
+    Plain data, so that each worker process builds its own fetcher (and cache).
+    """
+
+    certs: str | None = None
+    online: bool = False
+    fetch_policy: tuple[str, ...] = ()
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> CertSource:
+        """Read the options; check them at once, so a bad one fails before any input is read.
+
+        Raises:
+            ConfigurationError: A bad ``--fetch-policy``, one without ``--fetch``,
+                or a ``--certs`` that is neither a folder nor a bundle.
+        """
+        source = cls(args.certs, bool(args.fetch), tuple(args.fetch_policy))
+        if source.fetch_policy and not source.online:
+            raise ConfigurationError("--fetch-policy applies to --fetch, which was not given")
+        source.fetcher()
+        return source
+
+    def fetcher(self) -> Fetcher | None:
+        """``--certs`` first, then (with ``--fetch``) HTTPS; ``None`` for neither."""
+        local = DirectoryFetcher(self.certs) if self.certs else None
+        if not self.online:
+            return local
+        policy = replaced(FetchPolicy(), self.fetch_policy, "--fetch-policy")
+        network = _ForTheRun(HttpsFetcher(policy))
+        return network if local is None else LayeredFetcher(local, network)
+
+
+class _ForTheRun:
+    """What ``inner`` gave for each URL (body or error), kept for the rest of the run."""
+
+    _MAX_URLS = 4096
+
+    def __init__(self, inner: Fetcher) -> None:
+        self._inner = inner
+        self._kept: dict[str, bytes | FetchError] = {}
+
+    def fetch(self, url: str) -> bytes:
+        kept = self._kept.get(url)
+        if kept is None:
+            try:
+                kept = self._inner.fetch(url)
+            except FetchError as exc:
+                kept = exc
+            if len(self._kept) >= self._MAX_URLS:
+                self._kept.clear()
+            self._kept[url] = kept
+        if isinstance(kept, FetchError):
+            raise FetchError(kept.message, code=kept.code)
+        return kept
+
+
+def add_cert_options(parser: argparse.ArgumentParser, certs_help: str) -> None:
+    """``--certs DIR``, ``--fetch`` and ``--fetch-policy NAME=VALUE``."""
+    parser.add_argument("--certs", metavar="DIR", help=certs_help)
+    parser.add_argument(
+        "--fetch",
+        action="store_true",
+        help="fetch x5u chains not in --certs over HTTPS (guarded: 443/8443, public"
+        " addresses, no redirects, 64 KiB, 5 s); offline without it",
+    )
+    parser.add_argument(
+        "--fetch-policy",
+        metavar="NAME=VALUE",
+        action="append",
+        default=[],
+        help="a FetchPolicy field for --fetch, repeatable: ports, allow_networks, schemes"
+        " (comma-separated), connect_timeout, total_timeout (seconds), max_bytes",
+    )
