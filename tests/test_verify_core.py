@@ -178,6 +178,7 @@ def test_date_header_far_from_now_is_stale_and_reported_against_iat() -> None:
     assert errors(out) == {"stale"}
     assert "Date header" in out.reasons[0].message
     assert "date-mismatch" in {r.code for r in out.reasons}
+    assert out.reasons[0].message == "Date header is 86400 s (1 d 0 h) old (RFC 8224 §6.2)"
     relaxed = verifier(check_date=False).verify(
         invite(good(), date=NOW - timedelta(days=1)), now=NOW
     )
@@ -193,6 +194,10 @@ def test_time_is_evidence_a_year_old_capture_at_its_own_time() -> None:
     assert v.verify(invite(identity), now=old).ok
     later = v.verify(invite(identity), now=old + timedelta(days=365))
     assert {"stale", "cert-expired"} <= errors(later)
+    stale = next(r for r in later.reasons if r.code == "stale")
+    assert stale.message == "iat is 31536000 s (365 d 0 h) old (max 60 s)"  # readable at once
+    ahead = v.verify(invite(identity), now=old - timedelta(minutes=90))
+    assert "iat is 5400 s (1 h 30 min) ahead (skew 5 s)" in {r.message for r in ahead.reasons}
 
 
 def test_orig_against_from_and_each_pai() -> None:

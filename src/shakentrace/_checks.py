@@ -146,15 +146,30 @@ def check_freshness(
         return []
     age = now.timestamp() - iat
     if age > max_age.total_seconds():
-        return [Reason.of("stale", f"iat is {age:.0f} s old (max {max_age.total_seconds():.0f} s)")]
+        limit = max_age.total_seconds()
+        return [Reason.of("stale", f"iat is {_span(age)} old (max {limit:.0f} s)")]
     if -age > future_skew.total_seconds():
         return [
             Reason.of(
                 "iat-in-future",
-                f"iat is {-age:.0f} s ahead (skew {future_skew.total_seconds():.0f} s)",
+                f"iat is {_span(-age)} ahead (skew {future_skew.total_seconds():.0f} s)",
             )
         ]
     return []
+
+
+def _span(seconds: float) -> str:
+    """``seconds`` as ``"93784 s"``, with days and hours (or hours and minutes) from an hour on.
+
+    A pasted call judged months later is stale by a number of seconds nobody reads.
+    """
+    text = f"{seconds:.0f} s"
+    whole = abs(round(seconds))
+    if whole < 3600:
+        return text
+    days, rest = divmod(whole, 86400)
+    hours, minutes = rest // 3600, rest % 3600 // 60
+    return f"{text} ({days} d {hours} h)" if days else f"{text} ({hours} h {minutes} min)"
 
 
 def check_date(
@@ -171,14 +186,14 @@ def check_date(
     reasons = []
     age = (now - date).total_seconds()
     if age > max_age.total_seconds():
-        reasons.append(Reason.of("stale", f"Date header is {age:.0f} s old (RFC 8224 §6.2)"))
+        reasons.append(Reason.of("stale", f"Date header is {_span(age)} old (RFC 8224 §6.2)"))
     elif -age > future_skew.total_seconds():
         reasons.append(
-            Reason.of("iat-in-future", f"Date header is {-age:.0f} s ahead (RFC 8224 §6.2)")
+            Reason.of("iat-in-future", f"Date header is {_span(-age)} ahead (RFC 8224 §6.2)")
         )
     if iat is not None and abs(date.timestamp() - iat) > max_age.total_seconds():
         gap = date.timestamp() - iat
-        reasons.append(Reason.of("date-mismatch", f"Date header and iat differ by {gap:.0f} s"))
+        reasons.append(Reason.of("date-mismatch", f"Date header and iat differ by {_span(gap)}"))
     return reasons
 
 
