@@ -72,3 +72,20 @@ def test_empty_traceback_renders() -> None:
     assert "0 captured hop(s)" in to_text(empty)
     ET.fromstring(call_path_svg(empty))
     assert "<svg" in to_html(empty)
+
+
+def test_an_unnamed_signer_is_shown_by_its_spc_else_its_x5u(trace: Traceback) -> None:
+    hop = next(h for h in trace.hops if h.signer is not None)
+    assert hop.signer is not None
+    signer = replace(hop.signer, organization=None, verified=False)
+
+    def text(**changes: str | None) -> str:
+        return to_text(replace(trace, hops=(replace(hop, signer=replace(signer, **changes)),)))
+
+    by_spc = text(spc="1234")
+    assert f"identity    {signer.attestation} by SPC 1234 (NOT verified)" in by_spc
+    x5u = "https://cr.example/sp.pem"
+    by_x5u = text(spc=None, x5u=x5u)
+    assert f"by the holder of x5u {x5u} (NOT verified)" in by_x5u
+    unknown = text(spc=None, x5u=None)
+    assert f"identity    {signer.attestation} by ? (NOT verified)" in unknown

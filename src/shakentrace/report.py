@@ -35,7 +35,9 @@ def _identity(hop: Hop) -> str:
     if signer is None:
         return "no Identity" if hop.identity_count == 0 else "Identity without a SHAKEN PASSporT"
     state = "verified" if signer.verified else "NOT verified"
-    return f"{signer.attestation or '?'} by {signer.organization or signer.spc or '?'} ({state})"
+    who = signer.organization or (f"SPC {signer.spc}" if signer.spc else None)
+    who = who or (f"the holder of x5u {signer.x5u}" if signer.x5u else "?")  # the lead to chase
+    return f"{signer.attestation or '?'} by {who} ({state})"
 
 
 def _who(name: str | None, ocn: str | None) -> str:
