@@ -79,10 +79,11 @@ def test_an_unnamed_signer_is_shown_by_its_spc_else_its_x5u(trace: Traceback) ->
     assert hop.signer is not None
     signer = replace(hop.signer, organization=None, verified=False)
 
-    def text(**changes: str | None) -> str:
-        return to_text(replace(trace, hops=(replace(hop, signer=replace(signer, **changes)),)))
+    def text(spc: str | None, x5u: str | None) -> str:
+        shown = replace(signer, spc=spc, x5u=x5u)
+        return to_text(replace(trace, hops=(replace(hop, signer=shown),)))
 
-    by_spc = text(spc="1234")
+    by_spc = text(spc="1234", x5u=None)
     assert f"identity    {signer.attestation} by SPC 1234 (NOT verified)" in by_spc
     x5u = "https://cr.example/sp.pem"
     by_x5u = text(spc=None, x5u=x5u)
