@@ -290,6 +290,7 @@ def test_inspect_shows_certificate_facts_from_certs(world: dict[str, Path]) -> N
         (["verify", "--trust", "/nonexistent.pem", "x.pcap"], "No such file"),
         (["verify", "--policy", "nonsense=1", "x.pcap"], "--policy"),
         (["verify", "--at", "yesterday", "x.pcap"], "--at"),
+        (["verify", "--at", "99999999999999999999", "x.pcap"], "--at"),
         (["inspect", "--certs", "/nonexistent", "x.pcap"], "/nonexistent"),
     ],
 )

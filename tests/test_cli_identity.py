@@ -57,6 +57,8 @@ def test_the_real_bandwidth_token_as_pasted_in_a_ticket() -> None:
     assert (code, err) == (0, "")
     assert out.startswith(f"{ticket}:1  valid       attest=A ")
     assert "signer=SPC 997E (Bandwidth.com CLEC LLC)" in out
+    # The iat as printed in the decoded PASSporT is the same moment.
+    assert _run([*argv, "--at", "1656534336"])[:2] == (code, out)
     # Judged today, the same token is stale and its certificate expired.
     code, out, _ = _run(argv)
     assert code == 1

@@ -71,12 +71,15 @@ def _trust(path: str | None) -> TrustStore | None:
 
 
 def parse_moment(text: str | None) -> datetime | None:
+    """``--at``: ISO 8601 (without a zone, UTC), or Unix seconds as a PASSporT's ``iat`` gives."""
     if text is None:
         return None
     try:
+        if text.strip().isdigit():  # copied from a decoded PASSporT's iat
+            return datetime.fromtimestamp(int(text), UTC)
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise ConfigurationError(f"--at {text!r} is not an ISO 8601 time") from exc
+    except (ValueError, OverflowError, OSError) as exc:
+        raise ConfigurationError(f"--at {text!r} is not an ISO 8601 time or Unix seconds") from exc
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
@@ -309,7 +312,9 @@ def add_verifying_options(parser: argparse.ArgumentParser, *, trust_required: bo
     )
     add_cert_options(parser, "x5u chains by URL file name, or a PEM bundle")
     parser.add_argument(
-        "--at", metavar="TIME", help="judge at this ISO 8601 time (default: capture time)"
+        "--at",
+        metavar="TIME",
+        help="judge at this ISO 8601 time or Unix time, e.g. an iat (default: capture time)",
     )
     parser.add_argument(
         "--policy",
