@@ -43,14 +43,19 @@ class CertSource:
     fetch_policy: tuple[str, ...] = ()
 
     @classmethod
-    def from_args(cls, args: argparse.Namespace) -> CertSource:
+    def from_args(cls, args: argparse.Namespace, *, online: bool | None = None) -> CertSource:
         """Read the options; check them at once, so a bad one fails before any input is read.
+
+        Args:
+            args: The parsed command line.
+            online: Fetch over HTTPS; ``None``: as ``--fetch`` says.
 
         Raises:
             ConfigurationError: A bad ``--fetch-policy``, one without ``--fetch``,
                 or a ``--certs`` that is neither a folder nor a bundle.
         """
-        source = cls(args.certs, bool(args.fetch), tuple(args.fetch_policy))
+        online = bool(args.fetch) if online is None else online
+        source = cls(args.certs, online, tuple(args.fetch_policy))
         if source.fetch_policy and not source.online:
             raise ConfigurationError("--fetch-policy applies to --fetch, which was not given")
         source.fetcher()
@@ -90,20 +95,23 @@ class _ForTheRun:
         return kept
 
 
-def add_cert_options(parser: argparse.ArgumentParser, certs_help: str) -> None:
-    """``--certs DIR``, ``--fetch`` and ``--fetch-policy NAME=VALUE``."""
+def add_cert_options(
+    parser: argparse.ArgumentParser, certs_help: str, *, fetch_flag: bool = True
+) -> None:
+    """``--certs DIR``, ``--fetch`` (unless the command always fetches) and ``--fetch-policy``."""
     parser.add_argument("--certs", metavar="DIR", help=certs_help)
-    parser.add_argument(
-        "--fetch",
-        action="store_true",
-        help="fetch x5u chains not in --certs over HTTPS (guarded: 443/8443, public"
-        " addresses, no redirects, 64 KiB, 5 s); offline without it",
-    )
+    if fetch_flag:
+        parser.add_argument(
+            "--fetch",
+            action="store_true",
+            help="fetch x5u chains not in --certs over HTTPS (guarded: 443/8443, public"
+            " addresses, no redirects, 64 KiB, 5 s); offline without it",
+        )
     parser.add_argument(
         "--fetch-policy",
         metavar="NAME=VALUE",
         action="append",
         default=[],
-        help="a FetchPolicy field for --fetch, repeatable: ports, allow_networks, schemes"
+        help="a FetchPolicy field for fetching, repeatable: ports, allow_networks, schemes"
         " (comma-separated), connect_timeout, total_timeout (seconds), max_bytes",
     )

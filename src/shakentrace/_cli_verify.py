@@ -53,12 +53,14 @@ __all__ = [
     "register_verify",
     "reported",
     "show_campaigns",
+    "trust_store",
 ]
 
 EXIT_OK, EXIT_FAILED, EXIT_UNREADABLE = 0, 1, 2
 
 
-def _trust(path: str | None) -> TrustStore | None:
+def trust_store(path: str | None) -> TrustStore | None:
+    """``--trust PEM|DIR``; a bad file is named in the one-line error."""
     if path is None:
         return None
     try:
@@ -91,7 +93,7 @@ _WORKER: dict[str, Any] = {}
 def make_verifier(trust: str | None, certs: CertSource, policies: Sequence[str]) -> Verifier:
     fetcher = certs.fetcher()
     return Verifier(
-        trust=_trust(trust),
+        trust=trust_store(trust),
         fetcher=fetcher or _NoFetcher(),
         policy=replaced(Policy(), policies, "--policy"),
     )

@@ -2,7 +2,8 @@
 
 Commands: ``inspect`` (decode, no verification), ``verify``, ``trace`` and
 ``campaigns``, each over capture files (text, pcap, pcapng; ``-`` is stdin),
-each with ``--json`` for JSON lines (one object per message or campaign).
+each with ``--json`` for JSON lines (one object per message or campaign);
+``cert`` over certificate chains (files or x5u URLs); ``mint`` for test headers.
 
 Exit codes: 0 all verified (or nothing to verify), 1 some message failed
 verification, 2 bad usage or unreadable input (one line on stderr, no traceback).
@@ -18,6 +19,7 @@ import sys
 from collections.abc import Sequence
 
 from shakentrace import __version__
+from shakentrace._cli_cert import register as register_cert
 from shakentrace._cli_inspect import register as register_inspect
 from shakentrace._cli_io import Console
 from shakentrace._cli_trace import register as register_trace
@@ -40,6 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     register_verify(commands)
     register_trace(commands)
     register_campaigns(commands)
+    register_cert(commands)
     register_mint(commands)
     return parser
 
