@@ -336,9 +336,9 @@ def register_verify(commands: argparse._SubParsersAction[argparse.ArgumentParser
         "verify",
         help="verify each INVITE; one line (or JSON object) per call",
         description="Verify the Identity of each INVITE of SIP text files and packet captures,"
-        " as of its capture time (or --at), offline: certificates from --certs, chained to"
-        " the roots of --trust. Exit 0: every call valid; 1: some call not; 2: bad usage"
-        " or an unreadable input.",
+        " as of its capture time (or --at): certificates from --certs (and with --fetch"
+        " from their x5u), chained to the roots of --trust. Exit 0: every call valid;"
+        " 1: some call not; 2: bad usage or an unreadable input.",
     )
     _common(verify)
     add_verifying_options(verify)
