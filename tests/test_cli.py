@@ -259,6 +259,19 @@ def test_campaigns_json_and_text(world: dict[str, Path]) -> None:
     assert "#3" not in out
 
 
+def test_campaigns_without_trust_names_the_signer_its_certificate_claims(
+    world: dict[str, Path],
+) -> None:
+    code, out, err = _run(
+        ["campaigns", "--json", "--certs", str(world["certs"]), str(world["pcap"])]
+    )
+    assert (code, err) == (0, "")
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [(r["signer"], r["statuses"]) for r in rows] == [("SPC 1234", {"unverified": 3})]
+    code, out, _ = _run(["campaigns", "--json", str(world["pcap"])])  # nothing to name it
+    assert json.loads(out.splitlines()[0])["signer"].startswith("https://")
+
+
 @pytest.mark.parametrize("command", ["inspect", "verify", "campaigns"])
 def test_each_command_as_a_process(world: dict[str, Path], command: str) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "NO_COLOR": "1"}

@@ -168,8 +168,10 @@ def reported(results: Iterable[Any], console: Console, seen: list[Unreadable]) -
 def _verify_one(captured: CapturedMessage) -> tuple[bool, Any] | None:
     """Parse and verify one message (in a worker); ``None`` unless it is an INVITE.
 
-    Returns ``(valid, result)``: the output line already rendered (``json`` or
-    ``text``, so the parent only writes), or the :class:`CallRecord` (``record``).
+    Returns ``(valid, result)``: the output line already rendered (``json``,
+    ``text`` or ``why``, so the parent only writes), or the :class:`CallRecord`
+    (``record``; ``claimed``: without a trust store, the signer the certificate
+    names and no status).
     """
     verified = verified_invite(captured, _WORKER["verifier"], _WORKER["at"])
     if verified is None or isinstance(verified, Unreadable):
@@ -181,7 +183,7 @@ def _verify_one(captured: CapturedMessage) -> tuple[bool, Any] | None:
     if _WORKER["output"] in ("text", "why"):
         why = _WORKER["output"] == "why"
         return valid, verify_text(captured, outcome, _WORKER["console"], why=why)
-    return valid, call_record(captured, message, outcome)
+    return valid, call_record(captured, message, outcome, judged=_WORKER["output"] == "record")
 
 
 def _verified(
@@ -197,7 +199,8 @@ def _verified(
         console.colour,
     )
     make_verifier(*setup[:3])  # fail fast (exit 2) on bad --trust/--certs/--policy
-    return mapped(args, console, _verify_one, _init, setup, judged=True)
+    # "claimed": the signer is read, nothing judged, so no "judged as of now" warning.
+    return mapped(args, console, _verify_one, _init, setup, judged=output != "claimed")
 
 
 def _no_fetcher(_certs: str | None) -> None:
@@ -280,8 +283,9 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 def _cmd_campaigns(args: argparse.Namespace) -> int:
     console: Console = args.console
     records: Iterator[CallRecord]
-    if args.trust:
-        records = (record for _valid, record in _verified(args, console, "record"))
+    if args.trust or args.certs or args.fetch:  # the certificates name the signers
+        output = "record" if args.trust else "claimed"
+        records = (record for _valid, record in _verified(args, console, output))
     else:
         records = mapped(args, console, _record_one, _no_fetcher, (None,))
     unreadable: list[Unreadable] = []
@@ -362,7 +366,8 @@ def register_campaigns(commands: argparse._SubParsersAction[argparse.ArgumentPar
         help="group calls into campaigns, rank, next request",
         description="Group the INVITEs into campaigns (signer, origid, attestation,"
         " calling-number pattern), largest first, each with the next traceback request."
-        " With --trust the calls are verified first.",
+        " With --trust the calls are verified first; with only --certs or --fetch the"
+        " certificates name the signers, unverified.",
     )
     _common(campaigns)
     add_verifying_options(campaigns)

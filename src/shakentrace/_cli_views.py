@@ -160,9 +160,13 @@ def _signer_text(outcome: Outcome) -> str:
 
 
 def call_record(
-    captured: CapturedMessage, message: SipMessage, outcome: Outcome | None
+    captured: CapturedMessage, message: SipMessage, outcome: Outcome | None, *, judged: bool = True
 ) -> CallRecord:
-    """What one INVITE contributes to campaign grouping."""
+    """What one INVITE contributes to campaign grouping.
+
+    ``judged=False``: ``outcome`` came without a trust store, so it names the
+    signer its certificate claims, and its status means nothing (``None``).
+    """
     passport = outcome.passport if outcome is not None else shaken_passport(message)
     signer = outcome.signer if outcome is not None else None
     return CallRecord(
@@ -175,7 +179,7 @@ def call_record(
         dest_tns=passport.dest_tns if passport else tuple(filter(None, [_tn(message.to)])),
         iat=passport.issued_at if passport else None,
         time=captured.time,
-        status=outcome.status if outcome is not None else None,
+        status=outcome.status if outcome is not None and judged else None,
         upstream=str(captured.src) if captured.src else None,
         call_id=message.call_id,
     )
