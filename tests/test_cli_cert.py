@@ -110,12 +110,15 @@ def test_a_tn_based_certificate_and_orig(tmp_path: Path) -> None:
 def test_an_unreadable_source_is_one_error_line_and_the_others_still_print(tmp_path: Path) -> None:
     junk = tmp_path / "page.html"
     junk.write_text("<html>not a certificate</html>")
-    code, out, err = _run(["cert", str(junk), CHAIN, str(tmp_path / "missing.pem")])
+    missing = tmp_path / "missing.pem"
+    code, out, err = _run(["cert", str(junk), str(missing), str(tmp_path), CHAIN])
     assert code == 2
     assert out.startswith(CHAIN)
     errors = err.splitlines()
-    assert len(errors) == 2
+    assert len(errors) == 3
     assert errors[0].startswith(f"shakentrace: error: {junk}: ")
+    assert errors[1] == f"shakentrace: error: {missing}: No such file or directory"
+    assert errors[2] == f"shakentrace: error: {tmp_path}: Is a directory"
 
 
 @pytest.mark.network

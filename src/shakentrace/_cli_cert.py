@@ -79,8 +79,9 @@ def _run(args: argparse.Namespace) -> int:
         try:
             data = fetcher.fetch(source) if "://" in source else _read(source)
             chain = load_chain(data)
-        except ShakenTraceError as exc:
-            console.error(f"{source}: {exc.message}")
+        except (ShakenTraceError, OSError) as exc:  # the other sources still print
+            why = exc.message if isinstance(exc, ShakenTraceError) else exc.strerror or str(exc)
+            console.error(f"{source}: {why}")
             codes.append(EXIT_UNREADABLE)
             continue
         links = _links(chain)
