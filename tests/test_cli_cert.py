@@ -8,14 +8,20 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conftest import ROOT, VECTORS
 from shakentrace.cli import main
 from shakentrace.testing import StiCA, cert_server
+from strategies import mutated
 
 BANDWIDTH = VECTORS / "bandwidth"
 CHAIN = str(BANDWIDTH / "x5u_served_chain.pem")
@@ -159,3 +165,25 @@ def test_a_url_found_in_certs_is_not_fetched() -> None:
     code, out, _ = _run(["cert", "--certs", str(BANDWIDTH / "x5u"), *ROOT_CA, "--at", SIGNED, url])
     assert code == 0
     assert out.splitlines()[0] == url
+
+
+_SEEDS = (
+    (BANDWIDTH / "x5u_served_chain.pem").read_bytes(),
+    (REPORTS / "gbsdtech_leaf_867J_tnauthlist_bad_length.pem").read_bytes(),
+)
+_DER = tuple(
+    c.public_bytes(serialization.Encoding.DER) for c in x509.load_pem_x509_certificates(_SEEDS[0])
+)
+
+
+@given(data=mutated(_SEEDS + _DER) | st.binary(max_size=2048))
+def test_any_bytes_give_a_report_or_one_error_line(data: bytes) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "chain"
+        path.write_bytes(data)
+        code, out, err = _run(["cert", *ROOT_CA, "--at", SIGNED, str(path)])
+    assert code in (0, 1, 2)
+    if code == 2:
+        assert (out, err.count("\n")) == ("", 1)
+    else:
+        assert out.splitlines()[0] == str(path)
