@@ -187,5 +187,8 @@ def test_replaced_reads_each_field_as_its_default_type() -> None:
     assert (verify.max_age, verify.max_identities) == (timedelta(seconds=90), 3)
     with pytest.raises(ConfigurationError, match="max_bytes takes a whole number"):
         replaced(FetchPolicy(), ["max_bytes=lots"], "--fetch-policy")
+    for unbounded in ("nan", "inf"):
+        with pytest.raises(ConfigurationError, match="total_timeout takes a number"):
+            replaced(FetchPolicy(), [f"total_timeout={unbounded}"], "--fetch-policy")
     with pytest.raises(ConfigurationError, match="timeouts and max_bytes must be positive"):
         replaced(FetchPolicy(), ["connect_timeout=0"], "--fetch-policy")

@@ -9,6 +9,7 @@ for tuples), and a bad one is a one-line :class:`ConfigurationError` naming the 
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -73,7 +74,10 @@ def _value(current: object, text: str) -> Any:
     if isinstance(current, timedelta):
         return timedelta(seconds=float(text))
     if isinstance(current, int | float):
-        return type(current)(text)
+        number = type(current)(text)
+        if not math.isfinite(number):  # nan or inf seconds would unbound a wait
+            raise ValueError(text)
+        return number
     if isinstance(current, tuple):
         items = tuple(item.strip() for item in text.split(",") if item.strip())
         # A tuple of numbers (FetchPolicy.ports) stays one.
