@@ -117,6 +117,9 @@ def test_to_dict_is_json_shaped() -> None:
 def test_orig_pattern() -> None:
     assert orig_pattern("12155551212") == "1215555XXXX"
     assert orig_pattern("12155551212", mask_digits=0) == "12155551212"
+    assert orig_pattern("12155551212", mask_digits=11) == "X" * 11
+    assert orig_pattern("12155551212", mask_digits=20) == "X" * 11  # never the number itself
+    assert orig_pattern("1234") == "XXXX"
     assert orig_pattern("sip:anonymous") == "sip:anonymous"
     assert orig_pattern(None) == "-"
 

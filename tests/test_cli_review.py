@@ -103,6 +103,8 @@ def test_every_policy_field_the_help_names_can_be_set() -> None:
         (["--top", "-1"], "argument --top: '-1' is not a whole number >= 0"),
         (["--mask-digits", "-3"], "argument --mask-digits: '-3' is not a whole number >= 0"),
         (["--min-calls", "0"], "argument --min-calls: '0' is not a whole number >= 1"),
+        (["--jobs", "0"], "argument --jobs: '0' is not a whole number >= 1"),
+        (["--jobs", "two"], "argument --jobs: 'two' is not a whole number >= 1"),
     ],
 )
 def test_campaign_options_out_of_range_are_usage_errors(option: list[str], message: str) -> None:

@@ -19,7 +19,17 @@ from typing import IO, Any
 
 from shakentrace.capture import CapturedMessage, open_capture
 
-__all__ = ["UNDATED", "Console", "is_tty", "json_line", "mapped", "open_input", "read_inputs"]
+__all__ = [
+    "UNDATED",
+    "Console",
+    "add_jobs_option",
+    "at_least",
+    "is_tty",
+    "json_line",
+    "mapped",
+    "open_input",
+    "read_inputs",
+]
 
 _CHUNK = 256  # messages a worker takes at once
 _IN_FLIGHT = 3  # chunks per worker submitted ahead
@@ -218,11 +228,26 @@ def mapped(
             yield from flying.popleft().result()
 
 
+def at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number no smaller than ``minimum``."""
+
+    def convert(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = minimum - 1
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number >= {minimum}")
+        return value
+
+    return convert
+
+
 def add_jobs_option(parser: argparse.ArgumentParser) -> None:
     """``--jobs N``: the processes :func:`mapped` shares the work among."""
     parser.add_argument(
         "--jobs",
-        type=int,
+        type=at_least(1),
         default=os.cpu_count() or 1,
         metavar="N",
         help="processes (default: CPUs)",

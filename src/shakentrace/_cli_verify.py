@@ -15,7 +15,7 @@ import functools
 import html
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,6 +24,7 @@ from shakentrace._cli_io import (
     UNDATED,
     Console,
     add_jobs_option,
+    at_least,
     json_line,
     mapped,
     open_input,
@@ -379,33 +380,18 @@ def add_campaign_options(parser: argparse.ArgumentParser) -> None:
     """The options of :func:`show_campaigns`."""
     parser.add_argument(
         "--mask-digits",
-        type=_at_least(0),
+        type=at_least(0),
         default=4,
         metavar="N",
         help="last calling-number digits masked (XXXX) when grouping (default: 4)",
     )
     parser.add_argument(
-        "--min-calls", type=_at_least(1), default=1, metavar="N", help="smallest campaign shown"
+        "--min-calls", type=at_least(1), default=1, metavar="N", help="smallest campaign shown"
     )
     parser.add_argument(
         "--top",
-        type=_at_least(0),
+        type=at_least(0),
         default=0,
         metavar="N",
         help="show only the N largest (default: 0, all)",
     )
-
-
-def _at_least(minimum: int) -> Callable[[str], int]:
-    """An argparse type: a whole number no smaller than ``minimum``."""
-
-    def convert(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            value = minimum - 1
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number >= {minimum}")
-        return value
-
-    return convert

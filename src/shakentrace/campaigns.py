@@ -128,12 +128,16 @@ def orig_pattern(tn: str | None, *, mask_digits: int = 4) -> str:
     '1215555XXXX'
     >>> orig_pattern(None)
     '-'
+
+    Masking at least as many digits as the number has masks them all: the pattern
+    then keeps only the length, never the number itself.
     """
     if not tn:
         return "-"
-    if not tn.isdigit() or len(tn) <= mask_digits:
+    if not tn.isdigit():
         return tn
-    return tn[: len(tn) - mask_digits] + "X" * mask_digits if mask_digits else tn
+    masked = min(mask_digits, len(tn))
+    return tn[: len(tn) - masked] + "X" * masked
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, order=True)
