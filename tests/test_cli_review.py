@@ -14,7 +14,7 @@ import pytest
 from conftest import ROOT, VECTORS
 from shakentrace.cli import main
 from shakentrace.errors import ConfigurationError
-from shakentrace.testing import StiCA
+from shakentrace.testing import StiCA, build_invite
 from shakentrace.verify import Policy
 
 EXAMPLE = ROOT / "examples" / "capture"
@@ -202,6 +202,33 @@ def test_an_invite_pasted_with_an_indent_reads_as_the_message_itself(
     for fact in facts:
         del fact["capture"]
     assert facts[0] == facts[1]
+
+
+@pytest.mark.parametrize("name", ["folded.sip", "compact-form.sip", "rfc8224-5.1-signed.sip"])
+def test_an_invite_copied_out_of_a_web_ticket_with_html_escapes_reads_as_itself(
+    tmp_path: Path, name: str
+) -> None:
+    original = (VECTORS / "sip" / name).read_bytes()
+    head, _, body = original.partition(b"\r\n\r\n")
+    escaped = head.replace(b"&", b"&amp;").replace(b"<", b"&lt;").replace(b">", b"&gt;")
+    escaped = escaped.replace(b'"', b"&quot;")
+    (tmp_path / "ticket.txt").write_bytes(escaped + b"\r\n\r\n" + body)
+    (tmp_path / name).write_bytes(original)
+    outputs = [_run(["inspect", "--json", str(tmp_path / file)]) for file in (name, "ticket.txt")]
+    (code, got, err), (_, want, _) = outputs[1], outputs[0]
+    assert (code, err) == (0, "")
+    facts = [json.loads(line) for line in (got, want)]
+    for fact in facts:
+        del fact["capture"]
+    assert facts[0] == facts[1]
+
+
+def test_a_head_with_real_angle_brackets_keeps_its_ampersand_escapes(tmp_path: Path) -> None:
+    raw = build_invite(from_display="Tom &lt;&amp;&gt; Jerry")
+    (tmp_path / "call.sip").write_bytes(raw)
+    code, out, _ = _run(["inspect", "--json", str(tmp_path / "call.sip")])
+    assert code == 0
+    assert json.loads(out)["from"]["display_name"] == "Tom &lt;&amp;&gt; Jerry"
 
 
 def test_an_identity_value_pasted_with_html_escapes_and_an_indent_verifies(

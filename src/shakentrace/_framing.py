@@ -9,6 +9,7 @@ endings; :func:`split_text` cuts them apart and restores CRLF.
 
 from __future__ import annotations
 
+import html
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -283,7 +284,7 @@ class _TextMessage:
             self.in_body = True
 
     def finish(self) -> TextChunk:
-        head = b"\r\n".join(self.head) + b"\r\n\r\n"
+        head = _html_unescaped(b"\r\n".join(self.head)) + b"\r\n\r\n"
         while self.body and not self.body[-1].strip():
             self.body.pop()
         body = b"".join(line + b"\r\n" for line in self.body)
@@ -292,6 +293,17 @@ class _TextMessage:
             body = body[:length]  # prose after the body in a ticket
         stamp, src, dst = self.meta if isinstance(self.meta, tuple) else (None, None, None)
         return TextChunk(data=head + body, line=self.line, time=stamp, src=src, dst=dst)
+
+
+def _html_unescaped(head: bytes) -> bytes:
+    """A head copied out of a web ticket, its ``<`` and ``>`` shown as ``&lt;`` ``&gt;``, undone.
+
+    Only when it holds ``&lt;`` and not a single ``<``: a real head with an
+    escaped-looking display name is left as received.
+    """
+    if b"&lt;" not in head or b"<" in head:
+        return head
+    return html.unescape(head.decode("utf-8", "surrogateescape")).encode("utf-8", "surrogateescape")
 
 
 def _indented_start(line: bytes) -> bytes:

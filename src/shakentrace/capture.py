@@ -26,7 +26,9 @@ framing), and HEP v1/v2/v3 in UDP and HEPv3 over TCP, as capture agents send it
 to Homer (the inner message, with the agent's addresses and time). Text: SIP
 messages as logged or pasted into a ticket, each from its Request-Line or
 Status-Line (which may be indented, or quoted with ``>`` as in a mail reply: the
-indent is taken off its lines), with sngrep/ngrep time and address lines.
+indent is taken off its lines), with sngrep/ngrep time and address lines. A head
+copied out of a web page, ``<`` and ``>`` shown as ``&lt;`` and ``&gt;`` (and no
+``<`` at all), has its HTML escapes undone.
 """
 
 from __future__ import annotations
