@@ -61,7 +61,7 @@ def test_the_other_inputs_still_print(command: str, tmp_path: Path) -> None:
     code, out, err = _run([*COMMANDS[command], str(CAPTURE / "lakeside.pcap"), str(rtp)])
     assert code == 2
     assert out  # lakeside's calls
-    assert f"error: {rtp}: no SIP message found" in err
+    assert f"error: {rtp}: no SIP message found in 1 packet (1 without SIP: RTP, DNS" in err
 
 
 def test_an_input_with_sip_but_no_invite_is_readable(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
 from typing import IO, Any
 
-from shakentrace.capture import CapturedMessage, open_capture
+from shakentrace.capture import CapturedMessage, CaptureStats, open_capture
 
 __all__ = [
     "UNDATED",
@@ -159,7 +159,7 @@ def read_inputs(paths: Sequence[str], console: Console) -> Iterator[CapturedMess
                 stream.close()
         console.clear_progress()
         if not stats.messages:  # a wrong file, or a capture without SIP: unreadable input
-            console.error(f"{path}: no SIP message found {_NO_SIP_HINT}")
+            console.error(f"{path}: {_nothing_found(stats)}")
             console.empty_inputs.append(path)
         for text in stats.warnings:
             console.warn(f"{path}: {text}")
@@ -167,7 +167,14 @@ def read_inputs(paths: Sequence[str], console: Console) -> Iterator[CapturedMess
             console.warn(f"{path}: {stats.malformed} malformed packets skipped")
 
 
-_NO_SIP_HINT = "(Identity values alone: verify --identity)"
+def _nothing_found(stats: CaptureStats) -> str:
+    if stats.format == "text":
+        return "no SIP message found (Identity values alone: verify --identity)"
+    packets = f"{stats.packets} packet" + ("" if stats.packets == 1 else "s")
+    return (
+        f"no SIP message found in {packets} ({stats.skipped} without SIP:"
+        " RTP, DNS, SIP over TLS that cannot be read without its keys...)"
+    )
 
 
 def _undated(messages: Iterable[CapturedMessage], console: Console) -> Iterator[CapturedMessage]:
