@@ -362,6 +362,14 @@ def test_trace_html_one_page_per_call(tmp_path: Path) -> None:
     assert "wrote 8 HTML report(s)" in err
 
 
+def test_trace_html_into_a_missing_folder_fails_before_any_work(tmp_path: Path) -> None:
+    target = tmp_path / "no-such-folder" / "tb.html"
+    code, out, err = _run([*TRACE, *PROVIDERS, "--html", str(target), *CAPTURES])
+    assert (code, out) == (2, "")
+    assert err.endswith(f"--html {target}: no such folder to write it in\n")
+    assert err.count("\n") == 1
+
+
 def test_trace_needs_one_provider_or_one_per_file() -> None:
     code, _, err = _run([*TRACE, "--provider", "994L", "--provider", "993W", *CAPTURES])
     assert code == 2

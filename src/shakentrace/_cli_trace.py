@@ -150,6 +150,8 @@ def _run(args: argparse.Namespace) -> int:
     providers = _providers(args.files, args.provider)
     setup = (args.trust, CertSource.from_args(args), tuple(args.policy), parse_moment(args.at))
     _init(setup, args.directory, providers)  # bad options fail before reading (exit 2)
+    if args.html and not Path(args.html).resolve().parent.is_dir():
+        raise ConfigurationError(f"--html {args.html}: no such folder to write it in")
     for name in dict.fromkeys(providers.values()):
         if _STATE["directory"].provider(name) is None:
             console.warn(
