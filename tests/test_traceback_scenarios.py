@@ -21,7 +21,7 @@ from shakentrace.calls import split_calls
 from shakentrace.linking import link
 from shakentrace.rules import NEXT_REQUEST_RULES, ORIGINATOR_RULES, PATH_RULES
 from shakentrace.testing._network import SCENARIO_KINDS, NetworkGenerator
-from traceback_accuracy import measure, table, trace_scenario
+from traceback_accuracy import measure, real_table, table, trace_scenario
 
 COUNT = int(os.environ.get("SHAKENTRACE_SCENARIOS", "140"))
 GENERATORS = [NetworkGenerator(seed=s) for s in range(4)]
@@ -33,6 +33,9 @@ def test_every_metric_is_exact_over_generated_scenarios() -> None:
     assert not tally.misses, table(tally) + "\n" + "\n".join(map(str, tally.misses[:10]))
     assert tally.total["upstream"] > 3 * COUNT
     assert tally.undetermined["upstream"] > 0  # unlisted peers and rival evidence occur
+    # Independent of the evidence weights: a named upstream is who really sent the call.
+    assert tally.real_hops["names another provider"] == 0, real_table(tally)
+    assert tally.real_hops["names the real upstream"] > 2 * COUNT
 
 
 @pytest.mark.parametrize("kind", SCENARIO_KINDS)

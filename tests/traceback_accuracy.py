@@ -40,6 +40,7 @@ class Tally:
     total: Counter[str] = field(default_factory=Counter)
     undetermined: Counter[str] = field(default_factory=Counter)
     real: Counter[str] = field(default_factory=Counter)
+    real_hops: Counter[str] = field(default_factory=Counter)
     misses: list[tuple[Any, ...]] = field(default_factory=list)
 
     def add(self, metric: str, got: object, want: object, where: tuple[Any, ...]) -> None:
@@ -84,6 +85,13 @@ def score(scenario: Scenario, hops: list[Hop], trace: Traceback, tally: Tally) -
         tally.add("originator kind", hop.likely_originator.kind, t.originator_kind, where)
         tally.add("next request", hop.next_request.target, t.next_target, where)
         tally.add("hop findings", frozenset(hop.finding_codes), t.findings, where)
+        # Against who really sent the call, independent of the evidence weights.
+        if hop.upstream.name is None:
+            tally.real_hops["upstream left open"] += 1
+        elif hop.upstream.name == t.true_upstream:
+            tally.real_hops["names the real upstream"] += 1
+        else:
+            tally.real_hops["names another provider"] += 1
     truth, where = scenario.truth, (scenario.number, scenario.kind, "path")
     assert trace.originator is not None
     assert trace.next_request is not None
@@ -126,9 +134,11 @@ def table(tally: Tally) -> str:
 
 
 def real_table(tally: Tally) -> str:
-    """How the path conclusions compare with who really originated the calls."""
+    """How the conclusions compare with reality: each hop's upstream, each path's origin."""
     rule = "=" * 42 + " " + "=" * 9
-    lines = [rule, f"{'path conclusion vs. reality':42} {'scenarios':>9}", rule]
+    lines = [rule, f"{'hop upstream vs. who really sent the call':42} {'captures':>9}", rule]
+    lines += [f"{name:42} {count:>9}" for name, count in sorted(tally.real_hops.items())]
+    lines += [rule, f"{'path conclusion vs. reality':42} {'scenarios':>9}", rule]
     lines += [f"{name:42} {count:>9}" for name, count in sorted(tally.real.items())]
     return "\n".join([*lines, rule])
 
