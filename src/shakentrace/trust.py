@@ -91,7 +91,10 @@ class ChainResult:
 
 @functools.lru_cache(maxsize=64)
 def _unchecked(chain: tuple[x509.Certificate, ...]) -> ChainResult:
-    key = chain[0].public_key()
+    try:
+        key: object = chain[0].public_key()
+    except (UnsupportedAlgorithm, ValueError):  # a key cryptography cannot load
+        key = None
     return ChainResult(
         trusted=False,
         reasons=(Reason.of("cert-untrusted", "no TrustStore configured; chain not checked"),),
