@@ -63,7 +63,7 @@ def test_a_missing_x5u_is_named_once_with_where_it_was_looked_for(tmp_path: Path
     ]
     code, out, _err = _run(["verify", "--json", LAKESIDE])
     messages = [r["message"] for r in json.loads(out.splitlines()[0])["reasons"]]
-    assert f"{X5U_991G}: no --certs directory given (offline)" in messages
+    assert f"{X5U_991G}: no --certs directory given (offline; --fetch fetches it)" in messages
 
 
 @pytest.mark.parametrize(

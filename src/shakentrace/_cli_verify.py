@@ -104,7 +104,7 @@ class _NoFetcher:
     """Without ``--certs`` nothing is fetched: analysis is offline by default."""
 
     def fetch(self, url: str) -> bytes:
-        raise FetchError(f"{url}: no --certs directory given (offline)")
+        raise FetchError(f"{url}: no --certs directory given (offline; --fetch fetches it)")
 
 
 def _init(
@@ -263,10 +263,6 @@ def _verify_values(args: argparse.Namespace, console: Console) -> Iterator[tuple
         yield outcome.status == "valid", line
 
 
-def _text_output(args: argparse.Namespace) -> str:
-    return "why" if args.why else "text"
-
-
 def _cmd_verify(args: argparse.Namespace) -> int:
     console: Console = args.console
     failed = False
@@ -274,7 +270,8 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     if args.identity:
         results = _verify_values(args, console)
     else:
-        results = _verified(args, console, "json" if args.json else _text_output(args))
+        output = "json" if args.json else "why" if args.why else "text"
+        results = _verified(args, console, output)
     for valid, line in reported(results, console, unreadable):
         failed = failed or not valid
         console.line(line)
