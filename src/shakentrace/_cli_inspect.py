@@ -17,17 +17,21 @@ from typing import Any
 from shakentrace._cli_certs import CertSource, add_cert_options
 from shakentrace._cli_io import Console, add_jobs_option, is_tty, json_line, mapped
 from shakentrace._cli_views import identity_views, passport_text
+from shakentrace._sipdict import FIELDS, message_to_dict
 from shakentrace.capture import CapturedMessage
-from shakentrace.errors import SipParseError
+from shakentrace.errors import ConfigurationError, SipParseError
 from shakentrace.fetch import Fetcher
 from shakentrace.sip import SipMessage, parse_sip
 from shakentrace.uri import NameAddr
 
-__all__ = ["register"]
+__all__ = ["JSON_KEYS", "register"]
 
 _FETCHER: list[Fetcher | None] = [None]
 _RUN = 256
 _MODE: dict[str, bool] = {"every": False, "json": False, "colour": False}
+_FIELDS: list[frozenset[str] | None] = [None]
+#: The keys of an ``inspect --json`` object, in order.
+JSON_KEYS = (*FIELDS, "capture", "passports")
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -41,15 +45,42 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "files", nargs="+", metavar="FILE", help="text, pcap or pcapng; '-' reads stdin"
     )
     parser.add_argument("--json", action="store_true", help="JSON lines: one object per message")
+    parser.add_argument(
+        "--fields",
+        metavar="NAME,...",
+        help="with --json, only these keys (e.g. call_id,from,to,passports,capture),"
+        " computing nothing else",
+    )
     parser.add_argument("--all", action="store_true", help="every message, not only INVITEs")
     add_cert_options(parser, "x5u chains (folder or bundle) for certificate facts")
     add_jobs_option(parser)
     parser.set_defaults(handler=_run)
 
 
-def _init(certs: CertSource, every: bool, as_json: bool, colour: bool) -> None:
+def _init(
+    certs: CertSource, every: bool, as_json: bool, colour: bool, fields: frozenset[str] | None
+) -> None:
     _FETCHER[0] = certs.fetcher()
     _MODE.update(every=every, json=as_json, colour=colour)
+    _FIELDS[0] = fields
+
+
+def _fields(args: argparse.Namespace) -> frozenset[str] | None:
+    """``--fields``: the JSON keys asked for, checked (``None``: every key).
+
+    Raises:
+        ConfigurationError: Without ``--json``, or a key no message has.
+    """
+    if args.fields is None:
+        return None
+    if not args.json:
+        raise ConfigurationError("--fields selects JSON keys: give --json too")
+    names = frozenset(name.strip() for name in args.fields.split(",") if name.strip())
+    unknown = sorted(names - set(JSON_KEYS))
+    if unknown or not names:
+        wrong = ", ".join(unknown) or "no key"
+        raise ConfigurationError(f"--fields {args.fields!r}: {wrong}; keys: {', '.join(JSON_KEYS)}")
+    return names
 
 
 def _one(captured: CapturedMessage) -> tuple[bool | None, str]:
@@ -64,6 +95,9 @@ def _one(captured: CapturedMessage) -> tuple[bool | None, str]:
         return False, f"{_where(captured)}: {exc}"
     if not _MODE["every"] and msg.method != "INVITE":
         return None, ""
+    fields = _FIELDS[0]
+    if _MODE["json"] and fields is not None:
+        return True, json_line(_selected(msg, captured, fields))
     facts = msg.to_dict()
     passports = identity_views(msg, _FETCHER[0])
     if _MODE["json"]:
@@ -72,13 +106,29 @@ def _one(captured: CapturedMessage) -> tuple[bool | None, str]:
     return True, _render(captured, _text(msg, facts["errors"]), passports, console)
 
 
+def _selected(msg: SipMessage, captured: CapturedMessage, fields: frozenset[str]) -> dict[str, Any]:
+    """The ``--fields`` keys of the JSON object, in its order, each computed only if asked."""
+    out = message_to_dict(msg, fields)
+    if "capture" in fields:
+        out["capture"] = captured.to_dict()
+    if "passports" in fields:
+        out["passports"] = identity_views(msg, _FETCHER[0])
+    return out
+
+
 def _where(captured: CapturedMessage) -> str:
     return f"{captured.source}:{captured.frame or captured.line or captured.index + 1}"
 
 
 def _run(args: argparse.Namespace) -> int:
     console: Console = args.console
-    setup = (CertSource.from_args(args), bool(args.all), bool(args.json), console.colour)
+    setup = (
+        CertSource.from_args(args),
+        bool(args.all),
+        bool(args.json),
+        console.colour,
+        _fields(args),
+    )
     _init(*setup)  # a bad --certs fails before reading
     failed, shown, left_out = False, 0, 0
     pending: list[str] = []  # written in runs (one write for many lines), not on a terminal

@@ -15,7 +15,7 @@ from shakentrace.headers import COMPACT_NAMES
 if TYPE_CHECKING:
     from shakentrace.sip import SipMessage
 
-__all__ = ["message_to_dict"]
+__all__ = ["FIELDS", "message_to_dict"]
 
 
 class _HasDict(Protocol):
@@ -69,30 +69,46 @@ _FACTS: tuple[tuple[str, tuple[str, ...], Any, Callable[[SipMessage], object]], 
 )
 
 
+# The start line's facts, each by its accessor.
+_LINE: dict[str, Callable[[SipMessage], object]] = {
+    "method": lambda m: m.method,
+    "request_uri": lambda m: _one(m.request_uri),
+    "status_code": lambda m: m.status_code,
+    "reason_phrase": lambda m: m.reason_phrase,
+    "version": lambda m: m.version,
+}
+#: The keys of :func:`message_to_dict`, in order.
+FIELDS = (*_LINE, "headers", *(name for name, *_ in _FACTS), "body_length", "errors")
+
+
 def _key(name: str) -> str:
     lower = name.lower()
     return COMPACT_NAMES.get(lower, lower) if len(lower) == 1 else lower
 
 
-def message_to_dict(msg: SipMessage) -> dict[str, Any]:
+def message_to_dict(msg: SipMessage, fields: frozenset[str] | None = None) -> dict[str, Any]:
     """Return every fact the typed accessors give, as JSON-safe data.
 
     A fact whose headers are all absent is its empty value without a call: most
     messages carry a handful of the headers these facts read.
+
+    Args:
+        msg: The message.
+        fields: Only these keys (of :data:`FIELDS`), computing nothing else;
+            ``errors`` then lists the failures of those facts only.
     """
-    headers = [[name, value] for name, value in msg.headers]
-    present = {_key(name) for name, _ in headers}
     out: dict[str, Any] = {
-        "method": msg.method,
-        "request_uri": _one(msg.request_uri),
-        "status_code": msg.status_code,
-        "reason_phrase": msg.reason_phrase,
-        "version": msg.version,
-        "headers": headers,
+        key: get(msg) for key, get in _LINE.items() if fields is None or key in fields
     }
+    present: set[str] | None = None  # a few facts asked for: their accessors alone
+    if fields is None or "headers" in fields:
+        out["headers"] = [[name, value] for name, value in msg.headers]
+        present = {_key(name) for name, _ in out["headers"]}
     errors: list[dict[str, Any]] = []
     for name, keys, empty, get in _FACTS:
-        if present.isdisjoint(keys):
+        if fields is not None and name not in fields:
+            continue
+        if present is not None and present.isdisjoint(keys):
             out[name] = None if empty is None else []
             continue
         try:
@@ -102,4 +118,4 @@ def message_to_dict(msg: SipMessage) -> dict[str, Any]:
             errors.append({"field": name, "code": exc.code, "line": exc.line})
     out["body_length"] = len(msg.body)
     out["errors"] = errors
-    return out
+    return out if fields is None else {key: out[key] for key in FIELDS if key in fields}
