@@ -6,7 +6,10 @@ times, each in its own process with its peak resident memory:
 
 * ``tshark -T fields -e sip.Identity`` (the peer: dissect, print the Identity);
 * ``shakentrace inspect --json`` (read, parse, decode every PASSporT; no signatures),
-  on one core and on every core (its default);
+  on one core and on every core (its default): the full record of every fact;
+* ``inspect --json --fields identities`` (tshark's own task: the Identity values)
+  and ``--fields passports,capture`` (every Identity decoded, with the capture
+  metadata), on every core;
 * ``shakentrace verify --json`` with a warm certificate cache (``--certs`` DIR,
   the trust anchor from ``--trust``), on both cores (``--jobs 2``).
 
@@ -31,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -74,9 +78,9 @@ def _invites(cert: StiCert, start: datetime, count: int) -> Iterator[bytes]:
         orig, dest = f"1215{n % 10_000_000:07d}", f"1310555{n % 10_000:04d}"
         iat = start + timedelta(milliseconds=n)
         attest = "ABC"[n % 3]
-        identity = cert.identity_header(
-            orig=orig, dest=dest, attest=attest, origid=f"o-{n % 50}", iat=iat
-        )
+        # 50 origids, UUIDs as RFC 8588 asks and real signers send.
+        origid = str(uuid.uuid5(uuid.NAMESPACE_URL, f"origid-{n % 50}"))
+        identity = cert.identity_header(orig=orig, dest=dest, attest=attest, origid=origid, iat=iat)
         call_id = f"bench-{n}@example"
         yield build_invite(identity=identity, orig=orig, dest=dest, call_id=call_id)
 
@@ -141,11 +145,15 @@ def main() -> int:
     st = [sys.executable, "-m", "shakentrace"]
     out = workdir / "out.txt"
     keys = ["--trust", str(trust), "--certs", str(certs)]
+    fields = [*st, "inspect", "--json", "--fields"]
     commands = {
         "tshark": ["tshark", "-n", "-r", str(pcap), "-T", "fields", "-e", "sip.Identity"],
         "capture only": [sys.executable, "-c", _CAPTURE_ONLY, str(pcap)],
         "inspect --json --jobs 1": [*st, "inspect", "--json", "--jobs", "1", str(pcap)],
         "inspect --json": [*st, "inspect", "--json", str(pcap)],  # --jobs: every CPU
+        # tshark's own task (the Identity values), then with every PASSporT decoded.
+        "inspect --fields identities": [*fields, "identities", str(pcap)],
+        "inspect --fields passports": [*fields, "passports,capture", str(pcap)],
         "verify --json --jobs 2": [*st, "verify", "--json", "--jobs", "2", *keys, str(pcap)],
         "inspect --json (N/10)": [*st, "inspect", "--json", str(small)],
     }
