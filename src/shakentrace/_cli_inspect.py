@@ -95,23 +95,21 @@ def _one(captured: CapturedMessage) -> tuple[bool | None, str]:
         return False, f"{_where(captured)}: {exc}"
     if not _MODE["every"] and msg.method != "INVITE":
         return None, ""
-    fields = _FIELDS[0]
-    if _MODE["json"] and fields is not None:
-        return True, json_line(_selected(msg, captured, fields))
-    facts = msg.to_dict()
-    passports = identity_views(msg, _FETCHER[0])
     if _MODE["json"]:
-        return True, json_line({**facts, "capture": captured.to_dict(), "passports": passports})
+        return True, json_line(_record(msg, captured, _FIELDS[0]))
+    passports = identity_views(msg, _FETCHER[0])
     console = Console(colour=_MODE["colour"])
-    return True, _render(captured, _text(msg, facts["errors"]), passports, console)
+    return True, _render(captured, _text(msg, msg.to_dict()["errors"]), passports, console)
 
 
-def _selected(msg: SipMessage, captured: CapturedMessage, fields: frozenset[str]) -> dict[str, Any]:
-    """The ``--fields`` keys of the JSON object, in its order, each computed only if asked."""
+def _record(
+    msg: SipMessage, captured: CapturedMessage, fields: frozenset[str] | None
+) -> dict[str, Any]:
+    """The JSON object: every key, or those of ``--fields``, each computed only if asked."""
     out = message_to_dict(msg, fields)
-    if "capture" in fields:
+    if fields is None or "capture" in fields:
         out["capture"] = captured.to_dict()
-    if "passports" in fields:
+    if fields is None or "passports" in fields:
         out["passports"] = identity_views(msg, _FETCHER[0])
     return out
 
