@@ -184,6 +184,18 @@ def test_trace_warns_of_a_capturing_provider_the_directory_does_not_know() -> No
     )
 
 
+def _assert_reads_as(folder: Path, name: str, original: bytes) -> None:
+    """``folder/ticket.txt`` gives the facts of ``original`` (saved as ``name``)."""
+    (folder / name).write_bytes(original)
+    outputs = [_run(["inspect", "--json", str(folder / file)]) for file in (name, "ticket.txt")]
+    (code, got, err), (_, want, _) = outputs[1], outputs[0]
+    assert (code, err) == (0, "")
+    facts = [json.loads(line) for line in (got, want)]
+    for fact in facts:
+        del fact["capture"]
+    assert facts[0] == facts[1]
+
+
 @pytest.mark.parametrize("indent", ["    ", "\t", "> ", "> > "])
 @pytest.mark.parametrize("name", ["folded.sip", "compact-form.sip", "bare-lf.sip"])
 def test_an_invite_pasted_with_an_indent_reads_as_the_message_itself(
@@ -194,14 +206,7 @@ def test_an_invite_pasted_with_an_indent_reads_as_the_message_itself(
     pasted = "Ticket 4711, the INVITE we received:\n\n"
     pasted += "".join(f"{indent}{line}".rstrip() + "\n" for line in lines)
     (tmp_path / "ticket.txt").write_text(pasted + "\nThanks, the NOC\n")
-    (tmp_path / name).write_bytes(original)
-    outputs = [_run(["inspect", "--json", str(tmp_path / file)]) for file in (name, "ticket.txt")]
-    (code, got, err), (_, want, _) = outputs[1], outputs[0]
-    assert (code, err) == (0, "")
-    facts = [json.loads(line) for line in (got, want)]
-    for fact in facts:
-        del fact["capture"]
-    assert facts[0] == facts[1]
+    _assert_reads_as(tmp_path, name, original)
 
 
 @pytest.mark.parametrize("name", ["folded.sip", "compact-form.sip", "rfc8224-5.1-signed.sip"])
@@ -213,14 +218,7 @@ def test_an_invite_copied_out_of_a_web_ticket_with_html_escapes_reads_as_itself(
     escaped = head.replace(b"&", b"&amp;").replace(b"<", b"&lt;").replace(b">", b"&gt;")
     escaped = escaped.replace(b'"', b"&quot;")
     (tmp_path / "ticket.txt").write_bytes(escaped + b"\r\n\r\n" + body)
-    (tmp_path / name).write_bytes(original)
-    outputs = [_run(["inspect", "--json", str(tmp_path / file)]) for file in (name, "ticket.txt")]
-    (code, got, err), (_, want, _) = outputs[1], outputs[0]
-    assert (code, err) == (0, "")
-    facts = [json.loads(line) for line in (got, want)]
-    for fact in facts:
-        del fact["capture"]
-    assert facts[0] == facts[1]
+    _assert_reads_as(tmp_path, name, original)
 
 
 def test_a_head_with_real_angle_brackets_keeps_its_ampersand_escapes(tmp_path: Path) -> None:
