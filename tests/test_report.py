@@ -90,3 +90,17 @@ def test_an_unnamed_signer_is_shown_by_its_spc_else_its_x5u(trace: Traceback) ->
     assert f"by the holder of x5u {x5u} (NOT verified)" in by_x5u
     unknown = text(spc=None, x5u=None)
     assert f"identity    {signer.attestation} by ? (NOT verified)" in unknown
+
+
+def test_the_call_path_labels_an_unnamed_signer_by_spc_else_x5u_host(trace: Traceback) -> None:
+    hop = next(h for h in trace.hops if h.signer is not None)
+    assert hop.signer is not None
+    unnamed = replace(hop.signer, organization=None, spc=None, x5u="https://cr.gw.example/a.pem")
+    hops = tuple(replace(h, signer=unnamed) for h in trace.hops)  # labels sit between boxes
+    svg = call_path_svg(replace(trace, hops=hops))
+    texts = [t.text or "" for t in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}text")]
+    assert any(text.endswith("· cr.gw.example") for text in texts)
+    by_spc = tuple(replace(h, signer=replace(unnamed, spc="1234")) for h in trace.hops)
+    svg = call_path_svg(replace(trace, hops=by_spc))
+    texts = [t.text or "" for t in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}text")]
+    assert any(text.endswith("· SPC 1234") for text in texts)

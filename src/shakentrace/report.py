@@ -15,8 +15,9 @@ import html
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
-from shakentrace.hop import Hop, iso
+from shakentrace.hop import Hop, Signer, iso
 from shakentrace.linking import Gap, Traceback
 
 __all__ = ["call_path_svg", "to_html", "to_json", "to_text"]
@@ -35,9 +36,16 @@ def _identity(hop: Hop) -> str:
     if signer is None:
         return "no Identity" if hop.identity_count == 0 else "Identity without a SHAKEN PASSporT"
     state = "verified" if signer.verified else "NOT verified"
-    who = signer.organization or (f"SPC {signer.spc}" if signer.spc else None)
-    who = who or (f"the holder of x5u {signer.x5u}" if signer.x5u else "?")  # the lead to chase
-    return f"{signer.attestation or '?'} by {who} ({state})"
+    return f"{signer.attestation or '?'} by {_signer_name(signer, long=True)} ({state})"
+
+
+def _signer_name(signer: Signer, *, long: bool) -> str:
+    """The company, else ``SPC …``, else the x5u's host (the lead to chase), else ``?``."""
+    if signer.organization or signer.spc:
+        return signer.organization or f"SPC {signer.spc}"
+    if signer.x5u:
+        return f"the holder of x5u {signer.x5u}" if long else urlsplit(signer.x5u).netloc or "?"
+    return "?"
 
 
 def _who(name: str | None, ocn: str | None) -> str:
@@ -122,7 +130,7 @@ def _link_label(trace: Traceback, node: _Node) -> tuple[str, str]:
     signer = node.hop.signer
     if signer is None:
         return f"{marks} no Identity".strip(), "none"
-    text = f"{marks} {signer.attestation or '?'} · {signer.organization or signer.spc or '?'}"
+    text = f"{marks} {signer.attestation or '?'} · {_signer_name(signer, long=False)}"
     return text.strip(), "valid" if signer.verified else "invalid"
 
 
