@@ -110,6 +110,20 @@ def test_an_overlong_line_is_skipped_with_a_warning(
     assert out.startswith(f"{values}:2  valid")
 
 
+def test_a_file_without_any_value_is_unreadable_input(
+    tmp_path: Path, minted: tuple[list[str], list[str]]
+) -> None:
+    options, (first, _, _) = minted
+    empty = tmp_path / "empty.txt"
+    empty.write_text("# ticket 4711: no header pasted yet\n\n")
+    values = tmp_path / "values.txt"
+    values.write_text(f"{first}\n")
+    code, out, err = _run(["verify", "--identity", *options, str(empty), str(values)])
+    assert code == 2
+    assert out.startswith(f"{values}:1  valid")
+    assert err == f"shakentrace: error: {empty}: no Identity value found\n"
+
+
 def test_without_identity_a_file_of_values_says_no_sip_message(
     tmp_path: Path, minted: tuple[list[str], list[str]]
 ) -> None:

@@ -223,6 +223,7 @@ def _identity_values(paths: Sequence[str], console: Console) -> Iterator[Capture
     """
     for path in paths:
         stream, _size, owned = open_input(path)
+        found = 0
         try:
             read = functools.partial(stream.readline, _MAX_LINE + 1)
             for number, raw in enumerate(iter(read, b""), 1):
@@ -235,10 +236,14 @@ def _identity_values(paths: Sequence[str], console: Console) -> Iterator[Capture
                 if _HTML_ENTITY.search(value):  # a web ticket's paste: &lt;https://…&gt;
                     value = html.unescape(value)
                 if value and not value.startswith("#"):
+                    found += 1
                     yield CapturedMessage(data=value.encode(), source=path, line=number)
         finally:
             if owned:
                 stream.close()
+        if not found:  # an empty or wrong file: unreadable input, as for SIP inputs
+            console.error(f"{path}: no Identity value found")
+            console.empty_inputs.append(path)
 
 
 # A pasted header line keeps its name; a bare value has none.
