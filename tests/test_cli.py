@@ -272,6 +272,26 @@ def test_campaigns_without_trust_names_the_signer_its_certificate_claims(
     assert json.loads(out.splitlines()[0])["signer"].startswith("https://")
 
 
+def test_campaigns_without_trust_still_sees_a_forged_signature(tmp_path: Path) -> None:
+    # The chain cannot be judged without roots, but the signature can: a PASSporT
+    # whose payload was swapped names a signer that vouched for nothing.
+    ca = StiCA(seed=12, now=T0)
+    cert = ca.issue_cert(spc="5678")
+    good = cert.identity_header(orig="12155550100", dest="13105550000", origid="gw-9")
+    other = cert.identity_header(orig="12155550199", dest="13105550000", origid="gw-9")
+    head, _, rest = good.partition(".")
+    forged = f"{head}.{other.split('.')[1]}.{rest.split('.', 1)[1]}"  # payload swapped
+    calls = tmp_path / "calls.txt"
+    calls.write_bytes(build_invite(identity=forged, orig="12155550199", dest="13105550000"))
+    (tmp_path / "certs").mkdir()
+    (tmp_path / "certs" / cert.x5u.rsplit("/", 1)[1]).write_bytes(bytes(cert.chain_pem))
+    code, out, _ = _run(["campaigns", "--json", "--certs", str(tmp_path / "certs"), str(calls)])
+    assert code == 0
+    row = json.loads(out)
+    assert (row["signer"], row["statuses"]) == ("SPC 5678", {"invalid": 1})
+    assert row["next_request"]["kind"] != "signer"  # not asked: it vouched for nothing
+
+
 @pytest.mark.parametrize("command", ["inspect", "verify", "campaigns"])
 def test_each_command_as_a_process(world: dict[str, Path], command: str) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "NO_COLOR": "1"}

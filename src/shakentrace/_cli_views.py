@@ -165,7 +165,8 @@ def call_record(
     """What one INVITE contributes to campaign grouping.
 
     ``judged=False``: ``outcome`` came without a trust store, so it names the
-    signer its certificate claims, and its status means nothing (``None``).
+    signer its certificate claims and its status is ``None`` (unverified), unless
+    the signature itself fails: a forged PASSporT is ``invalid`` whoever it names.
     """
     passport = outcome.passport if outcome is not None else shaken_passport(message)
     signer = outcome.signer if outcome is not None else None
@@ -179,10 +180,18 @@ def call_record(
         dest_tns=passport.dest_tns if passport else tuple(filter(None, [_tn(message.to)])),
         iat=passport.issued_at if passport else None,
         time=captured.time,
-        status=outcome.status if outcome is not None and judged else None,
+        status=_status(outcome, judged),
         upstream=str(captured.src) if captured.src else None,
         call_id=message.call_id,
     )
+
+
+def _status(outcome: Outcome | None, judged: bool) -> str | None:
+    if outcome is None:
+        return None
+    if judged:
+        return outcome.status
+    return "invalid" if any(r.code == "bad-signature" for r in outcome.reasons) else None
 
 
 def _calls(count: int) -> str:
