@@ -15,6 +15,7 @@ import argparse
 from typing import Any
 
 from shakentrace._cli_certs import CertSource, add_cert_options
+from shakentrace._cli_filter import add_filter_options
 from shakentrace._cli_io import Console, add_jobs_option, is_tty, json_line, mapped
 from shakentrace._cli_views import identity_views, passport_text
 from shakentrace._sipdict import FIELDS, message_to_dict
@@ -53,6 +54,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     parser.add_argument("--all", action="store_true", help="every message, not only INVITEs")
     add_cert_options(parser, "x5u chains (folder or bundle) for certificate facts")
+    add_filter_options(parser)
     add_jobs_option(parser)
     parser.set_defaults(handler=_run)
 

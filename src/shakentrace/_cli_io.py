@@ -216,6 +216,29 @@ def mapped(
     work verifies each INVITE as of ``args.at``, else its capture time, else now.
     """
     messages = read_inputs(args.files, console)
+    keep = getattr(args, "keep", None)  # --orig/--dest/--around (shakentrace._cli_filter)
+    if keep is None:
+        yield from _mapped(args, console, messages, work, (init, initargs), judged)
+        return
+    messages = filter(keep.in_window, messages)  # the rest is checked after parsing
+    matched = False
+    for result in _mapped(args, console, messages, keep.guard(work), (init, initargs), judged):
+        matched = True
+        yield result
+    if not matched:
+        console.note("no message matched --orig, --dest and --around")
+
+
+def _mapped(
+    args: Any,
+    console: Console,
+    messages: Iterable[CapturedMessage],
+    work: Callable[[CapturedMessage], Any],
+    setup: tuple[Callable[..., None], tuple[Any, ...]],
+    judged: bool,
+) -> Iterator[Any]:
+    init, initargs = setup
+    messages = iter(messages)
     if judged and args.at is None:
         messages = _undated(messages, console)
     chunk = list(islice(messages, _CHUNK))

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shakentrace._cli_certs import CertSource, add_cert_options
+from shakentrace._cli_filter import add_filter_options
 from shakentrace._cli_io import (
     UNDATED,
     Console,
@@ -73,7 +74,7 @@ def trust_store(path: str | None) -> TrustStore | None:
         raise CertificateParseError(f"--trust {path}: {exc.message}", code=exc.code) from None
 
 
-def parse_moment(text: str | None) -> datetime | None:
+def parse_moment(text: str | None, flag: str = "--at") -> datetime | None:
     """``--at``: ISO 8601 (without a zone, UTC), or Unix seconds as a PASSporT's ``iat`` gives."""
     if text is None:
         return None
@@ -82,7 +83,9 @@ def parse_moment(text: str | None) -> datetime | None:
             return datetime.fromtimestamp(int(text), UTC)
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except (ValueError, OverflowError, OSError) as exc:
-        raise ConfigurationError(f"--at {text!r} is not an ISO 8601 time or Unix seconds") from exc
+        raise ConfigurationError(
+            f"{flag} {text!r} is not an ISO 8601 time or Unix seconds"
+        ) from exc
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
@@ -255,6 +258,8 @@ _HTML_ENTITY = re.compile(r"(?i)&(?:lt|gt|amp|quot|apos|#[0-9]+|#x[0-9a-f]+);")
 
 def _verify_values(args: argparse.Namespace, console: Console) -> Iterator[tuple[bool, str]]:
     """``verify --identity``: each value verified alone, as of ``--at`` or now."""
+    if args.keep is not None:
+        raise ConfigurationError("--orig, --dest and --around pick SIP messages, not --identity")
     verifier = make_verifier(args.trust, CertSource.from_args(args), args.policy)
     moment = parse_moment(args.at) or datetime.now(UTC)
     if args.at is None:
@@ -334,6 +339,7 @@ def add_verifying_options(parser: argparse.ArgumentParser, *, trust_required: bo
         " (comma-separated), require_alg, require_ppt, check_date, accept_last10 (true or"
         " false), max_identities",
     )
+    add_filter_options(parser)
     add_jobs_option(parser)
 
 

@@ -14,16 +14,18 @@ terminal, and never with ``NO_COLOR`` set.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 from collections.abc import Sequence
 
 from shakentrace import __version__
 from shakentrace._cli_cert import register as register_cert
+from shakentrace._cli_filter import CallFilter
 from shakentrace._cli_inspect import register as register_inspect
 from shakentrace._cli_io import Console
 from shakentrace._cli_trace import register as register_trace
-from shakentrace._cli_verify import register_campaigns, register_verify
+from shakentrace._cli_verify import parse_moment, register_campaigns, register_verify
 from shakentrace.errors import ShakenTraceError
 from shakentrace.testing._cli import register as register_mint
 
@@ -60,6 +62,8 @@ def _main(argv: Sequence[str] | None, console: Console) -> int:
         return int(exc.code or 0)
     args.console = console
     try:
+        if hasattr(args, "around"):  # the commands that read captures
+            args.keep = CallFilter.from_args(args, functools.partial(parse_moment, flag="--around"))
         code = int(args.handler(args))
         return max(code, EXIT_USAGE) if console.empty_inputs else code
     except BrokenPipeError:  # e.g. `shakentrace verify x.pcap | head`

@@ -1,0 +1,182 @@
+"""``--orig``, ``--dest``, ``--around``: the call a traceback request asks about.
+
+A traceback request names one call: its calling and called numbers and when it
+was made. These options keep only the INVITEs that match, in any command that
+reads captures, so an analyst can point ``trace`` (or ``verify``, ``inspect``,
+``campaigns``) at a day's capture and get that call.
+
+* ``--orig TN``: From, a P-Asserted-Identity, or a PASSporT's ``orig`` names it;
+* ``--dest TN``: To, the Request-URI, or a PASSporT's ``dest`` names it;
+* ``--around TIME``: captured (else, for SIP text, dated by its Date header)
+  within ``--window`` seconds of TIME (default 300).
+
+Numbers are compared in canonical form (RFC 8224 §8.3; a 10-digit number is a
+NANP one), so ``+1 (215) 555-1212``, ``2155551212`` and ``12155551212`` match
+alike. A message that does not parse is left out when numbers are asked for.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from shakentrace.capture import CapturedMessage
+from shakentrace.errors import ConfigurationError, ShakenTraceError
+from shakentrace.identity import parse_identity
+from shakentrace.passport import decode_passport
+from shakentrace.sip import SipMessage, parse_sip
+from shakentrace.tn import canonical_tn
+
+__all__ = ["CallFilter", "add_filter_options"]
+
+_WINDOW = 300.0
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True, slots=True)
+class CallFilter:
+    """Which INVITEs a command looks at (plain data: it travels to worker processes).
+
+    Attributes:
+        orig: Canonical calling TN, or ``None`` for any.
+        dest: Canonical called TN, or ``None`` for any.
+        start: Earliest capture (or Date) time, or ``None``.
+        end: Latest capture (or Date) time, or ``None``.
+    """
+
+    orig: str | None = None
+    dest: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+
+    @classmethod
+    def from_args(
+        cls, args: argparse.Namespace, moment: Callable[[str], datetime | None]
+    ) -> CallFilter | None:
+        """The filter the options ask for, ``None`` without any; checked at once.
+
+        Args:
+            args: The parsed command line.
+            moment: Reads ``--around`` as ``--at`` is read.
+
+        Raises:
+            ConfigurationError: A number that is not one, or a bad time or window.
+        """
+        orig, dest, around = args.orig, args.dest, args.around
+        if orig is None and dest is None and around is None:
+            return None
+        start = end = None
+        if around is not None:
+            middle, window = moment(around), timedelta(seconds=args.window)
+            assert middle is not None  # moment() reads a given text or raises
+            start, end = middle - window, middle + window
+        return cls(_tn("--orig", orig), _tn("--dest", dest), start, end)
+
+    def guard(
+        self, work: Callable[[CapturedMessage], _T]
+    ) -> Callable[[CapturedMessage], _T | None]:
+        """``work`` for the messages this filter admits, ``None`` for the others (picklable)."""
+        return functools.partial(_guarded, self, work)
+
+    def in_window(self, captured: CapturedMessage) -> bool:
+        """The cheap test, before any parsing: a capture time in the window (or none)."""
+        return captured.time is None or self._within(captured.time)
+
+    def admits(self, captured: CapturedMessage) -> bool:
+        """Whether ``captured`` is an INVITE of the call asked about."""
+        if not self.in_window(captured):
+            return False  # before parsing: most of a day's capture ends here
+        if self.orig is None and self.dest is None and captured.time is not None:
+            return True
+        try:
+            message = parse_sip(captured.data)
+        except ShakenTraceError:
+            return False
+        if captured.time is None and not self._within(_quiet(lambda: message.date)):
+            return False
+        return self._numbers(message)
+
+    def _within(self, when: datetime | None) -> bool:
+        if self.start is None or self.end is None:
+            return True
+        return when is not None and self.start <= when <= self.end
+
+    def _numbers(self, message: SipMessage) -> bool:
+        if self.orig is None and self.dest is None:
+            return True
+        claims = list(_passport_numbers(message))
+        if self.orig is not None:
+            found = {_quiet(lambda: message.from_.tn if message.from_ else None)}
+            found |= {p.tn for p in _quiet(lambda: message.pai) or ()}
+            if self.orig not in found | {orig for orig, _ in claims}:
+                return False
+        if self.dest is not None:
+            found = {_quiet(lambda: message.to.tn if message.to else None)}
+            found.add(_quiet(lambda: message.request_uri.tn if message.request_uri else None))
+            if self.dest not in found.union(*(dests for _, dests in claims)):
+                return False
+        return True
+
+
+def _guarded(
+    keep: CallFilter, work: Callable[[CapturedMessage], _T], captured: CapturedMessage
+) -> _T | None:
+    return work(captured) if keep.admits(captured) else None
+
+
+def _tn(flag: str, text: str | None) -> str | None:
+    if text is None:
+        return None
+    try:
+        return canonical_tn(text)
+    except ShakenTraceError:
+        raise ConfigurationError(f"{flag} {text!r} is not a telephone number") from None
+
+
+def _quiet(get: Callable[[], Any]) -> Any:
+    """``get()``, or ``None`` when the header it reads does not parse."""
+    try:
+        return get()
+    except ShakenTraceError:
+        return None
+
+
+def _passport_numbers(message: SipMessage) -> Iterator[tuple[str | None, set[str]]]:
+    """``(orig, dests)`` of each Identity header's PASSporT that decodes."""
+    for value in _quiet(lambda: message.identities) or ():
+        try:
+            passport = decode_passport(parse_identity(value).token)
+        except ShakenTraceError:
+            continue
+        yield passport.orig_tn, set(passport.dest_tns)
+
+
+def add_filter_options(parser: argparse.ArgumentParser) -> None:
+    """``--orig``, ``--dest``, ``--around`` and ``--window``."""
+    parser.add_argument("--orig", metavar="TN", help="only calls from this number")
+    parser.add_argument("--dest", metavar="TN", help="only calls to this number")
+    parser.add_argument(
+        "--around", metavar="TIME", help="only calls within --window of this time (ISO 8601)"
+    )
+    parser.add_argument(
+        "--window",
+        type=_seconds,
+        default=_WINDOW,
+        metavar="SECONDS",
+        help=f"with --around (default: {_WINDOW:.0f})",
+    )
+
+
+def _seconds(text: str) -> float:
+    """An argparse type: a finite number of seconds, at least 0 (at most a year)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 366 * 86400:  # nan fails this too
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds from 0 to a year")
+    return value
