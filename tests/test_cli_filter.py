@@ -9,10 +9,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conftest import ROOT
+from shakentrace._cli_filter import CallFilter
+from shakentrace.capture import CapturedMessage
 from shakentrace.cli import main
 from shakentrace.testing import build_invite
+from strategies import mutated
 
 CAPTURE = ROOT / "examples" / "capture"
 CAPTURES = [str(CAPTURE / name) for name in ("lakeside.pcap", "prairie.pcapng", "midwest.pcap")]
@@ -102,3 +107,18 @@ def test_on_worker_processes_too(tmp_path: Path) -> None:
     argv = ["inspect", "--json", "--fields", "call_id", "--jobs", "2", str(many)]
     code, out, _ = _run([*argv, "--orig", "2155550042"])
     assert (code, [json.loads(line) for line in out.splitlines()]) == (0, [{"call_id": "c-42"}])
+
+
+_SEEDS = tuple(p.read_bytes() for p in sorted((ROOT / "test_vectors" / "sip").glob("*.sip")))
+_FILTERS = st.builds(
+    CallFilter,
+    orig=st.sampled_from([None, "12155551212", "18005550100"]),
+    dest=st.sampled_from([None, "12155551213", "13105550000"]),
+    start=st.sampled_from([None, datetime(2020, 1, 1, tzinfo=UTC)]),
+    end=st.sampled_from([None, datetime(2030, 1, 1, tzinfo=UTC)]),
+)
+
+
+@given(mutated(_SEEDS) | st.binary(max_size=300), _FILTERS)
+def test_admits_is_total(data: bytes, keep: CallFilter) -> None:
+    assert keep.admits(CapturedMessage(data=data, source="x")) in (True, False)

@@ -110,14 +110,12 @@ class CallFilter:
             return True
         claims = list(_passport_numbers(message))
         if self.orig is not None:
-            found = {_quiet(lambda: message.from_.tn if message.from_ else None)}
-            found |= {p.tn for p in _quiet(lambda: message.pai) or ()}
-            if self.orig not in found | {orig for orig, _ in claims}:
+            origs = _tns(lambda: message.from_) | _tns(lambda: message.pai)
+            if self.orig not in origs | {orig for orig, _ in claims}:
                 return False
         if self.dest is not None:
-            found = {_quiet(lambda: message.to.tn if message.to else None)}
-            found.add(_quiet(lambda: message.request_uri.tn if message.request_uri else None))
-            if self.dest not in found.union(*(dests for _, dests in claims)):
+            dests = _tns(lambda: message.to) | _tns(lambda: message.request_uri)
+            if self.dest not in dests.union(*(tns for _, tns in claims)):
                 return False
         return True
 
@@ -135,6 +133,15 @@ def _tn(flag: str, text: str | None) -> str | None:
         return canonical_tn(text)
     except ShakenTraceError:
         raise ConfigurationError(f"{flag} {text!r} is not a telephone number") from None
+
+
+def _tns(read: Callable[[], Any]) -> set[str | None]:
+    """The TNs of the address(es) ``read()`` gives; none when its header does not parse."""
+    try:
+        found = read()
+        return {a.tn for a in (found if isinstance(found, tuple) else (found,)) if a is not None}
+    except ShakenTraceError:
+        return set()
 
 
 def _quiet(get: Callable[[], Any]) -> Any:
