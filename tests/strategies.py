@@ -18,6 +18,7 @@ __all__ = [
     "hosts",
     "identity_values",
     "mutated",
+    "name_addrs",
     "sip_messages",
     "sip_uris",
     "tokens",
@@ -87,6 +88,47 @@ def sip_uris() -> st.SearchStrategy[str]:
          '"', ",", " ", "%2B1", "x_y", "-bad", "1.2.3.4", "*67#"]
     )  # fmt: skip
     return st.lists(pieces, min_size=1, max_size=7).map("".join)
+
+
+_ADDRESS_PIECES = st.sampled_from(
+    ['"Alice" ', "Alice ", '"A\\"b" ', '"x<y" ', " ", "\t", "<", ">", "sip:", "sips:", "SIP:",
+     "tel:", "+12155551212", "2155551212", "+1-215-555-1212", "alice", "anonymous", "@",
+     "host.example", "Anonymous.Invalid", "1.2.3.4", "[::1]", "host.", ":5060", ":0", ":99999",
+     ";user=phone", ";tag=a1", ";verstat=TN-Validation-Passed", ";verstat=", ";VerStat=x",
+     ";phone-context=+1", ";=x", ";;", ",", '"', "%2B1", "é", ".", "-", "*"]
+)  # fmt: skip
+
+
+def _usual_uris() -> st.SearchStrategy[str]:
+    """``sip:number@host[:port];params`` or ``tel:number``, as carriers send them."""
+    number = st.sampled_from(["+12155551212", "2155551212", "12155551212", "5551212"])
+    host = st.sampled_from(
+        ["@host.example", "@192.0.2.1", "@anonymous.invalid", "@A.Anonymous.INVALID", "@a_b-1.c"]
+    )
+    port = st.sampled_from(["", "", ":5060", ":65536"])
+    params = st.sampled_from(["", ";user=phone", ";transport=udp;User=phone;user=x", ";lr"])
+    sip = st.tuples(st.sampled_from(["sip:", "sips:"]), number, host, port, params)
+    return sip.map("".join) | number.map(lambda n: "tel:" + n)
+
+
+@st.composite
+def name_addrs(draw: st.DrawFn) -> str:
+    """``[name] <usual URI>;params``, about half of them with one or two pieces changed."""
+    parts = [
+        draw(st.sampled_from(["", '"Alice" ', "Alice  Smith ", '"" ', " Bob\t"])),
+        "<",
+        draw(_usual_uris()),
+        ">",
+        draw(st.sampled_from(["", ";tag=76629d4bd6", ";tag=a;x", ";verstat=No-TN-Validation"])),
+    ]
+    for _ in range(draw(st.sampled_from([0, 0, 0, 1, 2]))):
+        at = draw(st.integers(0, len(parts)))
+        piece = draw(_ADDRESS_PIECES)
+        if draw(st.booleans()) and at < len(parts):
+            parts[at] = piece
+        else:
+            parts.insert(at, piece)
+    return "".join(parts)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
+from shakentrace._addrdict import usual_name_addr, usual_uri
 from shakentrace.errors import SipParseError
-from shakentrace.headers import COMPACT_NAMES
 
 if TYPE_CHECKING:
     from shakentrace.sip import SipMessage
@@ -72,7 +72,7 @@ _FACTS: tuple[tuple[str, tuple[str, ...], Any, Callable[[SipMessage], object]], 
 # The start line's facts, each by its accessor.
 _LINE: dict[str, Callable[[SipMessage], object]] = {
     "method": lambda m: m.method,
-    "request_uri": lambda m: _one(m.request_uri),
+    "request_uri": lambda m: _request_uri(m),
     "status_code": lambda m: m.status_code,
     "reason_phrase": lambda m: m.reason_phrase,
     "version": lambda m: m.version,
@@ -81,9 +81,85 @@ _LINE: dict[str, Callable[[SipMessage], object]] = {
 FIELDS = (*_LINE, "headers", *(name for name, *_ in _FACTS), "body_length", "errors")
 
 
-def _key(name: str) -> str:
-    lower = name.lower()
-    return COMPACT_NAMES.get(lower, lower) if len(lower) == 1 else lower
+def _request_uri(msg: SipMessage) -> Any:
+    text = msg._uri  # its text when parse_sip checked the usual sip:user@host shape
+    lean = usual_uri(text) if isinstance(text, str) else None
+    return lean if lean is not None else _one(msg.request_uri)
+
+
+_GENERAL = object()  # a lean reading's answer for a value it leaves to the accessor
+
+
+def _lean_first(name: str) -> Callable[[SipMessage], Any]:
+    """From or To: the first field's value in the usual shape, as the accessor's dict."""
+
+    def lean(msg: SipMessage) -> Any:
+        values = msg.headers._values(name)
+        found = usual_name_addr(values[0]) if values else None
+        return found if found is not None or not values else _GENERAL
+
+    return lean
+
+
+def _lean_each(name: str) -> Callable[[SipMessage], Any]:
+    """A list of addresses, each in the usual shape, as the accessor's list of dicts."""
+
+    def lean(msg: SipMessage) -> Any:
+        try:
+            elements = msg.headers.get_list(name)
+        except SipParseError:
+            return _GENERAL  # the accessor raises it again, for the errors list
+        found = [usual_name_addr(value) for value, _ in elements]
+        return _GENERAL if None in found else found
+
+    return lean
+
+
+# Facts read straight from the usual shape of their headers, else by accessor.
+_LEAN: dict[str, Callable[[SipMessage], Any]] = {
+    "from": _lean_first("from"),
+    "to": _lean_first("to"),
+    "pai": _lean_each("p-asserted-identity"),
+    "contact": _lean_each("contact"),
+}
+
+
+def _verstat(out: dict[str, Any], errors: list[dict[str, Any]]) -> Any:
+    """``msg.verstat`` from the From and P-Asserted-Identity dicts already built."""
+    failed = any(error["field"] in ("from", "pai") for error in errors)
+    if "from" not in out or "pai" not in out or failed:
+        return _GENERAL  # the accessor says which header fails
+    addresses = [*out["pai"], out["from"]] if out["from"] is not None else out["pai"]
+    for address in addresses:  # as Uri.get_param: the user part's, else the URI's
+        uri = address["uri"]
+        params = uri["user_params"] if "verstat" in uri["user_params"] else uri["params"]
+        if params.get("verstat"):
+            return params["verstat"]
+    return None
+
+
+def _fact(
+    msg: SipMessage,
+    name: str,
+    get: Callable[[SipMessage], object],
+    out: dict[str, Any],
+    errors: list[dict[str, Any]],
+) -> Any:
+    """One fact: its lean reading when the value has the usual shape, else its accessor."""
+    lean = _LEAN.get(name)
+    if lean is not None:
+        found = lean(msg)
+    elif name == "verstat":
+        found = _verstat(out, errors)
+    else:
+        found = _GENERAL
+    if found is not _GENERAL:
+        return found
+    try:
+        return _one(get(msg))
+    except SipParseError as exc:
+        errors.append({"field": name, "code": exc.code, "line": exc.line})
+        return None
 
 
 def message_to_dict(msg: SipMessage, fields: frozenset[str] | None = None) -> dict[str, Any]:
@@ -103,7 +179,7 @@ def message_to_dict(msg: SipMessage, fields: frozenset[str] | None = None) -> di
     present: set[str] | None = None  # a few facts asked for: their accessors alone
     if fields is None or "headers" in fields:
         out["headers"] = [[name, value] for name, value in msg.headers]
-        present = {_key(name) for name, _ in out["headers"]}
+        present = msg.headers._keys()
     errors: list[dict[str, Any]] = []
     for name, keys, empty, get in _FACTS:
         if fields is not None and name not in fields:
@@ -111,11 +187,7 @@ def message_to_dict(msg: SipMessage, fields: frozenset[str] | None = None) -> di
         if present is not None and present.isdisjoint(keys):
             out[name] = None if empty is None else []
             continue
-        try:
-            out[name] = _one(get(msg))
-        except SipParseError as exc:
-            out[name] = None
-            errors.append({"field": name, "code": exc.code, "line": exc.line})
+        out[name] = _fact(msg, name, get, out, errors)
     out["body_length"] = len(msg.body)
     out["errors"] = errors
     return out if fields is None else {key: out[key] for key in FIELDS if key in fields}

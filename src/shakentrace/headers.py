@@ -165,6 +165,13 @@ class Headers:
         found = self._named(name)
         return found[0][1] if found else None
 
+    def _keys(self) -> set[str]:
+        """The lower-case full names present (splits the head)."""
+        if self._by_key is None:
+            self._index()
+        assert self._by_key is not None
+        return set(self._by_key)
+
     def _values(self, key: str) -> list[str]:
         """The values of a header given by its lower-case full name (the hot path)."""
         if self._by_key is None:
