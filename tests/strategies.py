@@ -22,6 +22,7 @@ __all__ = [
     "sip_messages",
     "sip_uris",
     "tokens",
+    "vias",
 ]
 
 _TOKEN_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.!%*_+`'~"
@@ -124,6 +125,35 @@ def name_addrs(draw: st.DrawFn) -> str:
     for _ in range(draw(st.sampled_from([0, 0, 0, 1, 2]))):
         at = draw(st.integers(0, len(parts)))
         piece = draw(_ADDRESS_PIECES)
+        if draw(st.booleans()) and at < len(parts):
+            parts[at] = piece
+        else:
+            parts.insert(at, piece)
+    return "".join(parts)
+
+
+_VIA_PIECES = st.sampled_from(
+    ["SIP/2.0/", "sip/2.0/", "SIP / 2.0 / ", "UDP", "tls", " ", "  ", "\t", "host.example",
+     "[2001:db8::1]", "a_b.", ":5060", ":99999", ";branch=z9hG4bK1", ";rport", ";rport=",
+     ";rport=5x", ";RPort=1", ";received=1.2.3.4", ";maddr=m", ";=x", ";;", '"', ",", "é"]
+)  # fmt: skip
+
+
+@st.composite
+def vias(draw: st.DrawFn) -> str:
+    """``SIP/2.0/UDP host[:port];params``, about half of them with one or two pieces changed."""
+    parts = [
+        "SIP/2.0/",
+        draw(st.sampled_from(["UDP", "TCP", "TLS", "WSS"])),
+        " ",
+        draw(hosts()),
+        draw(st.sampled_from(["", ":5060", ":0", ":70000"])),
+        draw(st.sampled_from(["", ";branch=z9hG4bKa1", ";branch=z9hG4bKa1;rport=5062;lr"])),
+        draw(st.sampled_from(["", ";received=192.0.2.9", ";rport", ";rport=5x", ";maddr=m;ttl=1"])),
+    ]
+    for _ in range(draw(st.sampled_from([0, 0, 0, 1, 2]))):
+        at = draw(st.integers(0, len(parts)))
+        piece = draw(_VIA_PIECES)
         if draw(st.booleans()) and at < len(parts):
             parts[at] = piece
         else:

@@ -2,7 +2,7 @@
 
 ``message_to_dict`` reads From, To, each P-Asserted-Identity, Contact, the
 Request-URI and ``verstat`` straight from the usual shape of their values
-(:mod:`shakentrace._addrdict`). These properties hold it to the general path it
+(:mod:`shakentrace._usualdict`). These properties hold it to the general path it
 stands in for: every typed accessor turned into JSON-safe data, a failing one
 giving ``None`` and an entry in ``"errors"``.
 """
@@ -15,11 +15,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from shakentrace import _sipdict
-from shakentrace._addrdict import usual_name_addr, usual_uri
+from shakentrace._usualdict import usual_name_addr, usual_uri, usual_via
 from shakentrace.errors import ParseError, SipParseError
 from shakentrace.sip import SipMessage, parse_sip
+from shakentrace.sipheaders import parse_via
 from shakentrace.uri import parse_name_addr, parse_uri
-from strategies import mutated, name_addrs, sip_messages, sip_uris
+from strategies import mutated, name_addrs, sip_messages, sip_uris, vias
 
 
 def _accessor_dict(parse: Any, text: str) -> Any:
@@ -41,10 +42,17 @@ def test_usual_uri_is_the_accessors_dict(text: str) -> None:
     assert lean is None or lean == _accessor_dict(parse_uri, text)
 
 
+@given(vias())
+def test_usual_via_is_the_accessors_dict(text: str) -> None:
+    lean = usual_via(text)
+    assert lean is None or lean == _accessor_dict(parse_via, text)
+
+
 def test_the_usual_shapes_take_the_lean_reading() -> None:
     assert usual_name_addr('"Alice" <sip:+12155551212@host.example:5060;user=phone>;tag=a')
     assert usual_name_addr("Alice  Smith <tel:2155551212>")
     assert usual_uri("sip:+12155551212@192.0.2.1;user=phone")
+    assert usual_via("SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK1;rport=5062")
 
 
 def _general(msg: SipMessage) -> dict[str, Any]:
@@ -63,7 +71,7 @@ def _general(msg: SipMessage) -> dict[str, Any]:
 
 
 _TEMPLATE = (
-    "INVITE {ruri} SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK1\r\n"
+    "INVITE {ruri} SIP/2.0\r\n{via}"
     "From: {from_}\r\nTo: {to}\r\n{pai}{contact}Call-ID: c1\r\nCSeq: 1 INVITE\r\n\r\n"
 )
 
@@ -76,8 +84,11 @@ def _messages(draw: st.DrawFn) -> bytes:
     pai_lines = [", ".join(pai)] if joined and pai else pai
     contact = draw(st.lists(name_addrs() | st.just("*"), max_size=2))
     uri = draw(name_addrs()).partition("<")[2].partition(">")[0]
+    via = draw(st.lists(vias(), min_size=1, max_size=3))
+    via_lines = [", ".join(via)] if draw(st.booleans()) else via
     text = _TEMPLATE.format(
         ruri=uri.replace(" ", "") or "sip:x@h",
+        via="".join(f"Via: {line}\r\n" for line in via_lines),
         from_=draw(name_addrs()),
         to=draw(name_addrs()),
         pai="".join(f"P-Asserted-Identity: {line}\r\n" for line in pai_lines),
@@ -89,6 +100,7 @@ def _messages(draw: st.DrawFn) -> bytes:
 _SEEDS = (
     _TEMPLATE.format(
         ruri="sip:+13105550000@b.example;user=phone",
+        via="Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK1;rport\r\n",
         from_="<sip:+12155551212@a.example;user=phone>;tag=1",
         to="<sip:+13105550000@b.example;user=phone>",
         pai="P-Asserted-Identity: <sip:+12155551212@a.example;verstat=TN-Validation-Passed>\r\n",

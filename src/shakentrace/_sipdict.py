@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
-from shakentrace._addrdict import usual_name_addr, usual_uri
+from shakentrace._usualdict import usual_name_addr, usual_uri, usual_via
 from shakentrace.errors import SipParseError
 
 if TYPE_CHECKING:
@@ -101,15 +101,17 @@ def _lean_first(name: str) -> Callable[[SipMessage], Any]:
     return lean
 
 
-def _lean_each(name: str) -> Callable[[SipMessage], Any]:
-    """A list of addresses, each in the usual shape, as the accessor's list of dicts."""
+def _lean_each(
+    name: str, usual: Callable[[str], dict[str, Any] | None] = usual_name_addr
+) -> Callable[[SipMessage], Any]:
+    """A list header, each element in the usual shape, as the accessor's list of dicts."""
 
     def lean(msg: SipMessage) -> Any:
         try:
             elements = msg.headers.get_list(name)
         except SipParseError:
             return _GENERAL  # the accessor raises it again, for the errors list
-        found = [usual_name_addr(value) for value, _ in elements]
+        found = [usual(value) for value, _ in elements]
         return _GENERAL if None in found else found
 
     return lean
@@ -121,6 +123,7 @@ _LEAN: dict[str, Callable[[SipMessage], Any]] = {
     "to": _lean_first("to"),
     "pai": _lean_each("p-asserted-identity"),
     "contact": _lean_each("contact"),
+    "via": _lean_each("via", usual_via),
 }
 
 

@@ -1,13 +1,14 @@
-"""The JSON facts of an address in the usual shape, read without building objects.
+"""The JSON facts of header values in their usual shape, read without building objects.
 
 ``SipMessage.to_dict`` turns From, To, each P-Asserted-Identity and Contact
-(:meth:`~shakentrace.uri.NameAddr.to_dict`) and the Request-URI
-(:meth:`~shakentrace.uri.Uri.to_dict`) into dicts. Most carry the usual shape
-(``<sip:+12155551212@host[:port];user=phone>;tag=…`` or ``<tel:+1…>``), whose
-facts one regular expression gives; building the ``NameAddr`` and ``Uri`` only
-to turn them into dicts costs several times that. Any other shape gives
-``None``, and the caller takes the accessor. The tests hold these dicts to the
-accessors' ``to_dict()``.
+(:meth:`~shakentrace.uri.NameAddr.to_dict`), the Request-URI
+(:meth:`~shakentrace.uri.Uri.to_dict`) and each Via
+(:meth:`~shakentrace.sipheaders.Via.to_dict`) into dicts. Most carry the usual
+shape (``<sip:+12155551212@host[:port];user=phone>;tag=…``, ``<tel:+1…>``,
+``SIP/2.0/UDP host:port;branch=…``), whose facts one regular expression gives;
+building the objects only to turn them into dicts costs several times that. Any
+other shape gives ``None``, and the caller takes the accessor. The tests hold
+these dicts to the accessors' ``to_dict()``.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from shakentrace import _grammar as g
 from shakentrace.tn import nanp_rule
-from shakentrace.uri import parse_params
 
-__all__ = ["usual_name_addr", "usual_uri"]
+__all__ = ["usual_name_addr", "usual_uri", "usual_via"]
 
 # A parameter whose name and value are plain tokens (no quotes, commas, spaces):
 # the shape parse_params reads on its fast path.
@@ -34,6 +35,11 @@ _USUAL_URI = re.compile(_URI)
 _USUAL_NAME_ADDR = re.compile(
     rf'(?:"(?P<quoted>[^"\\<>]*)"[ \t]*|(?P<words>[A-Za-z0-9 ._-]*))'  # display name
     rf"<(?P<uri>{_URI})>(?P<header_params>{_PARAM}*)"
+)
+
+_USUAL_VIA = re.compile(
+    rf"SIP/2\.0/(?P<transport>[A-Z]+) (?P<host>{_HOST})"
+    rf"(?::(?P<port>[0-9]{{1,5}}))?(?P<params>{_PARAM}*)"
 )
 
 
@@ -87,8 +93,33 @@ def _dict(
             "user_params": {}, "headers": {}, "tn": tn, "raw": raw}  # fmt: skip
 
 
+def usual_via(text: str) -> dict[str, Any] | None:
+    """``parse_via(text).to_dict()`` for a Via in the usual shape, else ``None``."""
+    match = _USUAL_VIA.fullmatch(text.strip())
+    if match is None:
+        return None
+    port, params = match["port"], _params(match["params"])
+    rport = params.get("rport")
+    return {
+        "protocol": "SIP/2.0",
+        "transport": match["transport"],
+        "host": match["host"],
+        "port": int(port) if port else None,
+        "branch": params.get("branch"),
+        "received": params.get("received"),
+        "rport": int(rport) if rport and g.DIGITS.fullmatch(rport) else None,
+        "maddr": params.get("maddr"),
+        "params": params,
+    }
+
+
 def _params(text: str) -> dict[str, str | None]:
-    return parse_params(text).to_dict() if text else {}
+    """As ``Params(…).to_dict()``: names in lower case, the first of a name wins."""
+    params: dict[str, str | None] = {}
+    for part in text[1:].split(";") if text else ():  # each "name" or "name=value"
+        name, eq, value = part.partition("=")
+        params.setdefault(name.lower(), value if eq else None)
+    return params
 
 
 def _tn(number: str) -> str:
