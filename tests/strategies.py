@@ -122,9 +122,14 @@ def name_addrs(draw: st.DrawFn) -> str:
         ">",
         draw(st.sampled_from(["", ";tag=76629d4bd6", ";tag=a;x", ";verstat=No-TN-Validation"])),
     ]
+    return _altered(draw, parts, _ADDRESS_PIECES)
+
+
+def _altered(draw: st.DrawFn, parts: list[str], pieces: st.SearchStrategy[str]) -> str:
+    """``parts`` joined, most often as they are, else with one or two ``pieces`` put in."""
     for _ in range(draw(st.sampled_from([0, 0, 0, 1, 2]))):
         at = draw(st.integers(0, len(parts)))
-        piece = draw(_ADDRESS_PIECES)
+        piece = draw(pieces)
         if draw(st.booleans()) and at < len(parts):
             parts[at] = piece
         else:
@@ -151,14 +156,7 @@ def vias(draw: st.DrawFn) -> str:
         draw(st.sampled_from(["", ";branch=z9hG4bKa1", ";branch=z9hG4bKa1;rport=5062;lr"])),
         draw(st.sampled_from(["", ";received=192.0.2.9", ";rport", ";rport=5x", ";maddr=m;ttl=1"])),
     ]
-    for _ in range(draw(st.sampled_from([0, 0, 0, 1, 2]))):
-        at = draw(st.integers(0, len(parts)))
-        piece = draw(_VIA_PIECES)
-        if draw(st.booleans()) and at < len(parts):
-            parts[at] = piece
-        else:
-            parts.insert(at, piece)
-    return "".join(parts)
+    return _altered(draw, parts, _VIA_PIECES)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
