@@ -8,7 +8,6 @@ compact object per line, so it pipes into ``jq``.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -17,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
 from typing import IO, Any
 
+from shakentrace._json import dumps_line
 from shakentrace.capture import CapturedMessage, CaptureStats, open_capture
 
 __all__ = [
@@ -121,13 +121,9 @@ class Console:
             self._shown = False
 
 
-# Built once: json.dumps with options builds a new encoder on every call.
-_ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=str).encode
-
-
 def json_line(value: Any) -> str:
     """``value`` as compact one-line JSON."""
-    return _ENCODE(value)
+    return dumps_line(value)
 
 
 def open_input(path: str) -> tuple[IO[bytes], int | None, bool]:
