@@ -178,3 +178,30 @@ def test_many_lookups_switch_to_an_index() -> None:
     assert msg.headers.get("i") == "call-1@example"
     assert "Max-Forwards" in msg.headers
     assert len(msg.headers) == 11
+
+
+def test_plain_head_value_class_is_the_negated_ctl_class() -> None:
+    """PLAIN_HEAD lists the characters it allows; they are exactly the non-CTLs and HTAB."""
+    import re
+
+    from shakentrace import _grammar
+
+    every = "".join(map(chr, range(0x110000)))
+    negated = re.sub(r"[^\x00-\x08\x0a-\x1f\x7f]", "", every)
+    listed = re.sub(r"[\t\x20-\x7e\x80-\U0010ffff]", "", every)
+    assert negated == listed == "".join(map(chr, [*range(9), *range(10, 32), 127]))
+    assert r"[\t\x20-\x7e\x80-\U0010ffff]*" in _grammar.PLAIN_HEAD.pattern
+
+
+@pytest.mark.parametrize("end", ["\r\n", "\n"])
+@pytest.mark.parametrize("value", ["", " ", "\t", "x", " x \t", "a b\tc\t ", "\t\t"])
+def test_scanned_values_are_the_split_values(end: str, value: str) -> None:
+    """One-header scans (which run to the line end) trim like the full split of the head."""
+    head = f"INVITE sip:a@b SIP/2.0{end}Date:{value}{end}Foo: 1{end}Date:{value}{end}{end}"
+    scanned, split = parse_sip(head).headers, parse_sip(head).headers
+    assert split.fields  # the whole head split: the reference
+    reference = [f.value for f in split.fields if f.key == "date"]
+    assert reference == [value.strip(" \t")] * 2
+    assert scanned.get("date") == reference[0]
+    assert scanned._values("date") == reference
+    assert scanned.get_all("Date") == tuple(reference)

@@ -58,8 +58,10 @@ HEADER_LINE = re.compile(rf"(?P<name>{_TOKEN})[ \t]*:[ \t]*(?P<value>.*)")
 # field with its value trimmed of SP/HTAB: the fast path of the framer.
 UNFOLDED_HEAD = re.compile(rf"(?:{_TOKEN}[ \t]*:[^\r\n]*\r?\n)*")
 # The same, also refusing CTL characters (RFC 3261 §25.1 TEXT-UTF8char): one pass
-# of C code that validates a whole head without folding.
-PLAIN_HEAD = re.compile(rf"(?:{_TOKEN}[ \t]*:[^\x00-\x08\x0a-\x1f\x7f]*\r?\n)*")
+# of C code that validates a whole head without folding. The value class lists
+# what it allows (HTAB, VCHAR and SP, anything above DEL): the same set as
+# [^\x00-\x08\x0a-\x1f\x7f], which the engine tests twice as slowly per character.
+PLAIN_HEAD = re.compile(rf"(?:{_TOKEN}[ \t]*:[\t\x20-\x7e\x80-\U0010ffff]*\r?\n)*")
 UNFOLDED_FIELD = re.compile(rf"({_TOKEN})[ \t]*:[ \t]*((?:[^\r\n]*[^\r\n \t])?)[ \t]*\r?\n")
 
 # One element of a comma-separated header list: commas inside quoted strings
