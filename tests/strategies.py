@@ -125,6 +125,13 @@ def name_addrs(draw: st.DrawFn) -> str:
     return _altered(draw, parts, _ADDRESS_PIECES)
 
 
+@st.composite
+def request_uris(draw: st.DrawFn) -> str:
+    """A usual URI bare (a Request-URI), some with one or two pieces changed."""
+    usual = draw(_usual_uris())
+    return usual if draw(st.booleans()) else _altered(draw, [usual], _ADDRESS_PIECES)
+
+
 def _altered(draw: st.DrawFn, parts: list[str], pieces: st.SearchStrategy[str]) -> str:
     """``parts`` joined, most often as they are, else with one or two ``pieces`` put in."""
     for _ in range(draw(st.sampled_from([0, 0, 0, 1, 2]))):

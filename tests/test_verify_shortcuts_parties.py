@@ -10,16 +10,17 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from shakentrace import _parties, tn
 from shakentrace.errors import ParseError
 from shakentrace.reasons import Reason
-from shakentrace.sip import SipMessage, parse_sip
+from shakentrace.sip import SipLimits, SipMessage, parse_sip
 from shakentrace.uri import parse_name_addr, parse_uri
 from shakentrace.verify import CallFacts
-from strategies import name_addrs, sip_messages
+from strategies import name_addrs, request_uris, sip_messages
 
 
 def _accessor(text: str) -> Any:
@@ -55,6 +56,24 @@ def test_usual_tn_is_the_general_tn(text: str) -> None:
     assert tn.tn_from_uri(uri) == tn._general_tn(uri)
 
 
+@given(request_uris())
+def test_usual_uri_reads_as_the_uri_parse(text: str) -> None:
+    quick = _parties.usual_uri(text)
+    if quick is not None:
+        uri = parse_uri(text)
+        assert quick == (tn.tn_from_uri(uri), uri.raw)
+
+
+def test_usual_uri_takes_the_shortcut() -> None:
+    text = "sip:+12025550000@sbc.example;user=phone"
+    assert _parties.usual_uri(text) == ("12025550000", text)
+    assert _parties.usual_uri("sip:2025550000@sbc.example") == (
+        "12025550000",
+        "sip:2025550000@sbc.example",
+    )
+    assert _parties.usual_uri("sip:+12025550000@anonymous.invalid") is None
+
+
 # --- whole messages ----------------------------------------------------------------------
 
 
@@ -84,7 +103,7 @@ _DATES = st.sampled_from(
 @st.composite
 def _invites(draw: st.DrawFn) -> bytes:
     lines = [
-        "INVITE sip:+12025550000@sbc.example;user=phone SIP/2.0",
+        f"INVITE {draw(request_uris())} SIP/2.0",
         "Via: SIP/2.0/UDP h;branch=z9hG4bKx",
     ]
     lines += [f"From: {draw(name_addrs())}", f"To: {draw(name_addrs())}"]
@@ -104,6 +123,17 @@ def test_call_facts_are_the_accessors_facts(data: bytes) -> None:
     except ParseError:
         return
     assert CallFacts.from_message(parse_sip(data)) == _general_facts(parse_sip(data))
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3])
+@pytest.mark.parametrize(
+    "pai", ["<tel:+12155550000>, <sip:+12155550001@h>", '"unterminated <tel:+1>', "<tel:+1>,"]
+)
+def test_pai_bounds_and_errors_are_the_accessors(pai: str, limit: int) -> None:
+    data = f"INVITE sip:a@b SIP/2.0\r\nP-Asserted-Identity: {pai}\r\n\r\n".encode()
+    limits = SipLimits(max_list_elements=limit)
+    facts = CallFacts.from_message(parse_sip(data, limits=limits))
+    assert facts == _general_facts(parse_sip(data, limits=limits))
 
 
 @given(st.sampled_from(["Sat, 28 Nov 2026 12:53:36 GMT", "Sat, 31 Feb 2026 12:53:36 GMT", "x"]))

@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING, Any
 
 from shakentrace.errors import ParseError
 from shakentrace.reasons import Reason
-from shakentrace.sipheaders import parse_date
+from shakentrace.sipheaders import parse_date, split_list
 from shakentrace.tn import nanp_rule, tn_from_uri
 
 if TYPE_CHECKING:
     from shakentrace.sip import SipMessage
 
-__all__ = ["Party", "callees", "callers", "date", "read", "usual_address"]
+__all__ = ["Party", "callees", "callers", "date", "read", "usual_address", "usual_uri"]
 
 #: (label, canonical TN or None, URI text or None)
 Party = tuple[str, str | None, str | None]
@@ -33,16 +33,28 @@ Party = tuple[str, str | None, str | None]
 _PARAM = r"(?:;[A-Za-z0-9_.~-]+(?:=[A-Za-z0-9_.~-]*)?)"
 # A host name or IPv4 address (no port, no IPv6, no trailing dot).
 _HOST = r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?"
+_USUAL_URI = (
+    rf"(?P<uri>sips?:(?P<user>\+?[0-9]+)@(?P<host>{_HOST}){_PARAM}*|tel:(?P<tel>\+?[0-9]+))"
+)
 _USUAL_ADDRESS = re.compile(
     rf'(?:"[^"\\<>]*"[ \t]*|[A-Za-z0-9 ._-]*)'  # no display name, a quoted one, or plain words
-    rf"<(?P<uri>sips?:(?P<user>\+?[0-9]+)@(?P<host>{_HOST}){_PARAM}*"
-    rf"|tel:(?P<tel>\+?[0-9]+))>{_PARAM}*"
+    rf"<{_USUAL_URI}>{_PARAM}*"
 )
+# The usual Request-URI: the same URI shapes, bare.
+_USUAL_BARE_URI = re.compile(_USUAL_URI)
 
 
 def usual_address(text: str) -> tuple[str | None, str] | None:
     """``(tn, uri text)`` of a name-addr in the usual shape, else ``None``."""
-    match = _USUAL_ADDRESS.fullmatch(text)
+    return _usual(_USUAL_ADDRESS.fullmatch(text))
+
+
+def usual_uri(text: str) -> tuple[str | None, str] | None:
+    """``(tn, uri text)`` of a bare URI in the usual shape, else ``None``."""
+    return _usual(_USUAL_BARE_URI.fullmatch(text))
+
+
+def _usual(match: re.Match[str] | None) -> tuple[str | None, str] | None:
     if match is None:
         return None
     uri, user, tel, host = match.group("uri", "user", "tel", "host")
@@ -84,12 +96,16 @@ def _single(message: SipMessage, problems: list[Reason], label: str, name: str) 
 
 def _pai(message: SipMessage, problems: list[Reason]) -> list[Party]:
     label = "P-Asserted-Identity"
+    headers = message.headers
     try:
-        elements = message.headers.get_list(label)
+        # The elements get_list gives, without the line numbers only an error needs.
+        elements = [e for v in headers._values("p-asserted-identity") for e in split_list(v)]
     except ParseError:
         return _general(message, problems, label, "pai")  # the accessor reports it
+    if len(elements) > headers._max_elements:
+        return _general(message, problems, label, "pai")
     parties: list[Party] = []
-    for n, (value, _) in enumerate(elements, 1):
+    for n, value in enumerate(elements, 1):
         usual = usual_address(value)
         if usual is None:
             return _general(message, problems, label, "pai")
@@ -121,6 +137,11 @@ _kept_date = functools.lru_cache(maxsize=64)(parse_date)
 def callees(message: SipMessage, problems: list[Reason]) -> tuple[Party, ...]:
     """To, then the Request-URI."""
     parties = _single(message, problems, "To", "to")
+    text = message._uri  # its text when parse_sip found the simple sip shape
+    usual = usual_uri(text) if isinstance(text, str) else None
+    if usual is not None:
+        parties.append(("Request-URI", *usual))
+        return tuple(parties)
     uri = read(message, "request_uri", problems)
     if uri is not None:
         parties.append(("Request-URI", tn_from_uri(uri), uri.raw))
