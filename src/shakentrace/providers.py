@@ -179,7 +179,7 @@ class ProviderDirectory:
         """
         try:
             data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
+        except (tomllib.TOMLDecodeError, RecursionError) as exc:  # too deeply nested
             raise DirectoryError(f"not TOML: {exc}") from exc
         return cls.from_mapping(data)
 
@@ -192,7 +192,7 @@ class ProviderDirectory:
         """
         try:
             data = json.loads(text)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # too deeply nested
             raise DirectoryError(f"not JSON: {exc}") from exc
         if not isinstance(data, dict):
             raise DirectoryError("a directory is a JSON object")
@@ -222,14 +222,17 @@ class ProviderDirectory:
         Raises:
             DirectoryError: The header lacks the ``OCN`` or ``Org Name`` column.
         """
-        reader = csv.DictReader(io.StringIO(text))
-        if not {"OCN", "Org Name"} <= set(reader.fieldnames or ()):
-            raise DirectoryError("OCN.csv needs the columns OCN, Org Name, CN, Cert")
-        rows: dict[str, list[dict[str, str]]] = {}
-        for row in reader:
-            ocn = (row.get("OCN") or "").strip().upper()
-            if ocn:
-                rows.setdefault(ocn, []).append(row)
+        reader = csv.DictReader(io.StringIO(text, newline=""))  # lines end in CR, LF or CRLF
+        try:
+            if not {"OCN", "Org Name"} <= set(reader.fieldnames or ()):
+                raise DirectoryError("OCN.csv needs the columns OCN, Org Name, CN, Cert")
+            rows: dict[str, list[dict[str, str]]] = {}
+            for row in reader:
+                ocn = (row.get("OCN") or "").strip().upper()
+                if ocn:
+                    rows.setdefault(ocn, []).append(row)
+        except csv.Error as exc:
+            raise DirectoryError(f"not CSV (line {reader.line_num}): {exc}") from exc
         return cls(providers=tuple(_csv_provider(ocn, group) for ocn, group in rows.items()))
 
     def merge(self, other: ProviderDirectory) -> ProviderDirectory:
