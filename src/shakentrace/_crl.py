@@ -19,6 +19,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 from cryptography.utils import CryptographyDeprecationWarning
 
+from shakentrace._x509 import public_key
 from shakentrace.certs import crl_distribution_points
 from shakentrace.errors import CertificateParseError
 
@@ -71,7 +72,7 @@ class Revocation:
 
 def signature_valid(crl: x509.CertificateRevocationList, signer: x509.Certificate) -> bool:
     """Tell whether ``signer``'s key verifies ``crl``'s signature."""
-    key = signer.public_key()
+    key = public_key(signer)
     if not isinstance(
         key,
         ec.EllipticCurvePublicKey

@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtensionOID, NameOID
 
 from shakentrace._asn1 import extension_values
+from shakentrace._x509 import public_key
 from shakentrace.certs import TN_AUTH_LIST_OID, CertFacts, cert_facts
 from shakentrace.reasons import Reason
 
@@ -243,7 +244,7 @@ def _signature_algorithm(c: _Cert) -> str | None:
 
 
 def _public_key(c: _Cert) -> str | None:
-    key = c.cert.public_key()
+    key = public_key(c.cert)
     if isinstance(key, ec.EllipticCurvePublicKey) and isinstance(key.curve, ec.SECP256R1):
         return None
     return f"subject key is {c.facts.key_type}, not id-ecPublicKey P-256"

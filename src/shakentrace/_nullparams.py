@@ -19,7 +19,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from shakentrace._asn1 import tbs_with_null_ecdsa_params
-from shakentrace._x509 import is_ca
+from shakentrace._x509 import is_ca, public_key
 
 __all__ = ["signed_as_issued", "vouched"]
 
@@ -27,7 +27,7 @@ __all__ = ["signed_as_issued", "vouched"]
 def signed_as_issued(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
     """Whether ``issuer`` signed ``cert``'s TBSCertificate with NULL ECDSA parameters."""
     original = tbs_with_null_ecdsa_params(cert.tbs_certificate_bytes)
-    key = issuer.public_key()
+    key = public_key(issuer)
     algorithm = cert.signature_hash_algorithm
     if original is None or algorithm is None or not isinstance(key, ec.EllipticCurvePublicKey):
         return False

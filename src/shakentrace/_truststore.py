@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from shakentrace import _crl
 from shakentrace._jose import b64url_decode, verify_es256
+from shakentrace._x509 import public_key
 from shakentrace.certs import load_chain
 from shakentrace.errors import CertificateParseError, PassportParseError
 
@@ -126,7 +127,7 @@ def _check_signature(
     header: object, signing_input: bytes, signature: bytes, signer: x509.Certificate
 ) -> None:
     alg = header.get("alg") if isinstance(header, dict) else None
-    key = signer.public_key()
+    key = public_key(signer)
     if alg != "ES256" or not isinstance(key, ec.EllipticCurvePublicKey):
         raise CertificateParseError(f"trust list alg {alg!r} with this signer is not supported")
     if not verify_es256(key, signing_input, signature):

@@ -19,6 +19,7 @@ __all__ = [
     "is_ca",
     "key_type",
     "policy_oids",
+    "public_key",
     "subject_key_id",
 ]
 
@@ -26,6 +27,14 @@ __all__ = [
 def fingerprint(cert: x509.Certificate) -> str:
     """Return the SHA-256 fingerprint of ``cert``'s DER as lower-case hex."""
     return hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest()
+
+
+def public_key(cert: x509.Certificate) -> object | None:
+    """``cert``'s public key, or ``None`` if cryptography cannot load it (unknown curve or type)."""
+    try:
+        return cert.public_key()
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        return None
 
 
 def key_type(cert: x509.Certificate) -> str:

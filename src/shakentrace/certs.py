@@ -13,6 +13,7 @@ Nothing here does I/O; malformed extensions become findings, never exceptions.
 from __future__ import annotations
 
 import base64
+import contextlib
 import re
 import warnings
 from dataclasses import dataclass, field
@@ -110,7 +111,9 @@ def load_chain(
         The certificates in the order given (leaf first).
 
     Raises:
-        CertificateParseError: Not a certificate, too large, or too many certificates.
+        CertificateParseError: Not a certificate, too large, too many certificates,
+            or a certificate whose serial number, names or extensions cannot be read
+            (not positive, undecodable, or an extension repeated).
     """
     count = _count(data, max_certs, max_bytes)
     if not count and not data.startswith(b"\x30"):  # DER starts with a SEQUENCE
@@ -123,15 +126,44 @@ def load_chain(
             # of real certificates; what matters is linted, and a warning must not
             # escape (or become an error under -W error).
             warnings.simplefilter("ignore", CryptographyDeprecationWarning)
-            if not count:
-                return (_load_der(data),)
-            try:
-                return tuple(x509.load_pem_x509_certificates(data))
-            except ValueError:
-                return tuple(_load_der(der) for der in _pem_blocks(data))
-    except ValueError as exc:
+            return _readable(_loaded(data, count))
+    except (ValueError, x509.InvalidVersion) as exc:
         kind = "PEM" if count else "DER"
         raise CertificateParseError(f"not a {kind} certificate chain: {exc}") from None
+
+
+def _loaded(data: bytes, count: int) -> tuple[x509.Certificate, ...]:
+    if not count:
+        return (_load_der(data),)
+    try:
+        return tuple(x509.load_pem_x509_certificates(data))
+    except ValueError:
+        return tuple(_load_der(der) for der in _pem_blocks(data))
+
+
+def _readable(chain: tuple[x509.Certificate, ...]) -> tuple[x509.Certificate, ...]:
+    """``chain``, if every certificate's serial number, names and extensions can be read.
+
+    cryptography parses these when first asked, so a certificate that loads can
+    still fail (or warn) at every later use: one whose serial number is not
+    positive or whose names do not parse (RFC 5280 §4.1.2), or that repeats an
+    extension (§4.2), which makes cryptography refuse all of them. Such a chain
+    is refused here, once, instead. An extension whose value does not decode is
+    kept: it is read one by one, and linted.
+
+    Raises:
+        ValueError: A certificate that cannot be read, saying which and why.
+    """
+    for position, cert in enumerate(chain):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # cryptography's leniencies warn at every read
+            try:
+                cert.serial_number, cert.subject, cert.issuer  # noqa: B018 (parsed when read)
+                with contextlib.suppress(ValueError):  # an undecodable extension value
+                    cert.extensions  # noqa: B018
+            except (ValueError, TypeError, x509.DuplicateExtension, Warning) as exc:
+                raise ValueError(f"certificate {position} cannot be read: {exc}") from None
+    return chain
 
 
 def null_ecdsa_params(

@@ -32,12 +32,12 @@ from datetime import datetime
 from typing import Any
 
 from cryptography import x509
-from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509 import verification
 
 from shakentrace import _crl, _nullparams, _quiet, _truststore
 from shakentrace._quiet import QuietVerdicts
+from shakentrace._x509 import public_key
 from shakentrace.certs import CertFacts, cert_facts, crl_distribution_points, lint
 from shakentrace.errors import CertificateParseError, ConfigurationError, FetchError
 from shakentrace.fetch import Fetcher
@@ -91,10 +91,7 @@ class ChainResult:
 
 @functools.lru_cache(maxsize=64)
 def _unchecked(chain: tuple[x509.Certificate, ...]) -> ChainResult:
-    try:
-        key: object = chain[0].public_key()
-    except (UnsupportedAlgorithm, ValueError):  # a key cryptography cannot load
-        key = None
+    key = public_key(chain[0])
     return ChainResult(
         trusted=False,
         reasons=(Reason.of("cert-untrusted", "no TrustStore configured; chain not checked"),),
@@ -280,10 +277,7 @@ class TrustStore:
     def _compute(self, chain: tuple[x509.Certificate, ...]) -> _Static:
         leaf = chain[0]
         facts = cert_facts(leaf)
-        try:
-            pub = leaf.public_key()
-        except (ValueError, TypeError, UnsupportedAlgorithm):  # unknown key algorithm or curve
-            pub = None
+        pub = public_key(leaf)
         key = pub if isinstance(pub, ec.EllipticCurvePublicKey) else None
         reasons = [*_usable(facts, key)]
         path, why = self._build_path(chain)
