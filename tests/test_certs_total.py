@@ -114,3 +114,39 @@ def test_damaged_real_certificates_never_crash(seed: bytes, flips: list[tuple[in
     with contextlib.suppress(x509.ExtensionNotFound):
         claim_constraints(leaf)
     TrustStore([REAL[0]]).verify_chain(chain, at=NOW)
+
+
+def _crl_der(ca: StiCA) -> bytes:
+    return x509.load_pem_x509_crl(ca.crl().data).public_bytes(Encoding.DER)
+
+
+def test_crl_with_an_unknown_version_is_crl_unavailable() -> None:
+    ca = StiCA(seed="damaged-crl", now=NOW)
+    cert = ca.issue_cert()
+    ca.revoke(cert)
+    der = _crl_der(ca)
+    at = der.index(b"\x02\x01\x01")  # version v2 (1), the TBSCertList's first field
+    damaged = der[:at] + b"\x02\x01\x1e" + der[at + 3 :]
+    store = TrustStore([ca.root_cert], crl_fetcher=StaticFetcher({ca.crl_url: damaged}))
+    result = store.verify_chain(cert.chain, at=NOW)
+    assert [r.code for r in result.reasons] == ["crl-unavailable"]
+    assert "not a CRL" in result.reasons[0].message
+
+
+_REVOKING = StiCA(seed="revoking", now=NOW)
+_REVOKED = [_REVOKING.issue_cert() for _ in range(3)]
+for _cert in _REVOKED:
+    _REVOKING.revoke(_cert)
+_CRL = _crl_der(_REVOKING)
+
+
+@given(flips=st.lists(st.tuples(st.integers(0, 400), st.integers(0, 255)), min_size=1, max_size=4))
+def test_damaged_crls_never_crash(flips: list[tuple[int, int]]) -> None:
+    data = bytearray(_CRL)
+    for at, value in flips:
+        data[at % len(data)] = value
+    store = TrustStore(
+        [_REVOKING.root_cert], crl_fetcher=StaticFetcher({_REVOKING.crl_url: bytes(data)})
+    )
+    result = store.verify_chain(_REVOKED[0].chain, at=NOW)
+    assert result.trusted or {r.code for r in result.reasons} & {"cert-revoked", "crl-unavailable"}

@@ -39,10 +39,32 @@ def load_crls(data: bytes) -> tuple[x509.CertificateRevocationList, ...]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", CryptographyDeprecationWarning)
             if _PEM_CRL not in data:
-                return (x509.load_der_x509_crl(data),)
-            return tuple(x509.load_pem_x509_crl(block) for block in _pem_blocks(data))
-    except ValueError as exc:
+                crls: tuple[x509.CertificateRevocationList, ...] = (x509.load_der_x509_crl(data),)
+            else:
+                crls = tuple(x509.load_pem_x509_crl(block) for block in _pem_blocks(data))
+        return tuple(_readable(crl) for crl in crls)
+    except (ValueError, TypeError, x509.InvalidVersion) as exc:
         raise CertificateParseError(f"not a CRL: {exc}", code="crl-malformed") from None
+
+
+def _readable(crl: x509.CertificateRevocationList) -> x509.CertificateRevocationList:
+    """``crl``, if its issuer and every entry (serial, date, extensions) can be read.
+
+    cryptography parses them when first asked, so a CRL that loads could raise
+    later, while judging a chain; such a CRL is refused here, once, instead.
+
+    Raises:
+        ValueError: A part of ``crl`` cannot be read.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # cryptography's leniencies warn at every read
+        try:
+            crl.issuer, crl.extensions  # noqa: B018 (parsed when read)
+            for entry in crl:
+                entry.serial_number, entry.revocation_date_utc, entry.extensions  # noqa: B018
+        except (x509.DuplicateExtension, Warning) as exc:
+            raise ValueError(f"unreadable: {exc}") from None
+    return crl
 
 
 def _pem_blocks(data: bytes) -> Iterable[bytes]:
