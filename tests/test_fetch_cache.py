@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from shakentrace import FetchError, StaticFetcher, TrustStore, load_chain
 from shakentrace._fetchcache import freshness
@@ -71,6 +73,8 @@ class TestFreshness:
                 2 * DAY,
             ),
             ({"expires": "garbage"}, DAY),
+            # str.isdigit() is true of a superscript two, which int() refuses.
+            ({"cache_control": "max-age=172800", "age": "\u00b2"}, 2 * DAY),
         ],
     )
     def test_lifetimes(self, sti_cert: StiCert, headers: dict[str, str], ttl: timedelta) -> None:
@@ -224,3 +228,28 @@ class TestCachingOverHttps:
         fetcher.clear()
         fetcher.fetch("https://cr.example/a.pem")
         assert len(inner.calls) == 2
+
+
+_HEADER = (
+    st.none()
+    | st.text(max_size=40)
+    | st.sampled_from(["max-age=60", "0", "Sat, 28 Nov 2026 10:00:00 GMT"])
+)
+_BODY = StiCA(seed=41, now=NOW).issue_cert().chain_pem.data
+
+
+@given(cache_control=_HEADER, expires=_HEADER, date=_HEADER, age=_HEADER)
+def test_any_cache_headers_give_a_lifetime(
+    cache_control: str | None, expires: str | None, date: str | None, age: str | None
+) -> None:
+    """A server's Cache-Control, Expires, Date and Age, whatever they hold, never raise."""
+    fetched = Fetched(
+        url="https://cr.example/a.pem",
+        body=_BODY,
+        cache_control=cache_control,
+        expires=expires,
+        date=date,
+        age=age,
+    )
+    got = freshness(fetched, now=NOW, min_ttl=DAY, max_ttl=timedelta(days=30))
+    assert timedelta(0) <= got <= timedelta(days=30)

@@ -69,3 +69,23 @@ def test_rfc8725_alg_confusion_hs256_with_certificate_as_secret() -> None:
     out = VERIFIER.verify_identity(f"{forged};info=<{CERT.x5u}>;alg=ES256;ppt=shaken", now=NOW)
     assert {r.code for r in out.reasons if r.severity == "error"} == {"unsupported-alg"}
     assert out.identities[0].signature == "unchecked"
+
+
+@pytest.mark.parametrize(
+    "orig",
+    ["1215555121\u00b2", "\u0661\u0662\u0661\u0665\u0665\u0665\u0665\u0661\u0662\u0661\u0662"],
+)
+def test_unicode_digit_in_orig_against_a_tn_range_certificate(orig: str) -> None:
+    """str.isdigit() is true of a superscript two, which int() refuses: a PASSporT's
+    orig with one crashed the TNAuthList range check of a delegate certificate
+    (RFC 9060). A TN holds ASCII digits, '#' and '*' only (RFC 8224 §8.3)."""
+    ca = StiCA(seed="unicode-digits", now=NOW)
+    cert = ca.issue_cert(spc=None, tn_ranges=[("12155551200", 100)])
+    verifier = Verifier(
+        trust=TrustStore.from_pem(ca.trust_pem),
+        fetcher=StaticFetcher({cert.x5u: bytes(cert.chain_pem)}),
+    )
+    raw = build_invite(identity=cert.identity_header(orig=orig, iat=NOW), date=NOW)
+    out = verifier.verify(raw, now=NOW)
+    assert out.status == "invalid"
+    assert "tn-not-authorized" in {r.code for r in out.reasons}

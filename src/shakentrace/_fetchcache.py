@@ -94,7 +94,7 @@ def _end_of_use(body: bytes) -> datetime | None:
 
 
 def _lifetime(fetched: Fetched, now: datetime) -> timedelta | None:
-    age = int(fetched.age) if fetched.age and fetched.age.isdigit() else 0
+    age = int(fetched.age) if fetched.age and fetched.age.isascii() and fetched.age.isdigit() else 0
     match = _MAX_AGE.search(fetched.cache_control or "")
     if match:
         return timedelta(seconds=int(match.group(1)) - age)

@@ -321,7 +321,7 @@ class HttpsFetcher:
         if status != 200:
             raise FetchError(f"x5u answered HTTP {status}")
         length = response.getheader("Content-Length")
-        if length is not None and length.isdigit() and int(length) > self.policy.max_bytes:
+        if length and length.isascii() and length.isdigit() and int(length) > self.policy.max_bytes:
             raise FetchError(f"x5u body is {length} bytes, over {self.policy.max_bytes}")
         body = self._body(response, deadline)
         return Fetched(

@@ -209,6 +209,14 @@ def _load_der(der: bytes) -> x509.Certificate:
         return x509.load_der_x509_certificate(bare)
 
 
+_TN_CHARS = frozenset("0123456789#*")  # RFC 8224 §8.3: what a canonical TN holds
+
+
+def _is_digits(text: str) -> bool:
+    # ASCII only: str.isdigit() is true of "²", which int() refuses.
+    return text.isascii() and text.isdigit()
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TNRange:
     """A TelephoneNumberRange: ``count`` numbers starting at ``start`` (RFC 8226 §9).
@@ -223,7 +231,7 @@ class TNRange:
 
     def contains(self, tn: str) -> bool:
         """Tell whether the digit string ``tn`` falls inside the range (same length)."""
-        if len(tn) != len(self.start) or not tn.isdigit() or not self.start.isdigit():
+        if len(tn) != len(self.start) or not _is_digits(tn) or not _is_digits(self.start):
             return False
         return int(self.start) <= int(tn) < int(self.start) + self.count
 
@@ -282,7 +290,7 @@ class TNAuthList:
 
         Only the digits of ``tn`` are compared (``+1 215…`` matches ``1215…``).
         """
-        digits = "".join(ch for ch in tn if ch.isdigit() or ch in "#*")
+        digits = "".join(ch for ch in tn if ch in _TN_CHARS)
         return digits in self.tns or any(r.contains(digits) for r in self.ranges)
 
     def to_dict(self) -> dict[str, Any]:
