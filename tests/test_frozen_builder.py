@@ -16,10 +16,14 @@ from shakentrace._outcome import IdentityResult, Outcome, TnPairing
 from shakentrace._rebuild import CallFacts, Credential, Decoded
 from shakentrace.identity import IdentityHeader
 from shakentrace.passport import Passport
+from shakentrace.sip import SipMessage
 from shakentrace.uri import Uri
 from shakentrace.verify import Policy
 
-BUILT = (TnPairing, IdentityResult, Outcome, CallFacts, Decoded, IdentityHeader, Passport, Uri)
+BUILT = (
+    TnPairing, IdentityResult, Outcome, CallFacts, Decoded, IdentityHeader, Passport, Uri,
+    SipMessage, Credential,
+)  # fmt: skip
 _VALUES = st.one_of(st.none(), st.integers(), st.text(max_size=3), st.tuples(st.integers()))
 
 
@@ -27,10 +31,11 @@ _VALUES = st.one_of(st.none(), st.integers(), st.text(max_size=3), st.tuples(st.
 @given(data=st.data())
 def test_builder_gives_what_init_gives(cls: type[Any], data: st.DataObject) -> None:
     names = [f.name for f in dataclasses.fields(cls)]
-    values = {name: data.draw(_VALUES, label=name) for name in names}
+    values = {f.name: data.draw(_VALUES, label=f.name) for f in dataclasses.fields(cls) if f.init}
     built, made = builder(cls)(**values), cls(**values)
     assert type(built) is cls
     assert built == made
+    # Fields left out of __init__ too (SipMessage._cache, Credential._signer).
     assert [getattr(built, n) for n in names] == [getattr(made, n) for n in names]
     assert pickle.loads(pickle.dumps(built)) == made
     with pytest.raises(dataclasses.FrozenInstanceError):
@@ -43,7 +48,19 @@ def test_builder_wants_every_field(cls: type[Any]) -> None:
         builder(cls)()
 
 
-@pytest.mark.parametrize("cls", [Credential, Policy, datetime], ids=lambda c: c.__name__)
+def test_fields_left_out_of_init_get_fresh_defaults() -> None:
+    build = builder(SipMessage)
+    values = {f.name: None for f in dataclasses.fields(SipMessage) if f.init}
+    first, second = build(**values), build(**values)
+    assert first._cache == {}
+    assert first._cache is not second._cache
+    assert (
+        builder(Credential)(url=None, public_key=None, chain=None, reasons=(), pinned=False)._signer
+        is None
+    )
+
+
+@pytest.mark.parametrize("cls", [Policy, datetime], ids=lambda c: c.__name__)
 def test_builder_refuses_classes_whose_init_does_more(cls: type[Any]) -> None:
     with pytest.raises(TypeError):
         builder(cls)

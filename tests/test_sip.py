@@ -205,3 +205,13 @@ def test_scanned_values_are_the_split_values(end: str, value: str) -> None:
     assert scanned.get("date") == reference[0]
     assert scanned._values("date") == reference
     assert scanned.get_all("Date") == tuple(reference)
+
+
+@pytest.mark.parametrize(
+    "data", [b"", b" ", b"\t\r\n", b"\x0b\x0c", b"\r\n \r\n", b"\x00", b"\xa0", b" x ", b"\x1c"]
+)
+def test_empty_message_is_what_strip_empties(data: bytes) -> None:
+    """An empty message is one strip() would empty (ASCII whitespace only), nothing else."""
+    with pytest.raises(SipParseError) as info:
+        parse_sip(data)
+    assert (info.value.code == "sip-empty") == (not data.strip())

@@ -32,6 +32,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from shakentrace import _grammar as g
+from shakentrace._frozen import builder
 from shakentrace._sipframe import frame
 from shakentrace.errors import SipParseError
 from shakentrace.headers import COMPACT_NAMES as COMPACT_NAMES
@@ -353,7 +354,7 @@ def parse_sip(data: bytes | str, *, limits: SipLimits = SipLimits()) -> SipMessa
         headers = Headers._deferred(framed.text, framed.first, elements)
     else:
         headers = Headers(framed.fields, max_elements=elements)
-    return SipMessage(
+    return _SIP_MESSAGE(
         method=start.method,
         status_code=start.status_code,
         reason_phrase=start.reason_phrase,
@@ -363,6 +364,9 @@ def parse_sip(data: bytes | str, *, limits: SipLimits = SipLimits()) -> SipMessa
         _uri=_request_uri(start.uri, start.line) if start.uri is not None else None,
         _after_head=framed.body,
     )
+
+
+_SIP_MESSAGE = builder(SipMessage)  # every parse builds one: half the __init__ cost
 
 
 def _request_uri(text: str, line: int) -> Uri | str:
