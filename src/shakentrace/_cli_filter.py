@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
+from shakentrace._cli_views import quietly
 from shakentrace.capture import CapturedMessage
 from shakentrace.errors import ConfigurationError, ShakenTraceError
 from shakentrace.identity import parse_identity
@@ -96,7 +97,7 @@ class CallFilter:
             message = parse_sip(captured.data)
         except ShakenTraceError:
             return False
-        if captured.time is None and not self._within(_quiet(lambda: message.date)):
+        if captured.time is None and not self._within(quietly(lambda: message.date)):
             return False
         return self._numbers(message)
 
@@ -144,17 +145,9 @@ def _tns(read: Callable[[], Any]) -> set[str | None]:
         return set()
 
 
-def _quiet(get: Callable[[], Any]) -> Any:
-    """``get()``, or ``None`` when the header it reads does not parse."""
-    try:
-        return get()
-    except ShakenTraceError:
-        return None
-
-
 def _passport_numbers(message: SipMessage) -> Iterator[tuple[str | None, set[str]]]:
     """``(orig, dests)`` of each Identity header's PASSporT that decodes."""
-    for value in _quiet(lambda: message.identities) or ():
+    for value in quietly(lambda: message.identities) or ():
         try:
             passport = decode_passport(parse_identity(value).token)
         except ShakenTraceError:

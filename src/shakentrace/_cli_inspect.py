@@ -12,15 +12,16 @@ not parse is reported on stderr and makes the exit code 2; the others still prin
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from typing import Any
 
 from shakentrace._cli_certs import CertSource, add_cert_options
 from shakentrace._cli_filter import add_filter_options
 from shakentrace._cli_io import Console, add_jobs_option, is_tty, json_line, mapped
-from shakentrace._cli_views import identity_views, passport_text
+from shakentrace._cli_views import identity_views, passport_text, quietly
 from shakentrace._sipdict import FIELDS, message_to_dict
 from shakentrace.capture import CapturedMessage
-from shakentrace.errors import ConfigurationError, SipParseError
+from shakentrace.errors import ConfigurationError, ShakenTraceError, SipParseError
 from shakentrace.fetch import Fetcher
 from shakentrace.sip import SipMessage, parse_sip
 from shakentrace.uri import NameAddr
@@ -172,17 +173,27 @@ def _tn(address: NameAddr | None) -> str:
     return f"{address.tn or '-'}  ({address.uri})"
 
 
+def _addresses(label: str, read: Callable[[], NameAddr | tuple[NameAddr, ...] | None]) -> list[str]:
+    """One line per address ``read()`` gives; a header that does not parse says so."""
+    try:
+        found = read()
+    except ShakenTraceError as exc:
+        return [f"  {label:<12} -  (malformed: {exc.code})"]
+    if isinstance(found, tuple):  # P-Asserted-Identity: a line each, none if absent
+        return [f"  {label:<12} {_tn(address)}" for address in found]
+    return [f"  {label:<12} {_tn(found)}"]
+
+
 def _numbers(msg: SipMessage) -> list[str]:
-    # From, To and P-Asserted-Identity were checked by parse_sip, so these cannot raise.
-    ruri = msg.request_uri
-    lines = [
-        f"  Request-URI  {ruri.tn or '-'}  ({ruri})" if ruri else "",
-        f"  From         {_tn(msg.from_)}",
-        f"  To           {_tn(msg.to)}",
-        *(f"  PAI          {_tn(p)}" for p in msg.pai),
-        f"  verstat      {msg.verstat}" if msg.verstat else "",
+    ruri = msg.request_uri  # checked by parse_sip: never raises
+    verstat = quietly(lambda: msg.verstat)
+    return [
+        *([f"  Request-URI  {ruri.tn or '-'}  ({ruri})"] if ruri else []),
+        *_addresses("From", lambda: msg.from_),
+        *_addresses("To", lambda: msg.to),
+        *_addresses("PAI", lambda: msg.pai),
+        *([f"  verstat      {verstat}"] if verstat else []),
     ]
-    return [line for line in lines if line]
 
 
 def _text(msg: SipMessage, problems: list[dict[str, Any]]) -> list[str]:
@@ -194,8 +205,9 @@ def _text(msg: SipMessage, problems: list[dict[str, Any]]) -> list[str]:
     lines = [start, "", "Headers:"]
     lines += [f"  {name}: {value}" for name, value in msg.headers]
     lines += ["", "Numbers:", *_numbers(msg)]
-    lines += ["", f"Identity headers: {len(msg.identities)}"]
-    lines += [f"  [{i}] {value}" for i, value in enumerate(msg.identities, 1)]
+    identities = quietly(lambda: msg.identities) or ()  # too many: under Malformed headers
+    lines += ["", f"Identity headers: {len(identities)}"]
+    lines += [f"  [{i}] {value}" for i, value in enumerate(identities, 1)]
     if problems:
         lines += ["", "Malformed headers:"]
         lines += [f"  line {p['line']}: {p['field']} ({p['code']})" for p in problems]

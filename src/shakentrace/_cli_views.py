@@ -7,7 +7,8 @@ Every view carries the capture metadata (file, frame or line, time, addresses).
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from shakentrace.campaigns import CallRecord, Campaign
 from shakentrace.certs import cert_facts, load_chain
@@ -29,10 +30,12 @@ __all__ = [
     "campaign_text",
     "identity_views",
     "passport_text",
+    "quietly",
     "shaken_passport",
     "verify_text",
 ]
 
+_T = TypeVar("_T")
 _STATUS_COLOUR = {"valid": "green", "invalid": "red", "no-identity": "yellow"}
 _SEVERITY_COLOUR = {"error": "red", "warning": "yellow"}
 
@@ -73,9 +76,17 @@ def _identity_view(raw: str, fetcher: Fetcher | None) -> dict[str, Any]:
     return view
 
 
+def quietly(read: Callable[[], _T]) -> _T | None:
+    """``read()``, or ``None`` when the header it reads does not parse."""
+    try:
+        return read()
+    except ShakenTraceError:
+        return None
+
+
 def shaken_passport(message: SipMessage) -> Passport | None:
     """The first SHAKEN PASSporT that decodes (no signature check), if any."""
-    for raw in message.identities:
+    for raw in quietly(lambda: message.identities) or ():
         try:
             passport = decode_passport(parse_identity(raw).token)
         except ShakenTraceError:
@@ -87,7 +98,8 @@ def shaken_passport(message: SipMessage) -> Passport | None:
 
 def identity_views(message: SipMessage, fetcher: Fetcher | None) -> list[dict[str, Any]]:
     """Each Identity header decoded: parameters, PASSporT header and claims, certificate."""
-    return [_identity_view(raw, fetcher) for raw in message.identities]
+    # Identity values that do not parse (too many of them) are in to_dict()'s "errors".
+    return [_identity_view(raw, fetcher) for raw in quietly(lambda: message.identities) or ()]
 
 
 def passport_text(number: int, view: dict[str, Any], console: Console) -> list[str]:
@@ -170,19 +182,20 @@ def call_record(
     """
     passport = outcome.passport if outcome is not None else shaken_passport(message)
     signer = outcome.signer if outcome is not None else None
+    callee = _tn(quietly(lambda: message.to))  # a header that does not parse: no number
     return CallRecord(
         signer_spc=signer.spc if signer else None,
         signer_name=signer.organization if signer else None,
         x5u=passport.x5u if passport else None,
         origid=passport.origid if passport else None,
         attestation=passport.attest if passport else None,
-        orig_tn=(passport.orig_tn if passport else None) or _tn(message.from_),
-        dest_tns=passport.dest_tns if passport else tuple(filter(None, [_tn(message.to)])),
+        orig_tn=(passport.orig_tn if passport else None) or _tn(quietly(lambda: message.from_)),
+        dest_tns=passport.dest_tns if passport else tuple(filter(None, [callee])),
         iat=passport.issued_at if passport else None,
         time=captured.time,
         status=_status(outcome, judged),
         upstream=str(captured.src) if captured.src else None,
-        call_id=message.call_id,
+        call_id=quietly(lambda: message.call_id),
     )
 
 
