@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from shakentrace._frozen import builder
 from shakentrace._outcome import IdentityResult, Outcome, TnPairing
 from shakentrace._rebuild import CallFacts, Credential, Decoded
+from shakentrace.claims import FrozenMap
 from shakentrace.identity import IdentityHeader
 from shakentrace.passport import Passport
 from shakentrace.sip import SipMessage
@@ -64,3 +65,13 @@ def test_fields_left_out_of_init_get_fresh_defaults() -> None:
 def test_builder_refuses_classes_whose_init_does_more(cls: type[Any]) -> None:
     with pytest.raises(TypeError):
         builder(cls)
+
+
+@given(st.dictionaries(st.text(max_size=3), _VALUES, max_size=4))
+def test_owning_frozen_map_is_the_copying_one(data: dict[str, Any]) -> None:
+    owning, copying = FrozenMap._owning(dict(data)), FrozenMap(data)
+    assert type(owning) is FrozenMap
+    assert owning == copying
+    assert list(owning.items()) == list(copying.items())
+    assert repr(owning) == repr(copying)
+    assert pickle.loads(pickle.dumps(owning)) == copying

@@ -239,3 +239,11 @@ def test_kept_parameters_are_parsed_parameters(pieces: list[str]) -> None:
         except ParseError as exc:
             fresh = exc.message
         assert kept == fresh
+
+
+def test_usual_shapes_have_their_groups_in_order() -> None:
+    """_usual reads the groups by position: uri, user, host, tel."""
+    order = {"uri": 1, "user": 2, "host": 3, "tel": 4}
+    assert _parties._USUAL_ADDRESS.groupindex == order
+    assert _parties._USUAL_BARE_URI.groupindex == order
+    assert _parties._USUAL_ADDRESS.groups == _parties._USUAL_BARE_URI.groups == 4

@@ -57,7 +57,7 @@ def usual_uri(text: str) -> tuple[str | None, str] | None:
 def _usual(match: re.Match[str] | None) -> tuple[str | None, str] | None:
     if match is None:
         return None
-    uri, user, tel, host = match.group("uri", "user", "tel", "host")
+    uri, user, host, tel = match.groups()  # its only groups, in this order
     if host is not None and host.lower().endswith("anonymous.invalid"):
         return None  # anonymous (RFC 3323): the general rules say why
     number = user or tel

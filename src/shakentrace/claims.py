@@ -71,6 +71,13 @@ class FrozenMap(Mapping[str, Any]):
     def __init__(self, data: Mapping[str, Any]) -> None:
         self._data = dict(data)
 
+    @classmethod
+    def _owning(cls, data: dict[str, Any]) -> FrozenMap:
+        """A FrozenMap over ``data`` itself, a dict the caller just built and drops (no copy)."""
+        self = cls.__new__(cls)
+        self._data = data
+        return self
+
     def __getitem__(self, key: str) -> Any:
         return self._data[key]
 

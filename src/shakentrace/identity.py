@@ -134,7 +134,7 @@ def _usual(match: re.Match[str], raw: str) -> IdentityHeader:
         info=info[1:-1],
         alg=alg,
         ppt=ppt,
-        params=FrozenMap({"info": info, "alg": alg, "ppt": ppt}),
+        params=FrozenMap._owning({"info": info, "alg": alg, "ppt": ppt}),
         compact=token.startswith(".."),
         raw=raw,
         findings=(),

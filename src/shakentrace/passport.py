@@ -258,7 +258,7 @@ def _usual(
     iat, orig_tn, dest_tns, attest, origid = usual
     return _PASSPORT(
         header=jose.header,
-        claims=FrozenMap(claims),
+        claims=FrozenMap._owning(claims),  # usual_payload's fresh dict
         raw_header=segments[0],
         raw_payload=segments[1],
         raw_signature=segments[2],
