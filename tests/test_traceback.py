@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from ipaddress import ip_network
 
@@ -332,6 +333,16 @@ def test_link_orders_marks_gaps_and_events() -> None:
     assert trace.signing_hop == 1
     assert "identity-stripped" in trace.hops[0].finding_codes
     json.dumps(trace.to_dict())
+
+
+def test_link_hops_with_and_without_a_receipt_time() -> None:
+    """A hop without a time (a pasted INVITE with no Date) beside timed ones: no
+    naive datetime.min compared with aware times (it raised TypeError)."""
+    untimed = replace(_chain_hop("Stripper", None, "Silent", key=None, at=0), received_at=None)
+    timed = _chain_hop("Terminus Tel", "900T", "Somebody", key=None, at=400)
+    # Neither names the other: both head the path, ordered by time, the untimed last.
+    assert link([untimed, timed]).providers == ("Terminus Tel", "Stripper")
+    assert link([timed, untimed]).providers == ("Terminus Tel", "Stripper")
 
 
 def test_link_entry_point_by_country() -> None:

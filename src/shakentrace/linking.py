@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from shakentrace.hop import Finding, Hop, Originator, TraceRequest
@@ -122,20 +122,24 @@ def _upstream_of(hop: Hop, pool: Sequence[Hop]) -> Hop | None:
     return next((h for h in pool if wanted & _names(h)), None) if wanted else None
 
 
+# Before any receipt time; aware, as every Hop.received_at is (a naive one cannot be compared).
+_NEVER = datetime.min.replace(tzinfo=UTC)
+
+
 def _latest(hops: Iterable[Hop]) -> datetime:
-    return max((h.received_at for h in hops if h.received_at), default=datetime.min)
+    return max((h.received_at for h in hops if h.received_at), default=_NEVER)
 
 
 def _order(hops: Sequence[Hop]) -> list[Hop]:
     """Terminating first: the hop no other hop names as upstream, latest receipt first."""
     named = set().union(*({_key(h.upstream.name), _key(h.upstream.ocn)} for h in hops))
     heads = [h for h in hops if not (_names(h) & named)] or list(hops)
-    heads.sort(key=lambda h: h.received_at or datetime.min, reverse=True)
+    heads.sort(key=lambda h: h.received_at or _NEVER, reverse=True)
     path, left = [heads[0]], [h for h in hops if h is not heads[0]]
     while left:
         nxt = _upstream_of(path[-1], left)
         if nxt is None:  # a gap of unknown length: continue with the latest remaining hop
-            nxt = max(left, key=lambda h: h.received_at or datetime.min)
+            nxt = max(left, key=lambda h: h.received_at or _NEVER)
         path.append(nxt)
         left.remove(nxt)
     return path
