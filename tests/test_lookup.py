@@ -139,6 +139,9 @@ def test_enum_domain_name() -> None:
     assert enum_domain_name("+44 20 7946 0000", "e164.example.") == (
         "0.0.0.0.6.4.9.7.0.2.4.4.e164.example"
     )
+    # Only ASCII digits: the Arabic-Indic ones of a forged number ask nothing.
+    with pytest.raises(ValueError, match="no digits"):
+        enum_domain_name("\u0661\u0662\u0661\u0665\u0665\u0665\u0665\u0661\u0662\u0661\u0662")
 
 
 def test_static_resolver_is_a_resolver() -> None:

@@ -112,6 +112,9 @@ class Resolver(Protocol):
         """NAPTR of a SIP domain (RFC 3263 §4.1)."""
 
 
+_NOT_DIGITS = re.compile(r"[^0-9]")  # ASCII: "\D" would keep other scripts' digits
+
+
 def enum_domain_name(tn: str, domain: str = "e164.arpa") -> str:
     """The ENUM name of a number (RFC 6116 §2.4): its digits reversed, dot-separated.
 
@@ -121,7 +124,7 @@ def enum_domain_name(tn: str, domain: str = "e164.arpa") -> str:
     >>> enum_domain_name("+1 215 555 1212")
     '2.1.2.1.5.5.5.5.1.2.1.e164.arpa'
     """
-    digits = re.sub(r"\D", "", tn)
+    digits = _NOT_DIGITS.sub("", tn)
     if len(digits) == 10:
         digits = "1" + digits
     if not digits:
@@ -274,7 +277,7 @@ class StaticResolver:
 
     def enum(self, tn: str) -> DnsAnswer:
         """Carrier domains from :attr:`enums`."""
-        digits = re.sub(r"\D", "", tn)
+        digits = _NOT_DIGITS.sub("", tn)
         return self._answer(digits, "NAPTR", self.enums.get(digits, ()))
 
     def srv(self, domain: str, service: str = "_sip._udp") -> DnsAnswer:
