@@ -95,13 +95,29 @@ def test_unknown_key_type_is_a_finding_not_a_crash() -> None:
     assert out.status == "invalid"
 
 
+def test_intermediate_with_an_unknown_signature_algorithm_is_untrusted() -> None:
+    """cryptography raises UnsupportedAlgorithm for the hash of an unknown
+    signature algorithm; the NULL-parameters path check asked for it and crashed."""
+    intermediate = CERT.chain[1].public_bytes(Encoding.DER)
+    unknown = intermediate.replace(
+        bytes.fromhex("2a8648ce3d040302"), bytes.fromhex("2a8648ce3d040309")
+    )
+    fetcher = StaticFetcher({CERT.x5u: _pem(LEAF) + _pem(unknown)})
+    verifier = Verifier(trust=TrustStore.from_pem(CA.trust_pem), fetcher=fetcher)
+    out = verifier.verify(build_invite(identity=CERT.identity_header(iat=NOW), date=NOW), now=NOW)
+    assert out.status == "invalid"
+    assert "cert-untrusted" in {r.code for r in out.reasons}
+
+
 @given(
-    seed=st.sampled_from(REAL_DER),
-    flips=st.lists(st.tuples(st.integers(0, 4000), st.integers(0, 255)), min_size=1, max_size=4),
+    seeds=st.lists(st.sampled_from(REAL_DER), min_size=1, max_size=3),
+    flips=st.lists(st.tuples(st.integers(0, 12000), st.integers(0, 255)), min_size=1, max_size=4),
 )
-def test_damaged_real_certificates_never_crash(seed: bytes, flips: list[tuple[int, int]]) -> None:
-    data = bytearray(seed)
-    for at, value in flips:
+def test_damaged_real_certificates_never_crash(
+    seeds: list[bytes], flips: list[tuple[int, int]]
+) -> None:
+    data = bytearray(b"".join(_pem(seed) for seed in seeds))
+    for at, value in flips:  # in the base64 too, so the damage lands in any certificate
         data[at % len(data)] = value
     try:
         chain = load_chain(bytes(data))
@@ -113,7 +129,7 @@ def test_damaged_real_certificates_never_crash(seed: bytes, flips: list[tuple[in
     crl_distribution_points(leaf)
     with contextlib.suppress(x509.ExtensionNotFound):
         claim_constraints(leaf)
-    TrustStore([REAL[0]]).verify_chain(chain, at=NOW)
+    TrustStore(REAL[:4]).verify_chain(chain, at=NOW)
 
 
 def _crl_der(ca: StiCA) -> bytes:
@@ -150,3 +166,10 @@ def test_damaged_crls_never_crash(flips: list[tuple[int, int]]) -> None:
     )
     result = store.verify_chain(_REVOKED[0].chain, at=NOW)
     assert result.trusted or {r.code for r in result.reasons} & {"cert-revoked", "crl-unavailable"}
+
+
+def test_begin_line_without_a_block_is_no_chain() -> None:
+    """A BEGIN line whose base64 does not follow (here a NUL) gave an empty chain."""
+    pem = bytes(CERT.chain_pem).replace(b"CERTIFICATE-----\n", b"CERTIFICATE-----\x00")
+    with pytest.raises(CertificateParseError, match="no complete PEM certificate block"):
+        load_chain(pem)

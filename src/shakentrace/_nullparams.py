@@ -19,7 +19,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from shakentrace._asn1 import tbs_with_null_ecdsa_params
-from shakentrace._x509 import is_ca, public_key
+from shakentrace._x509 import is_ca, public_key, signature_hash
 
 __all__ = ["signed_as_issued", "vouched"]
 
@@ -28,7 +28,7 @@ def signed_as_issued(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
     """Whether ``issuer`` signed ``cert``'s TBSCertificate with NULL ECDSA parameters."""
     original = tbs_with_null_ecdsa_params(cert.tbs_certificate_bytes)
     key = public_key(issuer)
-    algorithm = cert.signature_hash_algorithm
+    algorithm = signature_hash(cert)
     if original is None or algorithm is None or not isinstance(key, ec.EllipticCurvePublicKey):
         return False
     try:

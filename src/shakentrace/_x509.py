@@ -6,7 +6,7 @@ import hashlib
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 from cryptography.x509.oid import ExtensionOID
 
@@ -20,6 +20,7 @@ __all__ = [
     "key_type",
     "policy_oids",
     "public_key",
+    "signature_hash",
     "subject_key_id",
 ]
 
@@ -34,6 +35,14 @@ def public_key(cert: x509.Certificate) -> object | None:
     try:
         return cert.public_key()
     except (ValueError, TypeError, UnsupportedAlgorithm):
+        return None
+
+
+def signature_hash(cert: x509.Certificate) -> hashes.HashAlgorithm | None:
+    """The hash of ``cert``'s signature algorithm; ``None`` if unknown to cryptography or none."""
+    try:
+        return cert.signature_hash_algorithm
+    except UnsupportedAlgorithm:
         return None
 
 

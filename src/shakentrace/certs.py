@@ -138,7 +138,10 @@ def _loaded(data: bytes, count: int) -> tuple[x509.Certificate, ...]:
     try:
         return tuple(x509.load_pem_x509_certificates(data))
     except ValueError:
-        return tuple(_load_der(der) for der in _pem_blocks(data))
+        chain = tuple(_load_der(der) for der in _pem_blocks(data))
+    if not chain:  # a BEGIN line, but no block of base64 after it
+        raise ValueError("no complete PEM certificate block")
+    return chain
 
 
 def _readable(chain: tuple[x509.Certificate, ...]) -> tuple[x509.Certificate, ...]:
