@@ -85,6 +85,21 @@ def test_x5u_serving_an_unreadable_certificate_is_cert_unavailable(der: bytes) -
     assert "cert-unavailable" in {r.code for r in out.reasons}
 
 
+@pytest.mark.parametrize("tag", [0xA3, 0xA5], ids=["x400Address", "ediPartyName"])
+def test_general_name_cryptography_does_not_support_is_read_raw(tag: int) -> None:
+    """The CRL distribution point as an x400Address or ediPartyName: cryptography
+    raises UnsupportedGeneralNameType for every extension; the certificate is kept,
+    its extensions read from the raw DER and linted."""
+    url = LEAF.index(b"http://crl.sti-pa.example/crl.der")
+    der = LEAF[: url - 2] + bytes([tag]) + LEAF[url - 1 :]
+    (leaf,) = load_chain(der)
+    assert cert_facts(leaf).to_dict()["tn_auth"] is not None
+    assert crl_distribution_points(leaf) == ()
+    lint(leaf)
+    invite = build_invite(identity=CERT.identity_header(iat=NOW), date=NOW)
+    assert _served(der).verify(invite, now=NOW).status == "invalid"
+
+
 def test_unknown_key_type_is_a_finding_not_a_crash() -> None:
     der = _damaged("2a8648ce3d0201", "2a8648ce3d0209")  # not id-ecPublicKey
     (leaf,) = load_chain(der)

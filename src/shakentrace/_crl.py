@@ -62,7 +62,7 @@ def _readable(crl: x509.CertificateRevocationList) -> x509.CertificateRevocation
             crl.issuer, crl.extensions  # noqa: B018 (parsed when read)
             for entry in crl:
                 entry.serial_number, entry.revocation_date_utc, entry.extensions  # noqa: B018
-        except (x509.DuplicateExtension, Warning) as exc:
+        except (x509.DuplicateExtension, x509.UnsupportedGeneralNameType, Warning) as exc:
             raise ValueError(f"unreadable: {exc}") from None
     return crl
 

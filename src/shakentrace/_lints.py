@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtensionOID, NameOID
 
 from shakentrace._asn1 import extension_values
-from shakentrace._x509 import public_key
+from shakentrace._x509 import UNREADABLE_EXTENSIONS, public_key
 from shakentrace.certs import TN_AUTH_LIST_OID, CertFacts, cert_facts
 from shakentrace.reasons import Reason
 
@@ -296,7 +296,9 @@ _KU_NAMES = (
 def _value(cert: x509.Certificate, kind: type[_E]) -> _E | None:
     try:
         return cert.extensions.get_extension_for_class(kind).value
-    except (x509.ExtensionNotFound, ValueError):
+    except x509.ExtensionNotFound:
+        return None
+    except UNREADABLE_EXTENSIONS:
         return None
 
 

@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 from cryptography.x509.oid import ExtensionOID
 
 __all__ = [
+    "UNREADABLE_EXTENSIONS",
     "attr",
     "authority_key_id",
     "extension",
@@ -23,6 +24,12 @@ __all__ = [
     "signature_hash",
     "subject_key_id",
 ]
+
+
+#: What cryptography raises when it cannot read a certificate's (or a CRL entry's)
+#: extensions: an undecodable value, or a GeneralName type it does not support
+#: (x400Address, ediPartyName). It then reads none of them; the raw DER still can be.
+UNREADABLE_EXTENSIONS: tuple[type[Exception], ...] = (ValueError, x509.UnsupportedGeneralNameType)
 
 
 def fingerprint(cert: x509.Certificate) -> str:
@@ -105,7 +112,7 @@ def extension(
         return cert.extensions.get_extension_for_oid(oid)
     except x509.ExtensionNotFound:
         return None
-    except ValueError:  # duplicate or undecodable extensions
+    except UNREADABLE_EXTENSIONS:
         return None
 
 

@@ -28,9 +28,11 @@ from shakentrace._asn1 import (
     Asn1Error,
     decode_claim_constraints,
     decode_tn_auth_list,
+    extension_values,
     without_null_ecdsa_params,
 )
 from shakentrace._x509 import (
+    UNREADABLE_EXTENSIONS,
     attr,
     authority_key_id,
     extension,
@@ -151,8 +153,9 @@ def _readable(chain: tuple[x509.Certificate, ...]) -> tuple[x509.Certificate, ..
     still fail (or warn) at every later use: one whose serial number is not
     positive or whose names do not parse (RFC 5280 §4.1.2), or that repeats an
     extension (§4.2), which makes cryptography refuse all of them. Such a chain
-    is refused here, once, instead. An extension whose value does not decode is
-    kept: it is read one by one, and linted.
+    is refused here, once, instead. A certificate whose extensions cryptography
+    cannot read (a value that does not decode, a GeneralName type it does not
+    support) is kept: its TNAuthList and the lints read the DER as encoded.
 
     Raises:
         ValueError: A certificate that cannot be read, saying which and why.
@@ -162,7 +165,7 @@ def _readable(chain: tuple[x509.Certificate, ...]) -> tuple[x509.Certificate, ..
             warnings.simplefilter("error")  # cryptography's leniencies warn at every read
             try:
                 cert.serial_number, cert.subject, cert.issuer  # noqa: B018 (parsed when read)
-                with contextlib.suppress(ValueError):  # an undecodable extension value
+                with contextlib.suppress(*UNREADABLE_EXTENSIONS):  # read raw, and linted
                     cert.extensions  # noqa: B018
             except (ValueError, TypeError, x509.DuplicateExtension, Warning) as exc:
                 raise ValueError(f"certificate {position} cannot be read: {exc}") from None
@@ -463,13 +466,13 @@ def cert_facts(cert: x509.Certificate) -> CertFacts:
 
 
 def tn_auth_list(cert: x509.Certificate) -> TNAuthList | None:
-    """Return the decoded TNAuthList of ``cert``, or ``None`` when it has none."""
-    ext = extension(cert, TN_AUTH_LIST_OID)
-    if ext is None:
-        return None
-    value = ext.value
-    raw = value.value if isinstance(value, x509.UnrecognizedExtension) else b""
-    return TNAuthList.from_der(raw)
+    """Return the decoded TNAuthList of ``cert``, or ``None`` when it has none.
+
+    Read from the certificate's DER as encoded, so it is found even when
+    cryptography cannot read the certificate's other extensions.
+    """
+    found = extension_values(cert.tbs_certificate_bytes).get(TN_AUTH_LIST_OID.dotted_string)
+    return TNAuthList.from_der(found[1]) if found is not None else None
 
 
 def claim_constraints(cert: x509.Certificate) -> tuple[ClaimConstraints, ...]:
