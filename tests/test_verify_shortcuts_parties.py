@@ -8,6 +8,7 @@ shape and across it.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -247,3 +248,14 @@ def test_usual_shapes_have_their_groups_in_order() -> None:
     assert _parties._USUAL_ADDRESS.groupindex == order
     assert _parties._USUAL_BARE_URI.groupindex == order
     assert _parties._USUAL_ADDRESS.groups == _parties._USUAL_BARE_URI.groups == 4
+
+
+@given(st.text(st.sampled_from("aZ09_.-;>@é "), max_size=8))
+def test_usual_host_is_the_host_as_first_written(text: str) -> None:
+    """The host as a run and a look-behind is the host as an optional group was."""
+    first = r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?"
+    for tail in ("", ";", ">"):
+        old = re.match(rf"({first}){re.escape(tail)}", text)
+        new = re.match(rf"({_parties._HOST}){re.escape(tail)}", text)
+        assert (old and old.span(1)) == (new and new.span(1))
+        assert bool(re.fullmatch(first, text)) == bool(re.fullmatch(_parties._HOST, text))

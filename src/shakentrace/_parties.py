@@ -31,8 +31,9 @@ Party = tuple[str, str | None, str | None]
 
 # A parameter whose name and value are plain tokens (no quotes, commas, spaces).
 _PARAM = r"(?:;[A-Za-z0-9_.~-]+(?:=[A-Za-z0-9_.~-]*)?)"
-# A host name or IPv4 address (no port, no IPv6, no trailing dot).
-_HOST = r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?"
+# A host name or IPv4 address (no port, no IPv6, no trailing dot): written as a run
+# and a look-behind rather than an optional group, which the engine runs faster.
+_HOST = r"[A-Za-z0-9_][A-Za-z0-9_.-]*(?<!\.)"
 _USUAL_URI = (
     rf"(?P<uri>sips?:(?P<user>\+?[0-9]+)@(?P<host>{_HOST}){_PARAM}*|tel:(?P<tel>\+?[0-9]+))"
 )
