@@ -39,6 +39,9 @@ def test_builder_gives_what_init_gives(cls: type[Any], data: st.DataObject) -> N
     # Fields left out of __init__ too (SipMessage._cache, Credential._signer).
     assert [getattr(built, n) for n in names] == [getattr(made, n) for n in names]
     assert pickle.loads(pickle.dumps(built)) == made
+    assert repr(built) == repr(made)
+    assert hash(built) == hash(made)
+    assert dataclasses.replace(built) == made
     with pytest.raises(dataclasses.FrozenInstanceError):
         built.__setattr__(names[0], None)
 
@@ -59,6 +62,21 @@ def test_fields_left_out_of_init_get_fresh_defaults() -> None:
         builder(Credential)(url=None, public_key=None, chain=None, reasons=(), pinned=False)._signer
         is None
     )
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class _Base:
+    a: int
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class _Derived(_Base):
+    b: int
+
+
+def test_builder_refuses_slots_spread_over_base_classes() -> None:
+    with pytest.raises(TypeError):
+        builder(_Derived)
 
 
 @pytest.mark.parametrize("cls", [Policy, datetime], ids=lambda c: c.__name__)
