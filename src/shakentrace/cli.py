@@ -51,7 +51,26 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
-    return _main(argv, Console())
+    code = _main(argv, Console())
+    try:
+        sys.stdout.flush()  # now, not at exit, where a closed pipe cannot be caught
+    except BrokenPipeError:  # e.g. `shakentrace trace x.pcap | head`: the reader has enough
+        _silence_stdout()
+    return code
+
+
+def _silence_stdout() -> None:
+    """Point standard output at the null device, as the Python docs advise on SIGPIPE.
+
+    Replacing ``sys.stdout`` is not enough: the interpreter flushes the original
+    stream's buffer at exit, into the closed pipe ("Exception ignored ...").
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no file descriptor (a test's StringIO)
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115
 
 
 def _main(argv: Sequence[str] | None, console: Console) -> int:
@@ -67,7 +86,7 @@ def _main(argv: Sequence[str] | None, console: Console) -> int:
         code = int(args.handler(args))
         return max(code, EXIT_USAGE) if console.empty_inputs else code
     except BrokenPipeError:  # e.g. `shakentrace verify x.pcap | head`
-        sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        _silence_stdout()
         return EXIT_OK
     except (ShakenTraceError, OSError, ValueError) as exc:
         console.clear_progress()
