@@ -42,7 +42,7 @@ def load_crls(data: bytes) -> tuple[x509.CertificateRevocationList, ...]:
                 crls: tuple[x509.CertificateRevocationList, ...] = (x509.load_der_x509_crl(data),)
             else:
                 crls = tuple(x509.load_pem_x509_crl(block) for block in _pem_blocks(data))
-        return tuple(_readable(crl) for crl in crls)
+            return tuple(_readable(crl) for crl in crls)
     except (ValueError, TypeError, x509.InvalidVersion) as exc:
         raise CertificateParseError(f"not a CRL: {exc}", code="crl-malformed") from None
 
@@ -56,14 +56,12 @@ def _readable(crl: x509.CertificateRevocationList) -> x509.CertificateRevocation
     Raises:
         ValueError: A part of ``crl`` cannot be read.
     """
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # cryptography's leniencies warn at every read
-        try:
-            crl.issuer, crl.extensions  # noqa: B018 (parsed when read)
-            for entry in crl:
-                entry.serial_number, entry.revocation_date_utc, entry.extensions  # noqa: B018
-        except (x509.DuplicateExtension, x509.UnsupportedGeneralNameType, Warning) as exc:
-            raise ValueError(f"unreadable: {exc}") from None
+    try:
+        crl.issuer, crl.extensions  # noqa: B018 (parsed when read)
+        for entry in crl:
+            entry.serial_number, entry.revocation_date_utc, entry.extensions  # noqa: B018
+    except (x509.DuplicateExtension, x509.UnsupportedGeneralNameType) as exc:
+        raise ValueError(f"unreadable: {exc}") from None
     return crl
 
 

@@ -161,14 +161,14 @@ def _readable(chain: tuple[x509.Certificate, ...]) -> tuple[x509.Certificate, ..
         ValueError: A certificate that cannot be read, saying which and why.
     """
     for position, cert in enumerate(chain):
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")  # cryptography's leniencies warn at every read
-            try:
-                cert.serial_number, cert.subject, cert.issuer  # noqa: B018 (parsed when read)
-                with contextlib.suppress(*UNREADABLE_EXTENSIONS):  # read raw, and linted
-                    cert.extensions  # noqa: B018
-            except (ValueError, TypeError, x509.DuplicateExtension, Warning) as exc:
-                raise ValueError(f"certificate {position} cannot be read: {exc}") from None
+        try:
+            if cert.serial_number <= 0:  # cryptography warns at every read, then will refuse
+                raise ValueError("its serial number is not positive (RFC 5280 §4.1.2.2)")
+            cert.subject, cert.issuer  # noqa: B018 (parsed when read)
+            with contextlib.suppress(*UNREADABLE_EXTENSIONS):  # read raw, and linted
+                cert.extensions  # noqa: B018
+        except (ValueError, TypeError, x509.DuplicateExtension) as exc:
+            raise ValueError(f"certificate {position} cannot be read: {exc}") from None
     return chain
 
 
