@@ -435,3 +435,32 @@ def test_jobs_2_gives_the_same_lines_in_the_same_order(
         two = _run([*command, "--jobs", "2", str(many)])
         assert one == two
         assert len(one[1].splitlines()) == 60
+
+
+def test_reader_that_stops_early_is_not_a_broken_pipe_at_exit() -> None:
+    """`shakentrace trace … | awk '… exit'` once printed "Exception ignored …
+    BrokenPipeError": the last block of buffered output was flushed at exit, after
+    the reader had gone. Buffered, as in a shell (PYTHONUNBUFFERED would hide it)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    env.update(PYTHONPATH=str(ROOT / "src"), NO_COLOR="1")
+    capture = ROOT / "examples" / "capture"
+    argv = [
+        sys.executable, "-m", "shakentrace", "trace", "--provider", "994L",
+        "--directory", str(ROOT / "examples" / "directory.toml"),
+        "--trust", str(capture / "trust.pem"), "--certs", str(capture / "certs"),
+        str(capture / "lakeside.pcap"),
+    ]  # fmt: skip
+    for _ in range(8):  # a race: about one run in three lost it before the fix
+        with subprocess.Popen(
+            argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+        ) as writer:
+            assert writer.stdout is not None
+            assert writer.stderr is not None
+            for line in writer.stdout:  # read until the second call, then go away
+                if line.startswith(b"call 2:"):
+                    break
+            writer.stdout.close()
+            err = writer.stderr.read().decode()
+            assert writer.wait(timeout=60) == 0
+        assert "Broken" not in err, err
+        assert "Exception ignored" not in err, err
