@@ -135,12 +135,17 @@ def test_bad_usage_exits_2_with_one_line(argv: list[str], message: str) -> None:
     assert message in err
 
 
-def test_unreadable_capture_exits_2(tmp_path: Path) -> None:
+def test_unreadable_capture_exits_2(world: dict[str, Path], tmp_path: Path) -> None:
     junk = tmp_path / "junk.bin"
     junk.write_bytes(b"\x00\x01binary\x00" * 50)
     code, _, err = _run(["inspect", str(junk)])
     assert code == 2
-    assert "neither a capture" in err
+    assert f"{junk}: neither a capture" in err
+    # The other inputs are still read: the error names the one that is not a capture.
+    code, out, err = _run(["inspect", "--json", str(junk), str(world["pcap"])])
+    assert code == 2
+    assert err.count("neither a capture") == 1
+    assert len(out.splitlines()) > 0
 
 
 def test_truncated_capture_warns_on_stderr(world: dict[str, Path], tmp_path: Path) -> None:

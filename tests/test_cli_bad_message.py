@@ -87,3 +87,43 @@ def test_damaged_messages(bad: bytes, name: str) -> None:
     with tempfile.TemporaryDirectory() as folder:
         code, out, err = _run(_COMMANDS[name], bad, Path(folder))
     _goes_on(name, code, out, err)
+
+
+_CAPTURES = tuple(
+    (ROOT / "examples" / "capture" / name).read_bytes()
+    for name in ("lakeside.pcap", "prairie.pcapng", "midwest.pcap")
+)
+_CAPTURE_COMMANDS = {
+    **_COMMANDS,
+    "verify --why": [
+        "verify", "--why", "--jobs", "1", "--at", NOW.isoformat(),
+        "--trust", str(ROOT / "examples" / "capture" / "trust.pem"),
+        "--certs", str(ROOT / "examples" / "capture" / "certs"),
+    ],
+}  # fmt: skip
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(
+    seed=st.sampled_from(_CAPTURES),
+    flips=st.lists(st.tuples(st.integers(0, 20_000), st.integers(0, 255)), max_size=8),
+    cut=st.none() | st.integers(0, 20_000),
+    name=st.sampled_from(sorted(_CAPTURE_COMMANDS)),
+)
+def test_damaged_captures(
+    seed: bytes, flips: list[tuple[int, int]], cut: int | None, name: str
+) -> None:
+    """Damaged real captures (bytes changed, the file cut short) through every command."""
+    data = bytearray(seed)
+    for at, value in flips:
+        data[at % len(data)] = value
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "damaged.cap"
+        path.write_bytes(bytes(data[:cut]))
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main([*_CAPTURE_COMMANDS[name], str(path)])
+    assert code in (0, 1, 2)
+    assert "Traceback" not in err.getvalue()
+    for line in err.getvalue().splitlines():  # a file-wide error names the file
+        assert not line.startswith("shakentrace: error: ["), line

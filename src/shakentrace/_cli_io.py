@@ -18,6 +18,7 @@ from typing import IO, Any
 
 from shakentrace._json import dumps_line
 from shakentrace.capture import CapturedMessage, CaptureStats, open_capture
+from shakentrace.errors import CaptureError
 
 __all__ = [
     "UNDATED",
@@ -137,8 +138,10 @@ def open_input(path: str) -> tuple[IO[bytes], int | None, bool]:
 def read_inputs(paths: Sequence[str], console: Console) -> Iterator[CapturedMessage]:
     """Every SIP message of every input, in order, with progress and warnings.
 
+    An input that is no capture at all is an error line naming it (exit code 2),
+    and the other inputs are still read.
+
     Raises:
-        shakentrace.errors.CaptureError: An input cannot be read at all.
         OSError: An input cannot be opened.
     """
     for path in paths:
@@ -150,6 +153,10 @@ def read_inputs(paths: Sequence[str], console: Console) -> Iterator[CapturedMess
                         console.progress(path, stream.tell(), size, count)
                     yield message
                 stats = capture.stats
+        except CaptureError as exc:
+            console.error(f"{path}: {exc.message}")
+            console.empty_inputs.append(path)
+            continue
         finally:
             if owned:
                 stream.close()
