@@ -61,3 +61,20 @@ def test_mint_bad_usage_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert main(["mint", str(tmp_path), "--deviation", "nope"]) == 2
     assert main(["mint", str(tmp_path), "--attest", "D"]) == 2
     capsys.readouterr()
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("--days", "99999999999"),  # overflowed timedelta: OverflowError, a traceback
+        ("--days", "0"),
+        ("--days", "-5"),
+        ("--now", "9999-12-30"),  # the CA's ten years past year 9999
+        ("--now", "1900-01-01"),
+    ],
+)
+def test_out_of_range_dates_are_usage_errors(
+    option: str, value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["mint", str(tmp_path), option, value]) == 2
+    assert f"argument {option}" in capsys.readouterr().err

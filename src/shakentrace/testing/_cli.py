@@ -29,7 +29,19 @@ def _moment(text: str) -> datetime:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 time") from None
+    if not 1980 <= moment.year <= 9000:  # the CA's ten years, and --days, stay before 9999
+        raise argparse.ArgumentTypeError(f"{text!r}: a year from 1980 to 9000, please")
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _days(text: str) -> int:
+    try:
+        days = int(text)
+    except ValueError:
+        days = 0
+    if not 1 <= days <= 36_500:  # a century: past it, dates overflow (year 9999)
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of days from 1 to 36500")
+    return days
 
 
 def register(subparsers: Any) -> None:
@@ -49,7 +61,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--x5u", help="URL chain.pem will be served at")
     p.add_argument("--seed", help="make every key, certificate and signature reproducible")
     p.add_argument("--now", type=_moment, help="CA clock and iat, ISO 8601 [now]")
-    p.add_argument("--days", type=int, default=90, help="certificate lifetime in days [90]")
+    p.add_argument(
+        "--days", type=_days, default=90, help="certificate lifetime in days, 1 to 36500 [90]"
+    )
     p.add_argument("--deviation", action="append", choices=sorted(DEVIATIONS), default=[],
                    help="break an ATIS-1000080 rule on purpose; repeatable")  # fmt: skip
     p.add_argument("--json", action="store_true", help="print what was written as JSON")
