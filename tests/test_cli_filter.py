@@ -72,6 +72,14 @@ def test_around_keeps_the_calls_captured_within_the_window() -> None:
     assert 0 < len(near) < len(everything)
 
 
+@pytest.mark.parametrize("around", ["0001-01-01", "9999-12-31T23:59:59"])
+def test_around_at_the_ends_of_time_matches_nothing(around: str) -> None:
+    """The window around the first or last representable time overflowed (OverflowError)."""
+    code, out, err = _run(["verify", "--around", around, *KEYS, str(CAPTURE / "lakeside.pcap")])
+    assert (code, out) == (0, "")
+    assert "no message matched" in err
+
+
 def test_a_pasted_invite_is_dated_by_its_date_header(tmp_path: Path) -> None:
     when = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
     (tmp_path / "ticket.txt").write_bytes(build_invite(date=when, call_id="pasted"))

@@ -21,7 +21,7 @@ import argparse
 import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from shakentrace._cli_views import quietly
@@ -74,7 +74,7 @@ class CallFilter:
         if around is not None:
             middle, window = moment(around), timedelta(seconds=args.window)
             assert middle is not None  # moment() reads a given text or raises
-            start, end = middle - window, middle + window
+            start, end = _shifted(middle, -window), _shifted(middle, window)
         return cls(_tn("--orig", orig), _tn("--dest", dest), start, end)
 
     def guard(
@@ -169,6 +169,14 @@ def add_filter_options(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help=f"with --around (default: {_WINDOW:.0f})",
     )
+
+
+def _shifted(moment: datetime, by: timedelta) -> datetime:
+    """``moment + by``, held at the first or last representable time (--around 0001-01-01)."""
+    try:
+        return moment + by
+    except OverflowError:
+        return (datetime.max if by > timedelta(0) else datetime.min).replace(tzinfo=UTC)
 
 
 def _seconds(text: str) -> float:
