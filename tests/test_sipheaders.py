@@ -211,3 +211,13 @@ def test_date_and_reason_edges() -> None:
         parse_reason('"x"')
     with pytest.raises(SipParseError):
         parse_via("SIP/2.0/UDP ;branch=1")
+
+
+def test_reason_with_rfc9410_ppi() -> None:
+    # RFC 9410 §3's example shape: protocol STIR, spaces before each ';', ppi quoted.
+    full = parse_reason('STIR ;cause=436 ;text="Bad Identity Info" ;ppi="eyJh.eyJk.c2ln"')
+    assert (full.protocol, full.cause, full.text, full.ppi) == (
+        "STIR", 436, "Bad Identity Info", "eyJh.eyJk.c2ln",
+    )  # fmt: skip
+    assert parse_reason('STIR;cause=438;ppi="..c2ln"').to_dict()["ppi"] == "..c2ln"
+    assert parse_reason("SIP;cause=200").ppi is None

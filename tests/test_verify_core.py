@@ -486,3 +486,59 @@ def test_a_retransmitted_identity_is_decoded_once() -> None:
     again = v.verify(invite(good()), now=NOW + timedelta(seconds=1))
     assert first.passport is again.passport  # same immutable decode, reused
     assert again.ok
+
+
+def _signature(identity: str) -> str:
+    return identity.split(";", 1)[0].rsplit(".", 1)[1]
+
+
+def test_rfc9410_reason_names_the_failed_header_by_ppi() -> None:
+    shaken = CERT.sign_passport(orig=ORIG, dest=DEST)
+    div = CERT.sign_div(orig=ORIG, dest="12155559999", div="12155550000")  # not a dest
+    first, second = CERT.identity_for(shaken), CERT.identity_for(div)
+    out = verifier().verify(diverted(first, second), now=NOW)
+    assert out.identities[0].reason_header is None  # the shaken one verified
+    assert out.identities[1].reason_header == (
+        f'STIR;cause=438;text="Invalid Identity Header";ppi="..{_signature(second)}"'
+    )
+    # The call fails on the broken div chain: the call's Reason names the shaken header.
+    assert out.reason_header == (
+        f'STIR;cause=438;text="Invalid Identity Header";ppi="..{_signature(first)}"'
+    )
+    assert out.to_dict()["identities"][1]["reason_header"] == out.identities[1].reason_header
+
+
+def test_rfc9410_single_header_reason_has_no_ppi_but_its_result_does() -> None:
+    bad = MUTATIONS["wrong-key"].apply(CERT, good())
+    out = verifier().verify(invite(bad), now=NOW)
+    assert out.reason_header == 'STIR;cause=438;text="Invalid Identity Header"'
+    assert out.identities[0].reason_header == (
+        f'STIR;cause=438;text="Invalid Identity Header";ppi="..{_signature(bad)}"'
+    )
+
+
+def test_rfc9410_reason_value_parses_back_with_its_ppi() -> None:
+    from shakentrace.sipheaders import parse_reason
+
+    token = CERT.sign_passport(orig=ORIG, dest=DEST)
+    compact = f"..{token.rsplit('.', 1)[1]};info=<{CERT.x5u}>;alg=ES256;ppt=shaken"
+    out = verifier().verify(invite(compact), now=NOW + timedelta(hours=1))  # stale
+    value = out.identities[0].reason_header
+    assert value is not None
+    parsed = parse_reason(value)
+    assert (parsed.protocol, parsed.cause, parsed.text) == ("STIR", out.sip_code, out.sip_reason)
+    assert out.sip_code in (403, 438)
+    assert parsed.ppi == compact.split(";", 1)[0]  # a compact token is its own ppi
+
+
+def test_rfc9410_no_ppi_without_a_signature_segment() -> None:
+    from shakentrace._outcome import compact_ppi, reason_value
+
+    assert compact_ppi("a.b") is None
+    assert compact_ppi("a.b.") is None
+    assert compact_ppi('a.b.c"d') is None  # would break out of the quoted string
+    assert compact_ppi("a.b.c") == "..c"
+    assert reason_value(None) is None
+    assert reason_value(499) is None  # not a STIR response code
+    out = verifier().verify(invite("not-a-passport;info=<https://x.example/c.pem>"), now=NOW)
+    assert out.identities[0].reason_header == 'STIR;cause=438;text="Invalid Identity Header"'

@@ -8,6 +8,7 @@ traceback analyst needs (attestation, origid, orig/dest, signer).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -24,6 +25,8 @@ __all__ = [
     "Status",
     "TnPairing",
     "Verstat",
+    "compact_ppi",
+    "reason_value",
 ]
 
 Status = Literal["valid", "invalid", "no-identity"]
@@ -33,6 +36,34 @@ SignatureState = Literal["valid", "invalid", "unchecked"]
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
+
+
+_SIGNATURE = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def compact_ppi(token: str) -> str | None:
+    """The RFC 9410 ``ppi`` naming a PASSporT: its compact form ``..signature``.
+
+    RFC 9410 §3 recommends the compact form (RFC 8225 §7) over the full token,
+    which may carry private call details. ``None`` when ``token`` has no
+    well-formed signature segment to name it by.
+    """
+    if token.count(".") != 2:
+        return None
+    signature = token.rpartition(".")[2]
+    return ".." + signature if _SIGNATURE.fullmatch(signature) else None
+
+
+def reason_value(code: int | None, ppi: str | None = None) -> str | None:
+    """The RFC 9410 ``Reason`` value for a STIR response code, naming ``ppi`` if given.
+
+    ``None`` for a code that is not a STIR response code (RFC 8224 §6.2.2).
+    """
+    phrase = SIP_REASON_PHRASES.get(code) if code is not None else None
+    if phrase is None:
+        return None
+    value = f'STIR;cause={code};text="{phrase}"'
+    return f'{value};ppi="{ppi}"' if ppi else value
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -145,6 +176,20 @@ class IdentityResult:
         """``"valid"`` exactly when no reason has error severity."""
         return "invalid" if _has_error(self.reasons) else "valid"
 
+    @property
+    def reason_header(self) -> str | None:
+        """The RFC 9410 ``Reason`` value for this header's first error, or ``None``.
+
+        It names the header by ``ppi`` (compact form), as RFC 9410 §3 asks when a
+        message carries several Identity headers: e.g.
+        ``STIR;cause=438;text="Invalid Identity Header";ppi="..c2ln"``.
+        """
+        first = next((r for r in self.reasons if r.severity == "error"), None)
+        if first is None:
+            return None
+        ppi = compact_ppi(self.header.token) if self.header else None
+        return reason_value(first.sip_code, ppi)
+
     def to_dict(self) -> dict[str, Any]:
         """Return the result as JSON-safe data."""
         return {
@@ -158,6 +203,7 @@ class IdentityResult:
             "signer": self.signer.to_dict() if self.signer else None,
             "pairings": [p.to_dict() for p in self.pairings],
             "reconstruction": self.reconstruction,
+            "reason_header": self.reason_header,
             "reasons": [r.to_dict() for r in self.reasons],
         }
 
@@ -176,7 +222,8 @@ class Outcome:
         verstat: The 3GPP TS 24.229 §7.2A.20 value to tag the call with.
         sip_code: The response a rejecting verifier sends (RFC 8224 §6.2.2), or ``None``.
         sip_reason: Its reason phrase.
-        reason_header: RFC 9410 ``Reason`` header value, e.g. ``STIR;cause=438;text="…"``.
+        reason_header: RFC 9410 ``Reason`` header value, e.g. ``STIR;cause=438;text="…"``;
+            with several Identity headers it names the SHAKEN one by ``ppi``.
         attestation: ``attest`` of the SHAKEN PASSporT.
         origid: ``origid`` of the SHAKEN PASSporT.
         orig_tn: ``orig.tn`` of the SHAKEN PASSporT.
@@ -244,13 +291,14 @@ class Outcome:
 
 
 def verdict(
-    reasons: tuple[Reason, ...], *, has_identity: bool
+    reasons: tuple[Reason, ...], *, has_identity: bool, ppi: str | None = None
 ) -> tuple[Status, Verstat, int | None, str | None, str | None]:
     """Status, verstat, SIP code, phrase and RFC 9410 Reason text for ``reasons``.
 
     The first error (checks run in a verification service's order) decides the
     SIP code. verstat: ``No-TN-Validation`` when there was nothing to validate
-    (no Identity, unparseable message), else passed or failed.
+    (no Identity, unparseable message), else passed or failed. ``ppi`` names
+    the failed Identity header in the Reason text.
     """
     first = None
     for reason in reasons:
@@ -268,5 +316,4 @@ def verdict(
     verstat = "No-TN-Validation" if nothing else "TN-Validation-Failed"
     code = first.sip_code
     phrase = SIP_REASON_PHRASES.get(code) if code is not None else None
-    header = f'STIR;cause={code};text="{phrase}"' if code is not None and phrase else None
-    return status, verstat, code, phrase, header
+    return status, verstat, code, phrase, reason_value(code, ppi)

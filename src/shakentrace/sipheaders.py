@@ -260,12 +260,15 @@ class ReasonHeader:
         protocol: ``"SIP"``, ``"Q.850"``, ``"STIR"``… as received.
         cause: The ``cause`` parameter as an integer, if numeric.
         text: The ``text`` parameter, unquoted.
+        ppi: The ``ppi`` parameter (RFC 9410 §3), unquoted: the PASSporT, in full
+            or compact form (``..signature``), of the Identity header that failed.
         params: All parameters.
     """
 
     protocol: str
     cause: int | None
     text: str | None
+    ppi: str | None = None
     params: Params
 
     def to_dict(self) -> dict[str, Any]:
@@ -274,6 +277,7 @@ class ReasonHeader:
             "protocol": self.protocol,
             "cause": self.cause,
             "text": self.text,
+            "ppi": self.ppi,
             "params": self.params.to_dict(),
         }
 
@@ -293,6 +297,7 @@ def parse_reason(value: str, *, line: int | None = None) -> ReasonHeader:
         protocol=protocol.strip(),
         cause=int(cause) if g.DIGITS.fullmatch(cause) else None,
         text=params.get("text"),
+        ppi=params.get("ppi"),
         params=params,
     )
 

@@ -20,7 +20,14 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from shakentrace import _jose
 from shakentrace._batch import verify_many
 from shakentrace._frozen import builder
-from shakentrace._outcome import IdentityResult, Outcome, SignerInfo, TnPairing, verdict
+from shakentrace._outcome import (
+    IdentityResult,
+    Outcome,
+    SignerInfo,
+    TnPairing,
+    compact_ppi,
+    verdict,
+)
 from shakentrace._rebuild import (
     CallFacts,
     Credential,
@@ -190,7 +197,10 @@ def _outcome(
     *,
     has_identity: bool,
 ) -> Outcome:
-    status, verstat, code, phrase, header = verdict(reasons, has_identity=has_identity)
+    # RFC 9410 §3: with several Identity headers, name the one that failed.
+    named = primary.header if primary and len(results) > 1 else None
+    ppi = compact_ppi(named.token) if named else None
+    status, verstat, code, phrase, header = verdict(reasons, has_identity=has_identity, ppi=ppi)
     passport = primary.passport if primary else None
     return _OUTCOME(
         status=status,
