@@ -30,7 +30,8 @@ __all__ = ["JSON_KEYS", "register"]
 
 _FETCHER: list[Fetcher | None] = [None]
 _RUN = 256
-_MODE: dict[str, bool] = {"every": False, "json": False, "colour": False}
+_MODE: dict[str, bool] = {"every": False, "json": False}
+_CONSOLE: list[Console] = []  # renders the text view (in a worker: with the parent's mark)
 _FIELDS: list[frozenset[str] | None] = [None]
 #: The keys of an ``inspect --json`` object, in order.
 JSON_KEYS = (*FIELDS, "capture", "passports")
@@ -61,10 +62,15 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def _init(
-    certs: CertSource, every: bool, as_json: bool, colour: bool, fields: frozenset[str] | None
+    certs: CertSource,
+    every: bool,
+    as_json: bool,
+    style: tuple[bool, str],
+    fields: frozenset[str] | None,
 ) -> None:
     _FETCHER[0] = certs.fetcher()
-    _MODE.update(every=every, json=as_json, colour=colour)
+    _MODE.update(every=every, json=as_json)
+    _CONSOLE[:] = [Console(colour=style[0], mark=style[1])]
     _FIELDS[0] = fields
 
 
@@ -101,8 +107,7 @@ def _one(captured: CapturedMessage) -> tuple[bool | None, str]:
     if _MODE["json"]:
         return True, json_line(_record(msg, captured, _FIELDS[0]))
     passports = identity_views(msg, _FETCHER[0])
-    console = Console(colour=_MODE["colour"])
-    return True, _render(captured, _text(msg, msg.to_dict()["errors"]), passports, console)
+    return True, _render(captured, _text(msg, msg.to_dict()["errors"]), passports, _CONSOLE[0])
 
 
 def _record(
@@ -127,13 +132,14 @@ def _run(args: argparse.Namespace) -> int:
         CertSource.from_args(args),
         bool(args.all),
         bool(args.json),
-        console.colour,
+        (console.colour, console.mark),
         _fields(args),
     )
     _init(*setup)  # a bad --certs fails before reading
     failed, shown, left_out = False, 0, 0
     pending: list[str] = []  # written in runs (one write for many lines), not on a terminal
     run = 1 if is_tty(console.out) else _RUN
+    write = console.encoded if args.json else console.lines
     for ok, output in mapped(args, console, _one, _init, setup):
         if ok:
             pending.append(output)
@@ -143,12 +149,12 @@ def _run(args: argparse.Namespace) -> int:
         elif ok is None:
             left_out += 1
             continue
-        console.lines(pending)
+        write(pending)
         pending.clear()
         if ok is False:
             console.error(output)
             failed = True
-    console.lines(pending)
+    write(pending)
     if left_out and not shown:
         console.note(f"{left_out} SIP message(s), none an INVITE; --all shows every message")
     return 2 if failed else 0

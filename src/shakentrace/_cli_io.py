@@ -2,13 +2,16 @@
 
 Colour and the progress bar appear only when the stream is a terminal, and
 colour never when ``NO_COLOR`` is set (https://no-color.org). JSON output is one
-compact object per line, so it pipes into ``jq``.
+compact object per line, so it pipes into ``jq``. Text output is made
+:func:`~shakentrace._printable.printable` as it is written: a value from a
+capture cannot steer the terminal, and only the console's own colours reach it.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import sys
 import time
 from collections import deque
@@ -17,6 +20,7 @@ from itertools import islice
 from typing import IO, Any
 
 from shakentrace._json import dumps_line
+from shakentrace._printable import printable
 from shakentrace.capture import CapturedMessage, CaptureStats, open_capture
 from shakentrace.errors import CaptureError
 
@@ -47,16 +51,28 @@ def is_tty(stream: IO[str]) -> bool:
 
 
 class Console:
-    """Where the command writes: results on ``out``, progress and warnings on ``err``."""
+    """Where the command writes: results on ``out``, progress and warnings on ``err``.
+
+    Text goes out :func:`~shakentrace._printable.printable`. :meth:`style` marks
+    its colours with ``mark``, a random string no capture can know, and only
+    marked colours become escape sequences when the text is written. Worker
+    processes that render text are given the parent's ``mark``.
+    """
 
     def __init__(
-        self, out: IO[str] | None = None, err: IO[str] | None = None, *, colour: bool | None = None
+        self,
+        out: IO[str] | None = None,
+        err: IO[str] | None = None,
+        *,
+        colour: bool | None = None,
+        mark: str | None = None,
     ) -> None:
         self.out = out or sys.stdout
         self.err = err or sys.stderr
         no_color = "NO_COLOR" in os.environ and os.environ["NO_COLOR"] != ""
         tty = is_tty(self.out) and not no_color and os.environ.get("TERM") != "dumb"
         self.colour = tty if colour is None else colour
+        self.mark = mark or f"\ue000{secrets.token_hex(8)}["
         self.progress_on = is_tty(self.err)
         self.empty_inputs: list[str] = []  # inputs without any SIP message: exit code 2
         self._last = 0.0
@@ -67,37 +83,46 @@ class Console:
         if not self.colour or not names:
             return text
         codes = ";".join(_COLOURS[name] for name in names)
-        return f"\x1b[{codes}m{text}\x1b[0m"
+        return f"{self.mark}{codes}m{text}{self.mark}0m"
+
+    def finish(self, text: str) -> str:
+        """``text`` as written: printable, with the colours :meth:`style` marked."""
+        return printable(text).replace(self.mark, "\x1b[")
 
     def line(self, text: str = "") -> None:
-        """Write one line of results."""
+        """Write one line (or block) of text results."""
         self.clear_progress()
-        print(text, file=self.out)
+        print(self.finish(text), file=self.out)
 
     def json(self, value: Any) -> None:
         """Write one JSON object as one line."""
-        self.out.write(json_line(value) + "\n")
+        self.encoded([json_line(value)])
 
     def lines(self, texts: list[str]) -> None:
-        """Write several lines of results at once."""
-        if texts:
+        """Write several blocks of text results at once."""
+        self.encoded([self.finish("\n".join(texts))] if texts else [])
+
+    def encoded(self, lines: list[str]) -> None:
+        """Write lines that are already encoded (JSON lines) as they are."""
+        if lines:
             self.clear_progress()
-            self.out.write("\n".join(texts) + "\n")
+            self.out.write("\n".join(lines) + "\n")
 
     def error(self, text: str) -> None:
         """An error line on stderr (the command goes on; the exit code says it)."""
-        self.clear_progress()
-        print(f"shakentrace: error: {text}", file=self.err)
+        self._err(f"shakentrace: error: {text}")
 
     def note(self, text: str) -> None:
         """An informational line on stderr."""
-        self.clear_progress()
-        print(f"shakentrace: {text}", file=self.err)
+        self._err(f"shakentrace: {text}")
 
     def warn(self, text: str) -> None:
         """A warning line on stderr."""
+        self._err(f"shakentrace: warning: {text}")
+
+    def _err(self, text: str) -> None:
         self.clear_progress()
-        print(f"shakentrace: warning: {text}", file=self.err)
+        print(printable(text), file=self.err)
 
     def progress(self, label: str, done: int, total: int | None, count: int) -> None:
         """Redraw the progress bar (terminal only, at most five times a second)."""
@@ -110,7 +135,7 @@ class Console:
             bar = f"[{'#' * filled}{'.' * (30 - filled)}] {100 * done // total:3d}%"
         else:
             bar = f"{done / 2**20:.1f} MiB"
-        self.err.write(f"\r{label[-30:]:<30} {bar} {count} messages")
+        self.err.write(f"\r{printable(label[-30:]):<30} {bar} {count} messages")
         self.err.flush()
         self._shown = True
 

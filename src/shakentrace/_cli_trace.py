@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from shakentrace._cli_certs import CertSource
-from shakentrace._cli_io import Console, json_line, mapped
+from shakentrace._cli_io import Console, mapped
 from shakentrace._cli_verify import (
     Unreadable,
     add_campaign_options,
@@ -166,10 +166,10 @@ def _run(args: argparse.Namespace) -> int:
         show_campaigns(map(CallRecord.from_traceback, tracebacks), args, console)
     else:
         for number, traceback in enumerate(tracebacks, start=1):
-            line = (
-                json_line(traceback.to_dict()) if args.json else _text(number, traceback, console)
-            )
-            console.line(line)
+            if args.json:
+                console.json(traceback.to_dict())
+            else:
+                console.line(_text(number, traceback, console))
     if args.html:
         _write_html(args.html, tracebacks, console)
     unverified = any(hop.signer is None or not hop.signer.verified for hop in hops)

@@ -116,11 +116,14 @@ def _init(
     policies: Sequence[str],
     at: datetime | None,
     output: str = "record",
-    colour: bool = False,
+    style: tuple[bool, str | None] = (False, None),
 ) -> None:
-    """Worker set-up: a Verifier, the judging moment, and what to hand back."""
+    """Worker set-up: a Verifier, the judging moment, and what to hand back.
+
+    ``style``: the parent console's colour and mark, for the text it renders.
+    """
     _WORKER.update(verifier=make_verifier(trust, certs, policies), at=at, output=output)
-    _WORKER["console"] = Console(colour=colour)
+    _WORKER["console"] = Console(colour=style[0], mark=style[1])
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -200,7 +203,7 @@ def _verified(
         tuple(args.policy),
         parse_moment(args.at),
         output,
-        console.colour,
+        (console.colour, console.mark),
     )
     make_verifier(*setup[:3])  # fail fast (exit 2) on bad --trust/--certs/--policy
     # "claimed": the signer is read, nothing judged, so no "judged as of now" warning.
@@ -282,9 +285,10 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     else:
         output = "json" if args.json else "why" if args.why else "text"
         results = _verified(args, console, output)
+    write = console.encoded if args.json else console.lines
     for valid, line in reported(results, console, unreadable):
         failed = failed or not valid
-        console.line(line)
+        write([line])
     return EXIT_UNREADABLE if unreadable else EXIT_FAILED if failed else EXIT_OK
 
 

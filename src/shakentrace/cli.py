@@ -89,8 +89,7 @@ def _main(argv: Sequence[str] | None, console: Console) -> int:
         _silence_stdout()
         return EXIT_OK
     except (ShakenTraceError, OSError, ValueError) as exc:
-        console.clear_progress()
-        print(f"shakentrace: error: {_one_line(exc)}", file=console.err)
+        console.error(_one_line(exc))
         return EXIT_USAGE
     except KeyboardInterrupt:
         console.clear_progress()

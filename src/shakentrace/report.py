@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from shakentrace._printable import printable
 from shakentrace.hop import Hop, Signer, iso
 from shakentrace.linking import Gap, Traceback
 
@@ -73,7 +74,12 @@ def _hop_lines(index: int, hop: Hop) -> Iterator[str]:
 
 
 def to_text(trace: Traceback) -> str:
-    """The traceback as plain text for a terminal, terminating provider first."""
+    """The traceback as plain text for a terminal, terminating provider first.
+
+    A control character in a value from the calls (an origid, a certificate's
+    name) is written as an escape (``\\x1b``), so that it cannot steer the
+    terminal.
+    """
     lines = [f"Traceback: {len(trace.hops)} captured hop(s), terminating provider first", ""]
     for i, hop in enumerate(trace.hops):
         lines.extend(_hop_lines(i, hop))
@@ -91,7 +97,7 @@ def to_text(trace: Traceback) -> str:
     if trace.next_request is not None:
         ask = trace.next_request
         lines.append(f"Next request: {ask.target or 'our own records'}: {ask.ask}")
-    return "\n".join(lines) + "\n"
+    return printable("\n".join(lines) + "\n")
 
 
 def _gaps(trace: Traceback, after: int) -> list[Gap]:
