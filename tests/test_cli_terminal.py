@@ -125,3 +125,14 @@ def test_error_lines_are_printable(tmp_path: Path) -> None:
     assert code == 2
     assert "no\\x1b[2Jsuch.pcap" in err
     assert "\x1b" not in err
+
+
+def test_html_report_shows_control_characters_as_text(hostile: Path, tmp_path: Path) -> None:
+    report = tmp_path / "report.html"
+    directory = str(ROOT / "examples" / "directory.toml")
+    argv = ["trace", "--at", NOW.isoformat(), "--directory", directory, "--provider", "994L"]
+    code, _out, err = _run([*argv, "--html", str(report), str(hostile)])
+    assert code in (0, 1), err
+    page = (tmp_path / "report-1.html").read_text(encoding="utf-8")  # one page per call
+    assert "\\x1b[2J" in page
+    assert not UNSAFE.search(page.replace("\n", ""))

@@ -73,6 +73,11 @@ def _hop_lines(index: int, hop: Hop) -> Iterator[str]:
         yield f"    findings    {', '.join(hop.finding_codes)}"
 
 
+def _h(text: str) -> str:
+    """``text`` for HTML: escaped, and a control character or bidi override shown as text."""
+    return html.escape(printable(text))
+
+
 def to_text(trace: Traceback) -> str:
     """The traceback as plain text for a terminal, terminating provider first.
 
@@ -142,7 +147,7 @@ def _link_label(trace: Traceback, node: _Node) -> tuple[str, str]:
 
 def _box(x: int, node: _Node) -> str:
     cls = "node" if node.hop is not None else "node gap"
-    middle, name, sub = x + _BOX_W // 2, html.escape(node.label[:26]), html.escape(node.sub)
+    middle, name, sub = x + _BOX_W // 2, _h(node.label[:26]), _h(node.sub)
     return (
         f'<g class="{cls}"><rect x="{x}" y="{_TOP}" width="{_BOX_W}" height="{_BOX_H}" rx="8"/>'
         f'<text x="{middle}" y="{_TOP + 30}" class="name">{name}</text>'
@@ -151,7 +156,7 @@ def _box(x: int, node: _Node) -> str:
 
 
 def _arrow(x1: int, x2: int, y: int, text: str, cls: str) -> str:
-    mid, label = (x1 + x2) // 2, html.escape(text[:30])
+    mid, label = (x1 + x2) // 2, _h(text[:30])
     return (
         f'<g class="link {cls}"><line x1="{x1}" y1="{y}" x2="{x2 - 4}" y2="{y}" '
         f'marker-end="url(#arrow)"/><text x="{mid}" y="{_TOP - 14}">{label}</text></g>'
@@ -190,7 +195,7 @@ def _next_request_mark(trace: Traceback, nodes: list[_Node]) -> str:
     return (
         f'<g class="next"><line x1="{x}" y1="{_TOP + _BOX_H + 60}" x2="{x}" '
         f'y2="{_TOP + _BOX_H + 6}" marker-end="url(#arrow)"/>'
-        f'<text x="{x}" y="{_TOP + _BOX_H + 78}">{html.escape(label)}</text></g>'
+        f'<text x="{x}" y="{_TOP + _BOX_H + 78}">{_h(label)}</text></g>'
     )
 
 
@@ -210,18 +215,17 @@ svg text{text-anchor:middle;font-size:12px} .name{font-weight:bold}
 def _cells(hop: Hop) -> str:
     up = hop.upstream
     evidence = "<br>".join(
-        html.escape(f"{e.source}: {e.value} → {e.provider or '?'} ({e.weight})")
-        for e in up.evidence
+        _h(f"{e.source}: {e.value} → {e.provider or '?'} ({e.weight})") for e in up.evidence
     )
     origin, ask = hop.likely_originator, hop.next_request
-    origid = f"<br><code>{html.escape(hop.signer.origid or '')}</code>" if hop.signer else ""
+    origid = f"<br><code>{_h(hop.signer.origid or '')}</code>" if hop.signer else ""
     cells = (
-        html.escape(hop.provider),
-        f"{html.escape(_who(up.name, up.ocn))} ({up.confidence:.2f})<br><small>{evidence}</small>",
-        html.escape(_identity(hop)) + origid,
-        html.escape(f"{origin.kind}: {origin.provider or '-'}"),
-        html.escape(f"{ask.target or 'own records'}: {ask.ask}"),
-        "".join(f'<span class="finding">{html.escape(c)}</span> ' for c in hop.finding_codes),
+        _h(hop.provider),
+        f"{_h(_who(up.name, up.ocn))} ({up.confidence:.2f})<br><small>{evidence}</small>",
+        _h(_identity(hop)) + origid,
+        _h(f"{origin.kind}: {origin.provider or '-'}"),
+        _h(f"{ask.target or 'own records'}: {ask.ask}"),
+        "".join(f'<span class="finding">{_h(c)}</span> ' for c in hop.finding_codes),
     )
     return "".join(f"<td>{c}</td>" for c in cells)
 
@@ -237,10 +241,10 @@ def to_html(trace: Traceback, *, title: str = "Traceback report") -> str:
         f"Originator: {origin.kind}: {origin.provider or '-'}" if origin else "",
         f"Next request: {ask.target or 'own records'}: {ask.ask}" if ask else "",
     ]
-    items = "".join(f"<li>{html.escape(s)}</li>" for s in summary if s)
+    items = "".join(f"<li>{_h(s)}</li>" for s in summary if s)
     return (
-        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}'
-        f"</title><style>{_CSS}</style></head><body><h1>{html.escape(title)}</h1><ul>{items}</ul>"
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{_h(title)}'
+        f"</title><style>{_CSS}</style></head><body><h1>{_h(title)}</h1><ul>{items}</ul>"
         f"{call_path_svg(trace)}<table>{header}{rows}</table>"
-        f"<pre>{html.escape(to_text(trace))}</pre></body></html>\n"
+        f"<pre>{_h(to_text(trace))}</pre></body></html>\n"
     )
