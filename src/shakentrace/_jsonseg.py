@@ -72,12 +72,25 @@ def _reject_constant(name: str) -> Any:
 _SCAN = json.JSONDecoder(parse_constant=_reject_constant).scan_once  # type: ignore[attr-defined]
 
 
-def _depth(value: Any) -> int:
-    if isinstance(value, dict):
-        return 1 + max((_depth(v) for v in value.values()), default=0)
-    if isinstance(value, list):
-        return 1 + max((_depth(v) for v in value), default=0)
-    return 0
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether objects and arrays nest more than ``limit`` levels in ``value``.
+
+    Iterative: since Python 3.12 the JSON decoder nests far deeper than the
+    interpreter's recursion limit, so a recursive walk could not follow it.
+    """
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 def json_segment(
@@ -144,7 +157,7 @@ def _general(
         raise PassportParseError(f"{what} is not JSON: {exc}") from exc
     if not isinstance(value, dict):
         raise PassportParseError(f"{what} is JSON but not an object")
-    if nesting > limits.max_json_depth and _depth(value) > limits.max_json_depth:
+    if nesting > limits.max_json_depth and _deeper_than(value, limits.max_json_depth):
         raise PassportParseError(f"{what} nests deeper than {limits.max_json_depth}")
     # Compared as text: a lone surrogate (a legal JSON escape) has no UTF-8 form,
     # so such a value is not canonical rather than an encoding error.
