@@ -441,6 +441,28 @@ def test_verify_is_total_over_rfc8224_shaped_identity_values(value: str) -> None
     out = verifier().verify(invite(value), now=NOW)
     assert out.status == "invalid"
     assert out.identities
+    _reason_values_parse_back(out)
+
+
+def _reason_values_parse_back(out: Outcome) -> None:
+    """Every RFC 9410 Reason value is one well-formed reason-value with its cause."""
+    from shakentrace.sipheaders import parse_reason
+
+    pairs = [(out.reason_header, out.sip_code)]
+    for result in out.identities:
+        first = next((r for r in result.reasons if r.severity == "error"), None)
+        pairs.append((result.reason_header, first.sip_code if first else None))
+    for value, code in pairs:
+        if value is None:
+            continue
+        parsed = parse_reason(value)
+        assert (parsed.protocol, parsed.cause) == ("STIR", code)
+        assert parsed.ppi is None or parsed.ppi.startswith("..")
+
+
+@given(st.lists(strategies.identity_values(), min_size=2, max_size=3))
+def test_reason_values_of_several_identity_headers_parse_back(values: list[str]) -> None:
+    _reason_values_parse_back(verifier().verify(invite(*values), now=NOW))
 
 
 JSON = st.recursive(
