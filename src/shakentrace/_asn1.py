@@ -28,6 +28,7 @@ from pyasn1.type import char, constraint, namedtype, tag, univ
 from pyasn1_modules import rfc8226
 
 __all__ = [
+    "ENHANCED_JWT_CLAIM_CONSTRAINTS",
     "Asn1Error",
     "RawClaimConstraints",
     "RawTNAuthList",
@@ -337,8 +338,9 @@ _CLAIM_VALUES = univ.Sequence(
         ),
     )
 )
-# EnhancedJWTClaimConstraints ::= SEQUENCE { mustInclude [0], permittedValues [1], mustExclude [2] }
-_ENHANCED_CONSTRAINTS = univ.Sequence(
+#: EnhancedJWTClaimConstraints ::= SEQUENCE { mustInclude [0], permittedValues [1],
+#: mustExclude [2] } (RFC 9118 §3); the testing package encodes with it too.
+ENHANCED_JWT_CLAIM_CONSTRAINTS = univ.Sequence(
     componentType=namedtype.NamedTypes(
         namedtype.OptionalNamedType(
             "mustInclude", rfc8226.JWTClaimNames().subtype(explicitTag=_ctx(0))
@@ -364,7 +366,7 @@ def decode_claim_constraints(der: bytes, *, enhanced: bool) -> RawClaimConstrain
     Raises:
         Asn1Error: The value does not decode.
     """
-    spec = _ENHANCED_CONSTRAINTS if enhanced else rfc8226.JWTClaimConstraints()
+    spec = ENHANCED_JWT_CLAIM_CONSTRAINTS if enhanced else rfc8226.JWTClaimConstraints()
     values_key = "values" if enhanced else "permitted"
     try:
         value, rest = der_decode(der, asn1Spec=spec)

@@ -7,8 +7,9 @@ ATIS-1000074 §5.3.2), so the first error decides the SIP response code.
 
 from __future__ import annotations
 
+import json
 import operator
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from shakentrace import _jose
 from shakentrace._frozen import builder
 from shakentrace._outcome import TnPairing
+from shakentrace.certs import ClaimConstraints
 from shakentrace.identity import IdentityHeader
 from shakentrace.passport import Passport, expand_compact
 from shakentrace.reasons import Reason, Severity
@@ -24,6 +26,7 @@ from shakentrace.tn import TnMatch, compare_tns
 
 __all__ = [
     "check_alg",
+    "check_claim_constraints",
     "check_date",
     "check_freshness",
     "check_info",
@@ -296,3 +299,57 @@ def reconstructions(
             label = f"orig from {orig_label}, dest from {dest_label}, iat from Date as {iat_label}"
             candidates.append((label, expand_compact(passport, jose, claims)))
     return candidates
+
+
+def _claim_text(value: object) -> str:
+    """A claim's value as a permitted value is written: a string as it is, else JSON.
+
+    Permitted values are UTF8Strings (RFC 8226 §8); a value that is not a string
+    (an ``rcd`` object) is compared in the RFC 8225 §9 form: sorted members, no
+    whitespace.
+    """
+    if isinstance(value, str):
+        return value
+    return json.dumps(
+        value,
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        default=lambda o: dict(o) if isinstance(o, Mapping) else str(o),
+    )
+
+
+def check_claim_constraints(
+    claims: Mapping[str, Any], constraints: Iterable[ClaimConstraints]
+) -> list[Reason]:
+    """The PASSporT's claims against its certificates' JWT Claim Constraints.
+
+    RFC 8226 §8: every ``mustInclude`` claim is present, and a claim with
+    ``permittedValues`` holds one of them; RFC 9118 §3 adds ``mustExclude``. A
+    constraint that does not decode cannot be met, so it fails the PASSporT.
+    """
+    reasons = []
+    for rule in constraints:
+        where = "EnhancedJWTClaimConstraints" if rule.enhanced else "JWTClaimConstraints"
+        if rule.findings:
+            problem = "; ".join(rule.findings)
+            reasons.append(f"the certificate's {where} do not decode ({problem})")
+            continue
+        reasons += [
+            f"no {name!r} claim, which the certificate's {where} require"
+            for name in rule.must_include
+            if name not in claims
+        ]
+        reasons += [
+            f"a {name!r} claim, which the certificate's {where} exclude"
+            for name in rule.must_exclude
+            if name in claims
+        ]
+        for name, permitted in rule.permitted_values:
+            if name in claims and _claim_text(claims[name]) not in permitted:
+                shown = _claim_text(claims[name])
+                reasons.append(
+                    f"{name} is {shown!r}, not one of {list(permitted)} that the"
+                    f" certificate's {where} permit"
+                )
+    return [Reason.of("claims-not-permitted", text) for text in reasons]

@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from shakentrace import _checks, _parties
 from shakentrace._frozen import builder
 from shakentrace._outcome import IdentityResult, SignatureState, SignerInfo, TnPairing
+from shakentrace.certs import ClaimConstraints, claim_constraints
 from shakentrace.claims import PassportLimits
 from shakentrace.errors import ParseError
 from shakentrace.identity import IdentityHeader, parse_identity
@@ -101,6 +102,9 @@ class Credential:
     # SignerInfo, made once per Credential (the Verifier reuses a Credential
     # while its chain verdict holds).
     _signer: SignerInfo | None = field(default=None, init=False, repr=False, compare=False)
+    _constraints: tuple[ClaimConstraints, ...] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     @property
     def signer(self) -> SignerInfo | None:
@@ -124,6 +128,18 @@ class Credential:
             fingerprint=leaf.fingerprint,
             verified=self.chain.trusted,
         )
+
+    @property
+    def claim_constraints(self) -> tuple[ClaimConstraints, ...]:
+        """The JWT Claim Constraints of the leaf and of each CA of the validated path."""
+        found = self._constraints
+        if found is None:
+            chain = self.chain
+            found = chain.leaf.jwt_claim_constraints if chain and chain.leaf else ()
+            for ca in chain.path[1:] if chain else ():
+                found += claim_constraints(ca)
+            object.__setattr__(self, "_constraints", found)
+        return found
 
     @property
     def all_reasons(self) -> tuple[Reason, ...]:
@@ -283,6 +299,8 @@ def evaluate_identity(
         reasons += passport.findings + tuple(_checks.check_info(header, passport))
     crypto, signature = _signature(passport, credential, policy, signature)
     reasons += crypto
+    if credential is not None and not passport.compact:  # a rebuilt one has no claims of its own
+        reasons += _checks.check_claim_constraints(passport.claims, credential.claim_constraints)
     reasons += _checks.check_freshness(
         passport.iat, now, max_age=policy.max_age, future_skew=policy.future_skew
     )

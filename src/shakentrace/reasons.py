@@ -91,6 +91,12 @@ REASON_CODES: dict[str, ReasonCode] = _registry(
         "not usable as an STI signing certificate (no TNAuthList, CA leaf, wrong key)",
     ),
     ("tn-not-authorized", 438, "error", "TN-based TNAuthList does not cover orig"),
+    (
+        "claims-not-permitted",
+        438,
+        "error",
+        "a claim is outside the signer's JWT Claim Constraints (RFC 8226 §8, RFC 9118)",
+    ),
     ("orig-mismatch", 438, "error", "orig TN differs from From / P-Asserted-Identity"),
     ("dest-mismatch", 438, "error", "dest TNs do not contain To / Request-URI"),
     ("noncanonical-json", None, "warning", "JSON not in RFC 8225 §9 deterministic form"),

@@ -1,4 +1,4 @@
-"""DER encoding of RFC 8226 TNAuthList values (the testing package's pyasn1 adapter).
+"""DER encoding of RFC 8226 / RFC 9118 extension values (the testing package's pyasn1 adapter).
 
 Only encoding lives here: decoding and judging TNAuthLists is
 :mod:`shakentrace.certs`' job. The module is EXPLICIT-tagged (RFC 8226 App. A), so a
@@ -15,12 +15,55 @@ from pyasn1.error import PyAsn1Error
 from pyasn1.type import char
 from pyasn1_modules import rfc8226
 
+from shakentrace._asn1 import ENHANCED_JWT_CLAIM_CONSTRAINTS
+from shakentrace.certs import ClaimConstraints
 from shakentrace.errors import ConfigurationError
 
-__all__ = ["TN_AUTH_LIST_OID", "encode_ia5string", "encode_tn_auth_list"]
+__all__ = [
+    "TN_AUTH_LIST_OID",
+    "encode_claim_constraints",
+    "encode_ia5string",
+    "encode_tn_auth_list",
+]
 
 #: id-pe-TNAuthList (RFC 8226 §9).
 TN_AUTH_LIST_OID = str(rfc8226.id_pe_TNAuthList)
+
+
+def encode_claim_constraints(rule: ClaimConstraints) -> bytes:
+    """Return the DER of JWTClaimConstraints (RFC 8226 §8), or RFC 9118's enhanced form.
+
+    ``rule.enhanced`` picks EnhancedJWTClaimConstraints (RFC 9118 §3).
+
+    Raises:
+        ConfigurationError: No constraint at all, ``must_exclude`` without
+            ``enhanced``, an empty list of permitted values, or a claim name
+            beyond ASCII.
+    """
+    if not (rule.must_include or rule.permitted_values or rule.must_exclude):
+        raise ConfigurationError("JWT Claim Constraints need at least one constraint")
+    if rule.must_exclude and not rule.enhanced:
+        raise ConfigurationError("must_exclude needs the RFC 9118 form (enhanced=True)")
+    if any(not values for _, values in rule.permitted_values):
+        raise ConfigurationError("each permitted claim needs at least one value")
+    spec = ENHANCED_JWT_CLAIM_CONSTRAINTS if rule.enhanced else rfc8226.JWTClaimConstraints()
+    value = spec.clone()
+    try:
+        if rule.must_include:
+            value["mustInclude"].extend(rule.must_include)
+        if rule.must_exclude:
+            value["mustExclude"].extend(rule.must_exclude)
+        if rule.permitted_values:
+            values_key = "values" if rule.enhanced else "permitted"
+            listed = value["permittedValues"]
+            for claim, permitted in rule.permitted_values:
+                entry = listed.componentType.clone()
+                entry["claim"] = claim
+                entry[values_key].extend(permitted)
+                listed.append(entry)
+        return bytes(encode(value))
+    except PyAsn1Error as exc:
+        raise ConfigurationError(f"JWT Claim Constraints: {exc}") from None
 
 
 def encode_tn_auth_list(

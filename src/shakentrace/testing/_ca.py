@@ -19,8 +19,18 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
+from shakentrace.certs import (
+    ENHANCED_JWT_CLAIM_CONSTRAINTS_OID,
+    JWT_CLAIM_CONSTRAINTS_OID,
+    ClaimConstraints,
+)
 from shakentrace.errors import ConfigurationError
-from shakentrace.testing._asn1 import TN_AUTH_LIST_OID, encode_ia5string, encode_tn_auth_list
+from shakentrace.testing._asn1 import (
+    TN_AUTH_LIST_OID,
+    encode_claim_constraints,
+    encode_ia5string,
+    encode_tn_auth_list,
+)
 from shakentrace.testing._blob import Blob
 from shakentrace.testing._cert import PrivateKey, StiCert
 from shakentrace.testing._profile import (
@@ -163,6 +173,7 @@ class StiCA:
         not_after: datetime | None = None,
         deviations: Iterable[Deviation] = (),
         key: PrivateKey | None = None,
+        claim_constraints: Sequence[ClaimConstraints] = (),
     ) -> StiCert:
         """Issue an STI end-entity certificate.
 
@@ -181,6 +192,9 @@ class StiCA:
                 ATIS-1000080 rules on purpose.
             key: The subject's private key; default a new P-256 key (or as a
                 key deviation says). Lets a fixed RSA key make reproducible files.
+            claim_constraints: JWT Claim Constraints extensions to add (RFC 8226
+                §8, or RFC 9118 §3 when ``enhanced``), e.g. for an RCD or
+                delegate certificate that may only sign certain claims.
 
         Returns:
             The certificate with its key, chain and PEM blobs.
@@ -220,6 +234,10 @@ class StiCA:
             devs, key, issuer_cert, issuer_key, spc, tns, tn_ranges
         ):
             builder = builder.add_extension(ext, critical)
+        for rule in claim_constraints:
+            oid = ENHANCED_JWT_CLAIM_CONSTRAINTS_OID if rule.enhanced else JWT_CLAIM_CONSTRAINTS_OID
+            constraint = x509.UnrecognizedExtension(oid, encode_claim_constraints(rule))
+            builder = builder.add_extension(constraint, False)
         cert = self._sign(builder, issuer_key)
         chain: tuple[x509.Certificate, ...] = (cert,)
         if issuer_cert is self.intermediate_cert:
