@@ -57,15 +57,19 @@ def split_list(value: str, *, line: int | None = None) -> tuple[str, ...]:
         return (value.strip(),) if value.strip() else ()
     if '"' not in value and "<" not in value:
         return tuple(part.strip() for part in value.split(",") if part.strip())
-    elements = g.LIST_ELEMENT.findall(value)
-    if sum(map(len, elements)) + value.count(",") - sum(e.count(",") for e in elements) != len(
-        value
-    ):
-        raise SipParseError(
-            f"unterminated quoted string or '<' in {value[:80]!r}",
-            code="sip-unterminated",
-            line=line,
-        )
+    elements: list[str] = []
+    start = 0
+    for piece in g.LIST_TOKEN.finditer(value):
+        if piece["open"]:
+            raise SipParseError(
+                f"unterminated quoted string or '<' in {value[:80]!r}",
+                code="sip-unterminated",
+                line=line,
+            )
+        if piece["comma"]:
+            elements.append(value[start : piece.start()])
+            start = piece.end()
+    elements.append(value[start:])
     return tuple(e.strip() for e in elements if e.strip())
 
 
