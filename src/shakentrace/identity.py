@@ -81,6 +81,10 @@ def _unquote(value: str) -> str:
     return value
 
 
+# Parameter problems listed per Identity value; more are counted in the last one.
+_MAX_FINDINGS = 16
+
+
 def _scan_params(text: str) -> tuple[dict[str, str | None], list[Reason]]:
     """Read ``;name=value`` parameters, tolerating a missing ``;``."""
     params: dict[str, str | None] = {}
@@ -102,6 +106,9 @@ def _scan_params(text: str) -> tuple[dict[str, str | None], list[Reason]]:
             findings.append(_malformed(f"parameter {name} given twice"))
         params.setdefault(name, match["value"])
         pos = match.end()
+    if len(findings) > _MAX_FINDINGS:  # 16 KiB of "a;" is 8000 of them: a few say it
+        rest = len(findings) - _MAX_FINDINGS + 1
+        findings[_MAX_FINDINGS - 1 :] = [_malformed(f"and {rest} more problems like these")]
     return params, findings
 
 
