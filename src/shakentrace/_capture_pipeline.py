@@ -81,6 +81,7 @@ class _PacketPipeline:
             max_streams=limits.max_tcp_streams,
             max_message=limits.max_message,
             max_pending=limits.max_tcp_pending,
+            max_segments=limits.max_tcp_segments,
         )
 
     def frame(self, frame: Frame) -> list[Found]:

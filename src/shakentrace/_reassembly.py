@@ -97,18 +97,34 @@ class TcpReassembler:
         max_streams: Directions tracked at once; the least recently used is dropped.
         max_message: Largest SIP message framed.
         max_pending: Out-of-order octets held per direction before the gap is skipped.
+        max_segments: Out-of-order segments held per direction before the gap is
+            skipped: each new segment is ordered against them.
     """
 
-    __slots__ = ("_max_message", "_max_pending", "_max_streams", "_streams", "_tally")
+    __slots__ = (
+        "_max_message",
+        "_max_pending",
+        "_max_segments",
+        "_max_streams",
+        "_streams",
+        "_tally",
+    )
 
     def __init__(
-        self, tally: Tally, *, max_streams: int, max_message: int, max_pending: int
+        self,
+        tally: Tally,
+        *,
+        max_streams: int,
+        max_message: int,
+        max_pending: int,
+        max_segments: int = 128,
     ) -> None:
         self._streams: OrderedDict[tuple[object, ...], _Stream] = OrderedDict()
         self._tally = tally
         self._max_streams = max_streams
         self._max_message = max_message
         self._max_pending = max_pending
+        self._max_segments = max_segments
 
     def add(self, segment: Segment) -> list[bytes]:
         """Add one segment; return the SIP messages it completes, in stream order."""
@@ -156,7 +172,7 @@ class TcpReassembler:
             stream.pending[seq] = payload
             stream.pending_size += len(payload)
         messages = self._drain(stream)
-        if stream.pending_size > self._max_pending:
+        if stream.pending_size > self._max_pending or len(stream.pending) > self._max_segments:
             # The gap will not fill: skip it and resume at the earliest held segment.
             base = stream.next_seq
             stream.next_seq = min(stream.pending, key=lambda s: _delta(s, base))

@@ -78,6 +78,10 @@ class CaptureLimits:
             file is corrupt and reading stops with a warning.
         max_tcp_streams: TCP directions tracked at once (least recent dropped).
         max_tcp_pending: Out-of-order octets held per direction before a gap is skipped.
+        max_tcp_segments: Out-of-order segments held per direction before a gap is
+            skipped (each new segment is ordered against those held: a few hundred
+            keep that cheap, where 1-octet segments filling ``max_tcp_pending``
+            took hours).
         max_fragmented: IP datagrams awaiting fragments at once.
         max_warnings: Warning lines kept in :attr:`CaptureStats.warnings`.
     """
@@ -86,6 +90,7 @@ class CaptureLimits:
     max_packet: int = 256 * 1024
     max_tcp_streams: int = 4096
     max_tcp_pending: int = 1024 * 1024
+    max_tcp_segments: int = 128
     max_fragmented: int = 256
     max_warnings: int = 100
 
