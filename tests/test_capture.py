@@ -300,6 +300,28 @@ def test_stream_framing_is_independent_of_segment_boundaries(
     assert _framed(INVITE + separator + OPTIONS + INVITE, cuts) == [INVITE, OPTIONS, INVITE]
 
 
+@given(cuts=st.lists(st.integers(1, 4000), max_size=12))
+def test_stream_framing_past_garbage_is_independent_of_segment_boundaries(
+    cuts: list[int],
+) -> None:
+    """Lines that start no message, before and between messages, are skipped however cut."""
+    stream = b"noise\nmore noise\n" + INVITE + b"junk line\r\n" + OPTIONS + INVITE
+    assert _framed(stream, cuts) == [INVITE, OPTIONS, INVITE]
+
+
+def test_stream_framing_reads_a_trickle_in_linear_time() -> None:
+    # A hang guard, not a speed target: each octet re-read the message (or the
+    # skipped lines) from its start; a 100 KiB head fed an octet at a time
+    # took over ten seconds.
+    head = b"INVITE sip:a@b SIP/2.0\r\nX-Long: " + b"a" * 100_000 + b"\r\nContent-Length: 5\r\n\r\n"
+    stream = b"garbage\n" * 10_000 + head + b"hello"
+    framer = StreamFramer(Tally(), max_message=1 << 18)
+    began = time.perf_counter()
+    out = [m for i in range(len(stream)) for m in framer.feed(stream[i : i + 1])]
+    assert time.perf_counter() - began < 10.0
+    assert out == [head + b"hello"]
+
+
 def _framed(stream: bytes, cuts: list[int]) -> list[bytes]:
     """What one StreamFramer yields for ``stream`` fed in pieces cut at ``cuts``; all of it."""
     framer = StreamFramer(Tally(), max_message=1 << 16)

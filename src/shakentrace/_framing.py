@@ -84,10 +84,13 @@ def is_start_line(line: bytes) -> bool:
     return _START_LINE.fullmatch(line.rstrip(b"\r")) is not None
 
 
-def _header_end(buf: bytes | bytearray) -> int:
-    """Offset where the body starts (just past the empty line), or -1 if not yet seen."""
-    crlf = buf.find(b"\r\n\r\n")
-    lf = buf.find(b"\n\n")
+def _header_end(buf: bytes | bytearray, start: int = 0) -> int:
+    """Offset where the body starts (just past the empty line), or -1 if not yet seen.
+
+    ``start``: where to look from (no empty line ends before ``start + 3``).
+    """
+    crlf = buf.find(b"\r\n\r\n", start)
+    lf = buf.find(b"\n\n", start)
     if lf >= 0 and (crlf < 0 or lf + 1 < crlf + 3):
         return lf + 2
     return crlf + 4 if crlf >= 0 else -1
@@ -131,12 +134,18 @@ class StreamFramer:
         max_message: Largest message kept; a bigger one is dropped and counted.
     """
 
-    __slots__ = ("_buf", "_max", "_tally")
+    __slots__ = ("_buf", "_max", "_need", "_searched", "_tally")
 
     def __init__(self, tally: Tally, *, max_message: int) -> None:
         self._buf = bytearray()
         self._tally = tally
         self._max = max_message
+        # What is known of the message at the front of the buffer, so that a
+        # message arriving a few octets at a time is not read again from its
+        # start at each segment: its whole length once its head is in, else how
+        # far its head was searched for the empty line.
+        self._need: int | None = None
+        self._searched = 0
 
     @property
     def pending(self) -> int:
@@ -146,21 +155,39 @@ class StreamFramer:
     def reset(self) -> None:
         """Forget the buffered bytes (after a gap in the stream)."""
         self._buf.clear()
+        self._need, self._searched = None, 0
 
     def feed(self, data: bytes) -> list[bytes]:
         """Append stream bytes; return the messages they complete, in order."""
         self._buf += data
         out: list[bytes] = []
         while self._buf:
+            before = len(self._buf)
             message = self._next()
-            if message is None:
+            if message is not None:
+                out.append(message)
+            elif len(self._buf) == before:  # waiting for more; else bytes were skipped
                 break
-            out.append(message)
         return out
 
     def _next(self) -> bytes | None:
         buf = self._buf
-        while buf and buf[0] in (0x0D, 0x0A):
+        if self._need is None:
+            total = self._head()
+            if total is None:
+                return None
+            self._need = total
+        if len(buf) < self._need:
+            return None
+        message = bytes(buf[: self._need])
+        del buf[: self._need]
+        self._need, self._searched = None, 0
+        return message
+
+    def _head(self) -> int | None:
+        """The whole length of the message at the front, once its head is in."""
+        buf = self._buf
+        while buf and buf[0] in (0x0D, 0x0A):  # CRLF keep-alives between messages
             del buf[:1]
         if buf[:4] == b"HEP3":
             return self._hep3()
@@ -171,8 +198,9 @@ class StreamFramer:
         if not is_start_line(bytes(buf[:newline])):
             self._resync()
             return None
-        end = _header_end(buf)
+        end = _header_end(buf, self._searched)
         if end < 0:
+            self._searched = max(len(buf) - 3, 0)
             self._wait_or_drop(self._max, "message headers too long")
             return None
         total = end + (_content_length(buf[:end]) or 0)
@@ -181,13 +209,9 @@ class StreamFramer:
             self._tally.problem("oversized", f"message of {total} octets dropped")
             self._resync()
             return None
-        if len(buf) < total:
-            return None
-        message = bytes(buf[:total])
-        del buf[:total]
-        return message
+        return total
 
-    def _hep3(self) -> bytes | None:
+    def _hep3(self) -> int | None:
         """One HEPv3 packet: its header gives its whole length (HEP3_rev12 §2)."""
         buf = self._buf
         if len(buf) < 6:
@@ -198,17 +222,12 @@ class StreamFramer:
             self._tally.problem("unframed", f"HEP3 packet length {total} out of bounds")
             self._resync()
             return None
-        if len(buf) < total:
-            return None
-        packet = bytes(buf[:total])
-        del buf[:total]
-        return packet
+        return total
 
     def _wait_or_drop(self, limit: int, why: str) -> None:
         if len(self._buf) > limit:
             self._tally.problem("unframed", why)
-            self._buf.clear()
-        return None
+            self.reset()
 
     def _resync(self) -> None:
         """Drop bytes up to the next message: a start line, or a HEPv3 packet (mid-stream)."""
@@ -228,6 +247,10 @@ class StreamFramer:
         elif pos == 0 or len(buf) > self._max:
             self._tally.problem("unframed")
             buf.clear()
+        else:  # whole lines, none a start line: only the partial last one may begin one
+            del buf[:pos]
+            self._tally.problem("unframed")
+        self._searched = 0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
