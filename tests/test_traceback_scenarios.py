@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import os
 import random
+import time
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 from hypothesis import given, settings
@@ -92,7 +94,44 @@ def test_split_calls_recovers_each_call_from_a_mixed_pile() -> None:
 def test_split_calls_keeps_calls_to_other_numbers_apart() -> None:
     scenario = GENERATORS[2].scenario(3, "tdm-strip")
     hops, _ = trace_scenario(scenario, VERIFY)
-    other = [
-        replace(h, dest_tns=("19995550100",), passport_keys=(), passport_key=None) for h in hops
+    other = [  # other calls: their own number and Call-ID
+        replace(
+            h,
+            dest_tns=("19995550100",),
+            passport_keys=(),
+            passport_key=None,
+            call_id=f"other-{h.call_id}",
+        )
+        for h in hops
     ]
     assert len(split_calls([*hops, *other])) >= 2
+
+
+def test_split_calls_counts_a_retransmitted_invite_once() -> None:
+    scenario = GENERATORS[0].scenario(5, "signed-origin")
+    hops, expected = trace_scenario(scenario, VERIFY)
+    # UDP retransmissions: the same INVITE captured again a little later.
+    again = [replace(h, received_at=h.received_at + timedelta(milliseconds=500)) for h in hops
+             if h.received_at is not None]  # fmt: skip
+    (call,) = split_calls([*hops, *again])
+    assert link(call) == expected
+
+
+def test_split_calls_keeps_a_replayed_passport_as_separate_calls() -> None:
+    # One PASSporT on many calls captured by one provider: replays, each its own
+    # call. They were one "call" of thousands of hops, linked in quadratic time.
+    hop = next(h for h in trace_scenario(GENERATORS[0].scenario(5, "signed-origin"), VERIFY)[0]
+               if h.passport_key and h.received_at)  # fmt: skip
+    assert hop.received_at is not None
+    replays = [
+        replace(
+            hop, call_id=f"replay-{n}", received_at=hop.received_at + timedelta(seconds=n / 1000)
+        )
+        for n in range(3000)
+    ]
+    began = time.perf_counter()
+    calls = split_calls(replays)
+    traces = [link(call) for call in calls]
+    assert time.perf_counter() - began < 10.0  # a hang guard: quadratic took minutes
+    assert len(calls) == 3000
+    assert all(len(trace.hops) == 1 for trace in traces)

@@ -63,9 +63,38 @@ def _upstream_capture(
     entries = index[hop.dest_tns[0]]
     low = bisect_left(entries, (hop.received_at - window, -1))
     high = bisect_right(entries, (hop.received_at, len(hops)))
-    fits = sorted((hop.received_at - at, j) for at, j in entries[low:high] if j != i)
+    # The latest few before it: a burst of calls to one number (a replayed PASSporT)
+    # must not make every hop weigh every other one.
+    nearest = entries[max(low, high - _CANDIDATES) : high]
+    fits = sorted(
+        (hop.received_at - at, j)
+        for at, j in nearest
+        if j != i and hops[j].provider != hop.provider  # upstream is another's capture
+    )
     named = [j for _, j in fits if _upstream_of(hop, [hops[j]]) is hops[j]]
     return named[0] if named else (fits[0][1] if fits else None)
+
+
+# Captures of the same called number weighed as the one upstream of a hop.
+_CANDIDATES = 64
+
+
+def _first_of_each(hops: Iterable[Hop]) -> list[Hop]:
+    """Each provider's hops less retransmissions: one hop per Call-ID, the first received.
+
+    Over UDP an INVITE is sent again until answered (RFC 3261 §17.1.1.2), so a
+    capture holds the same request several times; it crossed the provider once.
+    """
+    seen: set[tuple[str, str]] = set()
+    kept = []
+    for hop in hops:
+        if hop.call_id is not None:
+            key = (hop.provider, hop.call_id)
+            if key in seen:
+                continue
+            seen.add(key)
+        kept.append(hop)
+    return kept
 
 
 def split_calls(
@@ -74,20 +103,28 @@ def split_calls(
     """Split the hops of many calls into one group per call, for :func:`shakentrace.linking.link`.
 
     Hops carrying the same PASSporT (any of their SHAKEN PASSporTs: the key
-    survives B2BUAs, 47 CFR 64.6302) are one call. Each hop also joins the call of
-    the next capture upstream: the same called number, received at most
-    ``window`` earlier (a call crosses each hop in well under a second), preferring
-    the capture of the provider it names as upstream. That is how a PASSporT that
-    was stripped, replaced or never there still ends up in one traceback; two
-    calls to the same number within ``window`` of each other may be merged, so
-    keep ``window`` short. Groups come in the order of their first hop.
+    survives B2BUAs, 47 CFR 64.6302) are one call, unless one provider captured
+    it on several calls (a replayed PASSporT): those are joined by timing alone.
+    Each hop also joins the call of the next capture upstream, another provider's:
+    the same called number, received at most ``window`` earlier (a call crosses
+    each hop in well under a second), preferring the capture of the provider it
+    names as upstream. That is how a PASSporT that was stripped, replaced or never
+    there still ends up in one traceback; two calls to the same number within
+    ``window`` of each other may be merged, so keep ``window`` short. A
+    retransmitted INVITE (the same Call-ID captured by the same provider again)
+    counts once. Groups come in the order of their first hop.
     """
-    hops = list(hops)
+    hops = _first_of_each(hops)
     sets = _Sets(len(hops))
-    first_with: dict[str, int] = {}
+    with_key: dict[str, list[int]] = {}
     for i, hop in enumerate(hops):
         for key in hop.passport_keys:
-            sets.join(i, first_with.setdefault(key, i))
+            with_key.setdefault(key, []).append(i)
+    for members in with_key.values():
+        providers = [hops[i].provider for i in members]
+        if len(set(providers)) == len(providers):  # else a replay: left to the timing
+            for i in members[1:]:
+                sets.join(i, members[0])
     index = _by_number(hops)
     for i in range(len(hops)):
         up = _upstream_capture(i, hops, index, window)
