@@ -28,12 +28,13 @@ def _calls(n: int, **kw: object) -> list[CallRecord]:
         "upstream": "192.0.2.10:5060",
     }
     base.update(kw)
+    tag = "".join(f"-{value}" for value in kw.values())  # each call its own Call-ID
     return [
         CallRecord(
             orig_tn=f"1215555{i:04d}",
             dest_tns=(f"1310555{i:04d}",),
             time=T0 + timedelta(seconds=i),
-            call_id=f"c{i}",
+            call_id=f"c{i}{tag}",
             **base,  # type: ignore[arg-type]
         )
         for i in range(n)
@@ -53,9 +54,18 @@ def test_groups_by_signer_origid_attestation_and_pattern_ranked_by_volume() -> N
     top = campaigns[0]
     assert top.key.orig_pattern == "1215555XXXX"
     assert (top.first_seen, top.last_seen) == (T0, T0 + timedelta(seconds=4))
-    assert top.call_ids == ("c0", "c1", "c2", "c3", "c4")
+    assert top.call_ids == tuple(f"c{i}-origid-b-C" for i in range(5))
     assert top.dest_count == 5
     assert top.statuses == (("valid", 5),)
+
+
+def test_a_retransmitted_invite_is_one_call() -> None:
+    # UDP sends an INVITE again until it is answered: the capture holds it twice.
+    calls = _calls(3)
+    (campaign,) = find_campaigns([calls[0], calls[0], calls[1], calls[2], calls[1]])
+    assert (campaign.calls, campaign.call_ids) == (3, ("c0", "c1", "c2"))
+    unnamed = [CallRecord(signer_spc="1234"), CallRecord(signer_spc="1234")]
+    assert find_campaigns(unnamed)[0].calls == 2  # no Call-ID: nothing to compare
 
 
 def test_next_request_asks_the_signer_about_origid() -> None:

@@ -20,8 +20,8 @@ Pure: records in, campaigns out; memory is bounded by ``max_groups``.
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable
+from collections import Counter, OrderedDict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
@@ -314,7 +314,8 @@ def find_campaigns(
 
     Args:
         records: The calls, in any order (read once): one record per call, e.g.
-            :meth:`CallRecord.from_traceback` of each linked call.
+            :meth:`CallRecord.from_traceback` of each linked call. A record with
+            the Call-ID of a recent one is a retransmitted INVITE and counts once.
         mask_digits: Trailing calling-number digits ignored by the pattern (0 keeps
             whole numbers).
         min_calls: Leave out groups smaller than this.
@@ -328,7 +329,7 @@ def find_campaigns(
         raise ConfigurationError("mask_digits >= 0, min_calls >= 1 and max_groups >= 1 required")
     groups: dict[CampaignKey, _Group] = {}
     overflow = CampaignKey(signer="(other)", origid="-", attestation="-", orig_pattern="-")
-    for record in records:
+    for record in _once_each(records):
         key = CampaignKey.of(record, mask_digits=mask_digits)
         if key not in groups and len(groups) >= max_groups:
             key = overflow
@@ -340,6 +341,24 @@ def find_campaigns(
             ((k, g) for k, g in ranked if g.calls >= min_calls), start=1
         )
     )
+
+
+# Call-IDs remembered to recognise a retransmission (bounded: they come within
+# seconds, RFC 3261 §17.1.1.2 Timer B is 32 s).
+_RECENT_CALL_IDS = 65_536
+
+
+def _once_each(records: Iterable[CallRecord]) -> Iterator[CallRecord]:
+    """``records`` less retransmissions: a Call-ID seen among the recent ones counts once."""
+    recent: OrderedDict[str, None] = OrderedDict()
+    for record in records:
+        if record.call_id is not None:
+            if record.call_id in recent:
+                continue
+            recent[record.call_id] = None
+            if len(recent) > _RECENT_CALL_IDS:
+                recent.popitem(last=False)
+        yield record
 
 
 def _campaign(rank: int, key: CampaignKey, group: _Group) -> Campaign:
