@@ -25,7 +25,17 @@ from shakentrace.errors import CaptureError
 __all__ = ["Fragment", "Frame", "Segment", "decode_frame", "decode_transport", "read_frames"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_DECODE_ERRORS = (dpkt.UnpackError, struct.error, ValueError, IndexError, TypeError, KeyError)
+# AttributeError: dpkt 1.9.8's IPv6 decoder reads ``frag_off`` off whatever extension
+# header follows a fragment header, and leaves ``p`` unset after an ESP header.
+_DECODE_ERRORS = (
+    dpkt.UnpackError,
+    struct.error,
+    ValueError,
+    IndexError,
+    TypeError,
+    KeyError,
+    AttributeError,
+)
 _PCAP_MAGICS = {
     b"\xa1\xb2\xc3\xd4": (">", 1_000_000),
     b"\xd4\xc3\xb2\xa1": ("<", 1_000_000),
@@ -325,7 +335,7 @@ def decode_with_dpkt(frame: Frame) -> Segment | Fragment | None:
     """:func:`decode_frame` without its shortcut: every frame through dpkt."""
     try:
         ip = _network(frame.linktype, frame.data)
-        if ip is None:
+        if ip is None or not hasattr(ip, "p"):  # no IP, or IPv6 ESP: no SIP in the clear
             return None
         src, dst = _addr(ip)
         fragment = _fragment(ip, src, dst)
