@@ -205,6 +205,8 @@ def test_passport_is_frozen_read_only_and_picklable() -> None:
         (_seg(b'{"a":NaN}') + ".e30.AA", "not JSON"),
         # Python 3.11's decoder gives up (not JSON); 3.12+ decodes it (too deep).
         (_seg(b'{"a":' + b"[" * 3000 + b"]" * 3000 + b"}") + ".e30.AA", "not JSON|nests deeper"),
+        (_seg(b'{"iat":1e400}') + ".e30.AA", "out of range"),  # Python reads inf
+        (_seg(b'{"iat":-1e400}') + ".e30.AA", "out of range"),
     ],
 )
 def test_structural_problems_raise(token: str, fragment: str) -> None:
@@ -237,6 +239,30 @@ def test_depth_check_follows_any_nesting_the_decoder_gives() -> None:
     assert _deeper_than({"a": value}, 12)
     assert not _deeper_than({"a": [[1], {"b": []}]}, 4)
     assert _deeper_than({"a": [[1], {"b": [{}]}]}, 4)
+
+
+def test_json_depth_bound_past_the_recursion_limit_is_a_parse_error() -> None:
+    """Found by fuzzing: nesting the C decoder reads (~500) overflowed the depth check."""
+    header = json.dumps(HEADER)[:-1].encode() + b',"x":' + b"[" * 600 + b"]" * 600 + b"}"
+    with pytest.raises(PassportParseError, match="nests deeper"):
+        decode_passport(_raw(header, CLAIMS))
+
+
+def test_out_of_range_numbers_in_claims_are_malformed_not_infinite() -> None:
+    """Found by fuzzing: ``1e400`` became ``inf`` and ``to_dict()`` was no longer JSON."""
+    claims = json.dumps(CLAIMS)[:-1].encode() + b',"rcdi":1e400}'
+    with pytest.raises(PassportParseError, match="out of range"):
+        decode_passport(_raw(HEADER, claims))
+    tiny = decode_passport(_raw(HEADER, json.dumps(CLAIMS)[:-1].encode() + b',"x":1e-400}'))
+    assert tiny.claims["x"] == 0.0
+
+
+def test_json_in_a_string_nested_past_the_recursion_limit_is_a_finding() -> None:
+    """Found by fuzzing: an ``orig`` string of 3000 brackets raised RecursionError."""
+    deep = '{"tn":' + "[" * 3000 + "]" * 3000 + "}"
+    pp = decode_passport(_raw(HEADER, {**CLAIMS, "orig": deep}))
+    assert pp.orig_tn is None
+    assert any("not an object" in r.message for r in pp.findings)
 
 
 def test_token_length_and_json_size_bounds() -> None:

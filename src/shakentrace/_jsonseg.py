@@ -12,6 +12,7 @@ name); anything else goes through the general decoder, which finds them itself.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Mapping
 from json import encoder as _encoder
 from typing import Any
@@ -69,7 +70,18 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-_SCAN = json.JSONDecoder(parse_constant=_reject_constant).scan_once  # type: ignore[attr-defined]
+def _finite(text: str) -> float:
+    # 1e400 is valid JSON grammar but no number (RFC 8259 §6): Python would read
+    # it as inf, the value the NaN/Infinity constants are refused for above.
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"number {text[:24]} is out of range")
+    return value
+
+
+_SCAN = json.JSONDecoder(  # type: ignore[attr-defined]
+    parse_constant=_reject_constant, parse_float=_finite
+).scan_once
 
 
 def _deeper_than(value: Any, limit: int) -> bool:
@@ -152,7 +164,10 @@ def _general(
     members = _Members()
     try:
         value = json.loads(
-            data.decode("utf-8"), object_pairs_hook=members, parse_constant=_reject_constant
+            data.decode("utf-8"),
+            object_pairs_hook=members,
+            parse_constant=_reject_constant,
+            parse_float=_finite,
         )
     except (ValueError, RecursionError) as exc:
         raise PassportParseError(f"{what} is not JSON: {exc}") from exc

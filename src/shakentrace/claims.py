@@ -193,7 +193,7 @@ class _Reader:
             # libstirshaken's old examples: the object serialised into a string.
             try:
                 value = json.loads(value)
-            except ValueError:
+            except (ValueError, RecursionError):  # not JSON, or nested past the C decoder
                 pass
             else:
                 self.bad(f"{name} is JSON inside a string (RFC 8225 §5.2: an object)")
