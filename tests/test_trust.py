@@ -365,7 +365,17 @@ class TestTrustList:
         jws = _trust_list([ca.root_cert], ca.intermediate_key)
         assert TrustStore.from_trust_list(jws.encode()).roots == (ca.root_cert,)
 
-    @pytest.mark.parametrize("jws", ["", "a.b", "e30.e30.", "e30.W10.AA"])
+    @pytest.mark.parametrize(
+        "jws",
+        [
+            "",
+            "a.b",
+            "e30.e30.",
+            "e30.W10.AA",
+            # found by fuzzing: JSON nested past the decoder's limit raised RecursionError
+            "e30." + b64url_encode(b"[" * 5000 + b"]" * 5000) + ".AA",
+        ],
+    )
     def test_malformed_lists(self, jws: str) -> None:
         with pytest.raises(CertificateParseError):
             TrustStore.from_trust_list(jws)

@@ -112,7 +112,7 @@ def roots_from_trust_list(jws: str | bytes, signer: x509.Certificate | None) -> 
         header = json.loads(b64url_decode(parts[0], what="trust list header"))
         payload = json.loads(b64url_decode(parts[1], what="trust list payload"))
         signature = b64url_decode(parts[2], what="trust list signature")
-    except (PassportParseError, ValueError) as exc:
+    except (PassportParseError, ValueError, RecursionError) as exc:  # nested past the decoder
         raise CertificateParseError(f"trust list does not decode: {exc}") from None
     if signer is not None:
         _check_signature(header, f"{parts[0]}.{parts[1]}".encode("ascii"), signature, signer)
