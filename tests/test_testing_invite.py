@@ -118,3 +118,12 @@ def test_build_invite_round_trips_through_parse_sip(
     assert (later.call_id == message.call_id) is not b2bua
     assert len(later.via) == (1 if b2bua else len(via) + 1)
     assert later.max_forwards == 69
+
+
+def test_a_token_of_deeply_nested_json_still_builds_an_invite() -> None:
+    """Found by fuzzing: reading ``iat`` for the Date raised RecursionError."""
+    from shakentrace._jose import b64url_encode
+
+    token = f"e30.{b64url_encode(b'[' * 5000 + b']' * 5000)}.AA"
+    raw = build_invite(identity=[token])
+    assert f"Identity: {token}\r\n".encode() in raw
