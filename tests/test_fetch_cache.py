@@ -75,6 +75,9 @@ class TestFreshness:
             ({"expires": "garbage"}, DAY),
             # str.isdigit() is true of a superscript two, which int() refuses.
             ({"cache_control": "max-age=172800", "age": "\u00b2"}, 2 * DAY),
+            # found by fuzzing: a huge Age overflowed timedelta (OverflowError)
+            ({"cache_control": "max-age=172800", "age": "9" * 30}, DAY),
+            ({"expires": "Mon, 30 Nov 2026 10:00:00 GMT", "age": "9" * 5000}, DAY),
         ],
     )
     def test_lifetimes(self, sti_cert: StiCert, headers: dict[str, str], ttl: timedelta) -> None:
@@ -234,6 +237,7 @@ _HEADER = (
     st.none()
     | st.text(max_size=40)
     | st.sampled_from(["max-age=60", "0", "Sat, 28 Nov 2026 10:00:00 GMT"])
+    | st.from_regex(r"[0-9]{1,40}", fullmatch=True)
 )
 _BODY = StiCA(seed=41, now=NOW).issue_cert().chain_pem.data
 

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 __all__ = ["CacheStats", "CachingFetcher", "freshness"]
 
 _MAX_AGE = re.compile(r"(?:^|,)\s*max-age\s*=\s*\"?(\d{1,10})\"?\s*(?:,|$)", re.IGNORECASE)
+# RFC 9111 §1.2.2: a delta-seconds too large to hold stands for 2**31 seconds.
+_MAX_DELTA = 2**31
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -94,7 +96,7 @@ def _end_of_use(body: bytes) -> datetime | None:
 
 
 def _lifetime(fetched: Fetched, now: datetime) -> timedelta | None:
-    age = int(fetched.age) if fetched.age and fetched.age.isascii() and fetched.age.isdigit() else 0
+    age = _delta_seconds(fetched.age)
     match = _MAX_AGE.search(fetched.cache_control or "")
     if match:
         return timedelta(seconds=int(match.group(1)) - age)
@@ -103,6 +105,13 @@ def _lifetime(fetched: Fetched, now: datetime) -> timedelta | None:
         return None
     base = _http_date(fetched.date) or now
     return expires - base - timedelta(seconds=age)
+
+
+def _delta_seconds(value: str | None) -> int:
+    """An ``Age`` value in seconds (0 if it is none), at most 2**31 (RFC 9111 §1.2.2)."""
+    if not (value and value.isascii() and value.isdigit()):
+        return 0
+    return _MAX_DELTA if len(value) > 10 else min(int(value), _MAX_DELTA)
 
 
 def _http_date(value: str | None) -> datetime | None:
