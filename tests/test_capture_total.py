@@ -6,9 +6,15 @@ that each test pins the one malformed layer the fuzzer met.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import struct
 
+from hypothesis import given
+from hypothesis import strategies as st
+
+from shakentrace._hep import HepProblem, decode_hep
+from shakentrace._pcap import Fragment, Frame, Segment, decode_frame
 from shakentrace.capture import open_capture
 
 A6, B6 = "2001:db8::10", "2001:db8:1::20"
@@ -41,3 +47,55 @@ def test_ipv6_fragment_header_then_options_is_a_bad_packet() -> None:
     with open_capture(_pcap(packet)) as capture:
         assert list(capture) == []
     assert dict(capture.stats.problems) == {"bad-packet": 1}
+
+
+# Totality of each decoding layer on its own: a result or its own error, nothing else.
+
+_IP6_NEXT = st.sampled_from([0, 6, 17, 43, 44, 50, 51, 59, 60])
+_LINKTYPES = st.sampled_from([0, 1, 12, 14, 101, 108, 113, 228, 229, 276, 9999])
+
+
+@given(nxt=_IP6_NEXT, body=st.binary(max_size=120))
+def test_any_ipv6_extension_header_chain_decodes_or_is_a_value_error(nxt: int, body: bytes) -> None:
+    frame = Frame(1, None, 101, _ip6(nxt, body))
+    with contextlib.suppress(ValueError):
+        assert isinstance(decode_frame(frame), Segment | Fragment | None)
+
+
+@given(linktype=_LINKTYPES, data=st.binary(max_size=200))
+def test_any_frame_decodes_or_is_a_value_error(linktype: int, data: bytes) -> None:
+    with contextlib.suppress(ValueError):
+        assert isinstance(decode_frame(Frame(1, None, linktype, data)), Segment | Fragment | None)
+
+
+_HEP_HEADS = st.sampled_from([b"", b"HEP3", b"EEP3", b"\x02\x10\x02\x11", b"\x01\x28\x0a\x06"])
+
+
+@given(head=_HEP_HEADS, body=st.binary(max_size=200), limit=st.integers(0, 4096))
+def test_any_hep_packet_decodes_or_is_a_hep_problem(head: bytes, body: bytes, limit: int) -> None:
+    with contextlib.suppress(HepProblem):
+        packet = decode_hep(head + body, max_payload=limit)
+        assert isinstance(packet.payload, bytes)
+
+
+def _pcapng(option: bytes, timestamp: int) -> bytes:
+    def block(kind: int, body: bytes) -> bytes:
+        return struct.pack("<II", kind, 12 + len(body)) + body + struct.pack("<I", 12 + len(body))
+
+    section = block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
+    interface = block(1, struct.pack("<HHI", 101, 0, 65535) + option)
+    packet = _ip6(59, b"")
+    record = struct.pack("<IIIII", 0, timestamp >> 32, timestamp & 0xFFFFFFFF, 40, 40)
+    return section + interface + block(6, record + packet)
+
+
+@given(
+    code=st.sampled_from([9, 14]), value=st.binary(max_size=8), timestamp=st.integers(0, 2**64 - 1)
+)
+def test_any_interface_time_options_read(code: int, value: bytes, timestamp: int) -> None:
+    """if_tsresol / if_tsoffset of any value: the packet is read, with a time or none."""
+    padded = value + bytes(-len(value) % 4)
+    option = struct.pack("<HH", code, len(value)) + padded + bytes(4)
+    with open_capture(_pcapng(option, timestamp)) as capture:
+        assert list(capture) == []
+    assert (capture.stats.packets, capture.stats.malformed) == (1, 0)
