@@ -13,8 +13,10 @@ import struct
 from hypothesis import given
 from hypothesis import strategies as st
 
+from shakentrace._framing import Tally
 from shakentrace._hep import HepProblem, decode_hep
 from shakentrace._pcap import Fragment, Frame, Segment, decode_frame
+from shakentrace._reassembly import TcpReassembler
 from shakentrace.capture import open_capture
 
 A6, B6 = "2001:db8::10", "2001:db8:1::20"
@@ -99,3 +101,18 @@ def test_any_interface_time_options_read(code: int, value: bytes, timestamp: int
     with open_capture(_pcapng(option, timestamp)) as capture:
         assert list(capture) == []
     assert (capture.stats.packets, capture.stats.malformed) == (1, 0)
+
+
+def test_many_tiny_segments_out_of_order_are_not_held_without_bound() -> None:
+    """One-octet segments, each after a gap, were all held (1 MiB is a million of
+    them) and each arrival scanned them all: 20 000 took 40 s, quadratically.
+    """
+    tally = Tally()
+    tcp = TcpReassembler(tally, max_streams=4, max_message=4096, max_pending=1024 * 1024)
+    a, b = ("192.0.2.1", 5060), ("192.0.2.2", 5060)
+    tcp.add(Segment("tcp", a, b, b"", seq=99, flags=0x02))
+    for n in range(1000):
+        tcp.add(Segment("tcp", a, b, b"X", seq=1000 + 2 * n))
+    held = tcp._streams[(a, b)].pending  # the bound under test
+    assert 0 < len(held) <= 129
+    assert tally.problems["tcp-gap"] > 0
