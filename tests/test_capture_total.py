@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import struct
+import time
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -16,7 +17,7 @@ from hypothesis import strategies as st
 from shakentrace._framing import Tally
 from shakentrace._hep import HepProblem, decode_hep
 from shakentrace._pcap import Fragment, Frame, Segment, decode_frame
-from shakentrace._reassembly import TcpReassembler
+from shakentrace._reassembly import Defragmenter, TcpReassembler
 from shakentrace.capture import open_capture
 
 A6, B6 = "2001:db8::10", "2001:db8:1::20"
@@ -116,3 +117,22 @@ def test_many_tiny_segments_out_of_order_are_not_held_without_bound() -> None:
     held = tcp._streams[(a, b)].pending  # the bound under test
     assert 0 < len(held) <= 129
     assert tally.problems["tcp-gap"] > 0
+
+
+def test_a_datagram_of_many_tiny_fragments_reassembles_in_linear_time() -> None:
+    """Found by fuzzing: each fragment re-walked the whole datagram; 8000 eight-octet
+    fragments took 12 s (a 464 KB capture). The one before the last completes it.
+    """
+    defrag = Defragmenter(Tally())
+    count = 8000
+    payload = bytes(range(256)) * (count * 8 // 256)
+
+    def piece(n: int, more: bool = True) -> Fragment:
+        data = payload[8 * n : 8 * n + 8]
+        return Fragment((4, "a", "b", 7, 17), 17, "a", "b", 8 * n, more, data)
+
+    started = time.perf_counter()
+    assert defrag.add(piece(count - 1, more=False)) is None
+    assert all(defrag.add(piece(n)) is None for n in range(count - 2))
+    assert defrag.add(piece(count - 2)) == payload
+    assert time.perf_counter() - started < 2.0

@@ -24,10 +24,28 @@ _MAX_IP = 65_535
 class _Datagram:
     pieces: dict[int, bytes] = field(default_factory=dict)
     total: int | None = None
-    size: int = 0
+    covered: int = 0  # octets [0, covered) are all in
+    scanned: int = 0  # offsets below it were looked at (fragment offsets step by 8)
+
+    def add(self, offset: int, data: bytes) -> None:
+        """Keep the first piece at ``offset``; extend the covered prefix in amortised O(1).
+
+        Checking the whole datagram on every arrival made a datagram of many
+        tiny fragments quadratic to read.
+        """
+        if offset in self.pieces:
+            return
+        self.pieces[offset] = data
+        if offset <= self.covered:
+            self.covered = max(self.covered, offset + len(data))
+        while self.scanned <= self.covered:
+            piece = self.pieces.get(self.scanned)
+            if piece is not None:
+                self.covered = max(self.covered, self.scanned + len(piece))
+            self.scanned += 8
 
     def complete(self) -> bytes | None:
-        if self.total is None:
+        if self.total is None or self.covered < self.total:
             return None
         out, end = bytearray(), 0
         for offset in sorted(self.pieces):
@@ -61,7 +79,7 @@ class Defragmenter:
             del self._pending[fragment.key]
             self._tally.problem("bad-fragment", "fragment beyond 65535 octets")
             return None
-        datagram.pieces.setdefault(fragment.offset, fragment.data)
+        datagram.add(fragment.offset, fragment.data)
         if not fragment.more:
             datagram.total = end
         whole = datagram.complete()
