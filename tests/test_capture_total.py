@@ -18,7 +18,7 @@ from shakentrace._framing import Tally
 from shakentrace._hep import HepProblem, decode_hep
 from shakentrace._pcap import Fragment, Frame, Segment, decode_frame
 from shakentrace._reassembly import Defragmenter, TcpReassembler
-from shakentrace.capture import open_capture
+from shakentrace.capture import CaptureLimits, open_capture
 
 A6, B6 = "2001:db8::10", "2001:db8:1::20"
 _ADDRS = ipaddress.ip_address(A6).packed + ipaddress.ip_address(B6).packed
@@ -136,3 +136,32 @@ def test_a_datagram_of_many_tiny_fragments_reassembles_in_linear_time() -> None:
     assert all(defrag.add(piece(n)) is None for n in range(count - 2))
     assert defrag.add(piece(count - 2)) == payload
     assert time.perf_counter() - started < 2.0
+
+
+def test_a_text_file_of_one_endless_message_is_read_in_bounded_memory() -> None:
+    """Found by fuzzing: every line after a start line was held; 45 MiB took 560 MiB."""
+    import tracemalloc
+
+    text = b"INVITE sip:a@b SIP/2.0\r\nVia: x\r\n\r\n" + b"v=0 an SDP line\r\n" * 200_000
+    text += OPTIONS
+    tracemalloc.start()
+    try:
+        with open_capture(text, limits=CaptureLimits(max_message=4096)) as capture:
+            assert [m.data for m in capture] == [OPTIONS]
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert capture.stats.problems == {"oversized": 1}
+    assert peak < len(text) // 4
+
+
+def test_prose_after_a_complete_body_is_not_oversized() -> None:
+    body = b"v=0\r\n"
+    head = b"INVITE sip:a@b SIP/2.0\r\nContent-Length: 5\r\n\r\n"
+    with open_capture(head + body + b"a ticket's words\r\n" * 50, limits=_SMALL) as capture:
+        assert [m.data for m in capture] == [head + body]
+    assert not capture.stats.problems
+
+
+OPTIONS = b"OPTIONS sip:b@c SIP/2.0\r\nCall-ID: 2\r\n\r\n"
+_SMALL = CaptureLimits(max_message=200)

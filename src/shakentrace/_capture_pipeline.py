@@ -59,8 +59,8 @@ class _Lines:
 def text_messages(stream: BinaryIO, tally: Tally, limits: CaptureLimits) -> Iterator[Found]:
     """Messages of a text file (one or many, loose line endings, sngrep/ngrep headers)."""
     lines = _Lines(stream, limits.max_message)
-    for chunk in split_text(lines):
-        if len(chunk.data) > limits.max_message:
+    for chunk in split_text(lines, max_message=limits.max_message):
+        if chunk.oversized or len(chunk.data) > limits.max_message:
             tally.problem("oversized", f"message at line {chunk.line} dropped")
             continue
         tally.messages += 1

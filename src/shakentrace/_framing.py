@@ -262,6 +262,7 @@ class TextChunk:
     time: datetime | None = None
     src: tuple[str, int] | None = None
     dst: tuple[str, int] | None = None
+    oversized: bool = False
 
 
 def _meta(line: bytes) -> tuple[datetime | None, tuple[str, int], tuple[str, int]] | None:
@@ -285,14 +286,21 @@ def _lines(chunks: Iterable[bytes]) -> Iterator[bytes]:
 
 
 class _TextMessage:
-    """A message being collected line by line (``indent``: the paste's, taken off each line)."""
+    """A message being collected line by line (``indent``: the paste's, taken off each line).
 
-    __slots__ = ("body", "head", "in_body", "indent", "line", "meta")
+    At most ``limit`` octets are held: lines past it are dropped, not collected,
+    so that a huge file holding one start line cannot fill memory.
+    """
 
-    def __init__(self, line: int, start: bytes, meta: object, indent: bytes = b"") -> None:
+    __slots__ = ("body", "dropped", "head", "in_body", "indent", "limit", "line", "meta", "size")
+
+    def __init__(
+        self, line: int, start: bytes, meta: object, indent: bytes = b"", limit: int = 2**62
+    ) -> None:
         self.line, self.in_body, self.meta, self.indent = line, False, meta, indent
         self.head: list[bytes] = [start]
         self.body: list[bytes] = []
+        self.size, self.limit, self.dropped = len(start), limit, ""
 
     def add(self, text: bytes) -> None:
         if self.indent and text.startswith(self.indent):
@@ -300,11 +308,18 @@ class _TextMessage:
         elif self.indent and not text.strip(b" \t>"):
             text = b""  # a blank line of the paste, with a shorter indent
         if self.in_body:
-            self.body.append(text)
+            self._keep(self.body, text, "body")
         elif text.strip():
-            self.head.append(text)
+            self._keep(self.head, text, "head")
         else:
             self.in_body = True
+
+    def _keep(self, lines: list[bytes], text: bytes, part: str) -> None:
+        if self.size > self.limit:
+            self.dropped = self.dropped or part
+        else:
+            self.size += len(text) + 2
+            lines.append(text)
 
     def finish(self) -> TextChunk:
         head = _html_unescaped(b"\r\n".join(self.head)) + b"\r\n\r\n"
@@ -314,8 +329,14 @@ class _TextMessage:
         length = _content_length(head)
         if length is not None and len(body) > length:
             body = body[:length]  # prose after the body in a ticket
+        # Dropped lines matter unless they lay past a body already complete.
+        oversized = self.dropped == "head" or (
+            self.dropped == "body" and (length is None or len(body) < length)
+        )
         stamp, src, dst = self.meta if isinstance(self.meta, tuple) else (None, None, None)
-        return TextChunk(data=head + body, line=self.line, time=stamp, src=src, dst=dst)
+        return TextChunk(
+            data=head + body, line=self.line, time=stamp, src=src, dst=dst, oversized=oversized
+        )
 
 
 def _html_unescaped(head: bytes) -> bytes:
@@ -344,13 +365,14 @@ def _indented_start(line: bytes) -> bytes:
 _INDENT = re.compile(rb"(?:[ \t]|>[ \t]?)+")
 
 
-def split_text(chunks: Iterable[bytes]) -> Iterator[TextChunk]:
+def split_text(chunks: Iterable[bytes], *, max_message: int = 2**62) -> Iterator[TextChunk]:
     """Cut SIP messages out of text lines (each chunk one line as read from a file).
 
     A message starts at a Request-Line or Status-Line and runs to the next one, a
     sngrep/ngrep meta line or a separator; text between messages is ignored. A
     message pasted with an indent (blanks, ``>`` quote marks) before its start
-    line has that indent taken off each of its lines.
+    line has that indent taken off each of its lines. Of a message longer than
+    ``max_message`` octets, only so much is held (the chunk is ``oversized``).
     """
     current: _TextMessage | None = None
     meta: object = None
@@ -367,7 +389,7 @@ def split_text(chunks: Iterable[bytes]) -> Iterator[TextChunk]:
                 yield current.finish()
             indent = _indented_start(line)
             start = line[len(indent) :].rstrip(b" \t")
-            current, meta = _TextMessage(number, start, meta, indent), None
+            current, meta = _TextMessage(number, start, meta, indent, max_message), None
         elif current is not None:
             current.add(line)
     if current is not None:
