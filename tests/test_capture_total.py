@@ -179,3 +179,23 @@ def test_a_tcp_stream_of_lines_that_start_no_message_is_not_rescanned() -> None:
     assert framer.feed(b"junk, then a messa") == []
     assert framer.feed(b"ge\n" + OPTIONS) == [OPTIONS]
     assert set(tally.problems) == {"unframed"}
+
+
+def test_pcapng_interfaces_are_bounded_per_section() -> None:
+    """Found by fuzzing: every interface block was kept; a file of them grew memory."""
+
+    def block(kind: int, body: bytes) -> bytes:
+        return struct.pack("<II", kind, 12 + len(body)) + body + struct.pack("<I", 12 + len(body))
+
+    section = block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
+    interface = block(1, struct.pack("<HHI", 101, 0, 65535))
+    packet = _ip6(59, b"")
+
+    def enhanced(iface: int) -> bytes:
+        return block(6, struct.pack("<IIIII", iface, 0, 0, 40, 40) + packet)
+
+    data = section + interface * 5000 + enhanced(0) + enhanced(4095) + enhanced(4096)
+    with open_capture(data) as capture:
+        assert list(capture) == []
+    assert (capture.stats.packets, capture.stats.skipped) == (2, 2)
+    assert capture.stats.problems == {"bad-block": 5000 - 4096 + 1}

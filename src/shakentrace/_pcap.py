@@ -48,6 +48,9 @@ PCAPNG_MAGIC = b"\x0a\x0d\x0d\x0a"
 # LINKTYPE_* values (tcpdump.org/linktypes.html) and the platform DLT_RAW aliases.
 _NULL, _ETHERNET, _RAW, _LOOP, _SLL, _SLL2, _IPV4, _IPV6 = 0, 1, 101, 108, 113, 276, 228, 229
 _RAW_ALIASES = frozenset({_RAW, 12, 14, _IPV4, _IPV6})
+# Interfaces kept per pcapng section: a file of nothing but interface blocks
+# must not grow memory with its size.
+_MAX_INTERFACES = 4096
 
 
 def is_pcap_magic(head: bytes) -> bool:
@@ -201,6 +204,8 @@ def _pcapng_frames(f: BinaryIO, tally: Tally, max_packet: int) -> Iterator[Frame
         try:
             if kind == dpkt.pcapng.PCAPNG_BT_SHB:
                 interfaces = []
+            elif kind == dpkt.pcapng.PCAPNG_BT_IDB and len(interfaces) >= _MAX_INTERFACES:
+                tally.problem("bad-block", f"more than {_MAX_INTERFACES} interfaces in a section")
             elif kind == dpkt.pcapng.PCAPNG_BT_IDB:
                 idb = dpkt.pcapng.InterfaceDescriptionBlockLE if le else _IDB
                 interfaces.append(_interface(idb(block), le))
