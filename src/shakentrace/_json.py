@@ -6,9 +6,10 @@ and on a large capture encoding those lines was the largest single cost of
 encoder; orjson takes about 8). orjson refuses a few values the standard library
 writes (an integer beyond 64 bits, a string with a lone surrogate, a key that is
 not a string): those lines fall back to the standard library, so every value
-still prints. Two deliberate differences from ``json.dumps``: a float is written
-in its shortest form (``1e16``, not ``1e+16``; the same number), and a non-finite
-float (``NaN``, which is not JSON) is written as ``null``.
+still prints. Three deliberate differences from ``json.dumps``: a float is
+written in its shortest form (``1e16``, not ``1e+16``; the same number), a
+non-finite float (``NaN``, which is not JSON) is written as ``null``, and a lone
+surrogate as its escape (``\\ud800``, the same value), which UTF-8 output can write.
 """
 
 from __future__ import annotations
@@ -30,4 +31,4 @@ def dumps_line(value: Any) -> str:
     try:
         return orjson.dumps(value, default=str, option=_OPTIONS).decode()
     except orjson.JSONEncodeError:
-        return _FALLBACK(value)
+        return _FALLBACK(value).encode("utf-8", "backslashreplace").decode("utf-8")

@@ -15,8 +15,11 @@ import re
 __all__ = ["printable"]
 
 # C0 controls but tab and line feed, DEL and the C1 controls, the bidirectional
-# marks, embeddings, overrides and isolates, and the line and paragraph separators.
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+# marks, embeddings, overrides and isolates, the line and paragraph separators,
+# and lone surrogates (a JSON "\\ud800" escape: no terminal encoding can write one).
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]"
+)
 
 
 def _escape(match: re.Match[str]) -> str:
