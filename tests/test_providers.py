@@ -127,6 +127,14 @@ def test_merge_prefers_the_later(directory: ProviderDirectory) -> None:
         ("noname.json", '{"providers": [{"ocns": ["1"]}]}'),
         ("badnet.json", '{"peers": [{"provider": "x", "addresses": ["300.1.1.1"]}]}'),
         ("badtype.toml", "[[providers]]\nname = 3\n"),
+        # found by fuzzing: each was read as a provider, OCN or peer named "None"
+        ("emptyname.json", '{"providers": [{"name": " "}]}'),
+        ("nullocn.json", '{"providers": [{"name": "A", "ocns": [null]}]}'),
+        ("emptypeer.toml", '[[peers]]\nprovider = ""\n'),
+        ("nulldomain.json", '{"peers": [{"provider": "A", "domains": [null]}]}'),
+        ("emptytgrp.json", '{"peers": [{"provider": "A", "trunk_groups": [";ctx"]}]}'),
+        # and bool("false") made a carrier a customer
+        ("strcustomer.json", '{"peers": [{"provider": "A", "customer": "false"}]}'),
         ("bad.csv", "a,b\n1,2\n"),
         ("dir.yaml", "providers: []"),
     ],

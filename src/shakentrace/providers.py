@@ -306,16 +306,31 @@ def _text(value: Any) -> str | None:
     return value.strip() or None
 
 
+def _required(value: Any, what: str) -> str:
+    # An empty or null entry was read as the text "None": a provider named so.
+    text = _text(value)
+    if text is None:
+        raise ValueError(f"{what} is empty")
+    return text
+
+
 def _strings(value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
-        return (value,)
-    return tuple(str(_text(v)) for v in value or ())
+        value = (value,)
+    return tuple(_required(v, "a list entry") for v in value or ())
+
+
+def _flag(value: Any, what: str) -> bool:
+    # bool("false") is True: a carrier would have been taken for a customer.
+    if not isinstance(value, bool):
+        raise TypeError(f"{what} is true or false, not {value!r}")
+    return value
 
 
 def _provider(item: Mapping[str, Any]) -> Provider:
     ocns = _strings(item.get("ocns", ())) or _strings(item.get("ocn", ()))
     return Provider(
-        name=str(_text(item["name"])),
+        name=_required(item["name"], "name"),
         ocns=tuple(o.upper() for o in ocns),
         country=(_text(item.get("country")) or "").upper() or None,
         contact=_text(item.get("contact")),
@@ -326,19 +341,21 @@ def _provider(item: Mapping[str, Any]) -> Provider:
 def _trunk(value: Any) -> TrunkGroup:
     if isinstance(value, str):
         tgrp, _, context = value.partition(";")
-        return TrunkGroup(tgrp=tgrp.strip(), context=context.strip())
-    return TrunkGroup(tgrp=str(_text(value["tgrp"])), context=_text(value.get("context")) or "")
+        return TrunkGroup(tgrp=_required(tgrp, "tgrp"), context=context.strip())
+    return TrunkGroup(
+        tgrp=_required(value["tgrp"], "tgrp"), context=_text(value.get("context")) or ""
+    )
 
 
 def _peer(item: Mapping[str, Any]) -> Peer:
     return Peer(
-        provider=str(_text(item["provider"])),
+        provider=_required(item["provider"], "provider"),
         networks=tuple(
             ipaddress.ip_network(a, strict=False) for a in _strings(item.get("addresses"))
         ),
         trunk_groups=tuple(_trunk(t) for t in item.get("trunk_groups", ())),
         domains=tuple(d.lower().rstrip(".") for d in _strings(item.get("domains"))),
-        customer=bool(item.get("customer", False)),
+        customer=_flag(item.get("customer", False), "customer"),
     )
 
 
