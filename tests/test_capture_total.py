@@ -10,7 +10,9 @@ import contextlib
 import ipaddress
 import struct
 import time
+import zlib
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -199,3 +201,17 @@ def test_pcapng_interfaces_are_bounded_per_section() -> None:
         assert list(capture) == []
     assert (capture.stats.packets, capture.stats.skipped) == (2, 2)
     assert capture.stats.problems == {"bad-block": 5000 - 4096 + 1}
+
+
+def test_hep3_compressed_payload_is_bounded_even_by_a_zero_limit() -> None:
+    """zlib takes a max_length of 0 as none: 10 kB inflated to 10 MB at max_message=0."""
+
+    def chunk(kind: int, value: bytes) -> bytes:
+        return struct.pack("!HHH", 0, kind, 6 + len(value)) + value
+
+    body = chunk(0x10, zlib.compress(b"A" * 10_000_000))
+    packet = b"HEP3" + struct.pack("!H", 6 + len(body)) + body
+    for limit in (0, 1, 9_999_999):
+        with pytest.raises(HepProblem, match="too large"):
+            decode_hep(packet, max_payload=limit)
+    assert len(decode_hep(packet, max_payload=10_000_000).payload) == 10_000_000

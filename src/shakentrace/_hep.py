@@ -113,10 +113,9 @@ def _address(chunks: dict[int, bytes], v4: int, v6: int, port: int) -> tuple[str
 def _payload(chunks: dict[int, bytes], max_payload: int) -> bytes:
     if 0x000F in chunks:
         return chunks[0x000F]
-    if 0x0010 in chunks:  # zlib-compressed payload, bounded
-        inflater = zlib.decompressobj()
-        payload = inflater.decompress(chunks[0x0010], max_payload)
-        if inflater.unconsumed_tail:
+    if 0x0010 in chunks:  # zlib-compressed payload, bounded (a max_length of 0 is none)
+        payload = zlib.decompressobj().decompress(chunks[0x0010], max_payload + 1)
+        if len(payload) > max_payload:
             raise HepProblem("HEP3 compressed payload too large")
         return payload
     raise HepProblem("HEP3 packet without payload")
