@@ -262,7 +262,10 @@ def test_json_in_a_string_nested_past_the_recursion_limit_is_a_finding() -> None
     deep = '{"tn":' + "[" * 3000 + "]" * 3000 + "}"
     pp = decode_passport(_raw(HEADER, {**CLAIMS, "orig": deep}))
     assert pp.orig_tn is None
-    assert any("not an object" in r.message for r in pp.findings)
+    # 3.11's decoder gives up on it (a string, not an object); 3.12+ decodes it
+    # (JSON inside a string, whose tn is a list): an error finding either way.
+    problems = [r.message for r in pp.findings if r.severity == "error"]
+    assert any("not an object" in m or "JSON inside a string" in m for m in problems)
 
 
 def test_token_length_and_json_size_bounds() -> None:
