@@ -20,7 +20,7 @@ from shakentrace._hep import decode_hep
 from shakentrace._pcap import Segment
 from shakentrace._reassembly import TcpReassembler
 from shakentrace.capture import CaptureLimits, Endpoint, open_capture
-from shakentrace.errors import CaptureError
+from shakentrace.errors import CaptureError, ConfigurationError
 from shakentrace.testing import build_invite
 
 INVITE = build_invite(call_id="text-1@example")
@@ -392,3 +392,12 @@ def test_a_flood_of_tiny_out_of_order_segments_is_read_in_linear_time() -> None:
         reassembler.add(_segment(10 + 2 * n, b"x"))  # a gap before every one
     assert time.perf_counter() - began < 10.0
     assert tally.problems["tcp-gap"] > 0
+
+
+@pytest.mark.parametrize("field", ["max_message", "max_tcp_segments", "max_warnings"])
+@pytest.mark.parametrize("value", [0, -1, 2.5, True])
+def test_capture_limits_are_whole_numbers_of_at_least_one(field: str, value: object) -> None:
+    # A zero would not bound anything: zlib reads a max_length of 0 as "no limit".
+    with pytest.raises(ConfigurationError, match=field):
+        CaptureLimits(**{field: value})  # type: ignore[arg-type]
+    assert getattr(CaptureLimits(**{field: 1}), field) == 1

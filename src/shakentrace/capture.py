@@ -45,7 +45,7 @@ from typing import IO, TYPE_CHECKING, BinaryIO, Literal, Self
 from shakentrace._capture_pipeline import pcap_messages, text_messages
 from shakentrace._framing import Tally
 from shakentrace._pcap import is_pcap_magic
-from shakentrace.errors import CaptureError
+from shakentrace.errors import CaptureError, ConfigurationError
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -84,6 +84,10 @@ class CaptureLimits:
             took hours).
         max_fragmented: IP datagrams awaiting fragments at once.
         max_warnings: Warning lines kept in :attr:`CaptureStats.warnings`.
+
+    Raises:
+        ConfigurationError: A bound that is not a whole number of at least 1 (a
+            zero would not bound: zlib, for one, reads it as "no limit").
     """
 
     max_message: int = 256 * 1024
@@ -93,6 +97,12 @@ class CaptureLimits:
     max_tcp_segments: int = 128
     max_fragmented: int = 256
     max_warnings: int = 100
+
+    def __post_init__(self) -> None:
+        for name in self.__dataclass_fields__:
+            value = getattr(self, name)
+            if type(value) is not int or value < 1:
+                raise ConfigurationError(f"CaptureLimits.{name} must be a whole number >= 1")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
