@@ -7,7 +7,6 @@ ATIS-1000074 §5.3.2), so the first error decides the SIP response code.
 
 from __future__ import annotations
 
-import json
 import operator
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
@@ -17,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from shakentrace import _jose
 from shakentrace._frozen import builder
+from shakentrace._jsonseg import canonical_text
 from shakentrace._outcome import TnPairing
 from shakentrace.certs import ClaimConstraints
 from shakentrace.identity import IdentityHeader
@@ -308,15 +308,7 @@ def _claim_text(value: object) -> str:
     (an ``rcd`` object) is compared in the RFC 8225 §9 form: sorted members, no
     whitespace.
     """
-    if isinstance(value, str):
-        return value
-    return json.dumps(
-        value,
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-        default=lambda o: dict(o) if isinstance(o, Mapping) else str(o),
-    )
+    return value if isinstance(value, str) else canonical_text(value)
 
 
 def check_claim_constraints(

@@ -29,8 +29,11 @@ def canonical_json(value: Mapping[str, Any]) -> bytes:
     return _CANONICAL.encode(value).encode()
 
 
-def canonical_text(value: Mapping[str, Any]) -> str:
-    """:func:`canonical_json` before UTF-8 encoding (lone surrogates stay as they are)."""
+def canonical_text(value: Any) -> str:
+    """:func:`canonical_json` before UTF-8 encoding (lone surrogates stay as they are).
+
+    Any decoded JSON value, not only an object (a claim's value, say).
+    """
     return _CANONICAL.encode(value)
 
 

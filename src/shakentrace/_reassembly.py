@@ -135,7 +135,7 @@ class TcpReassembler:
         max_streams: int,
         max_message: int,
         max_pending: int,
-        max_segments: int = 128,
+        max_segments: int,
     ) -> None:
         self._streams: OrderedDict[tuple[object, ...], _Stream] = OrderedDict()
         self._tally = tally
