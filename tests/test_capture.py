@@ -71,6 +71,22 @@ def test_text_sngrep_and_ngrep_headers_give_time_and_addresses() -> None:
     assert (first.line, first.index, second.index, first.transport) == (2, 0, 1, "text")
 
 
+def test_text_meta_line_with_an_impossible_port_gives_no_address() -> None:
+    """A port above 65535 is no address: the line still separates the messages."""
+    text = (
+        b"2026/03/01 12:00:00.250000 192.0.2.10:99999 -> 198.51.100.20:65535\n"
+        + INVITE
+        + b"\n2026/03/01 12:00:01 192.0.2.10:5060 -> 198.51.100.20:70000\n"
+        + OPTIONS
+    )
+    with open_capture(text) as capture:
+        first, second = list(capture)
+    assert (first.data, second.data) == (INVITE, OPTIONS)
+    assert (first.src, first.dst) == (None, Endpoint(address="198.51.100.20", port=65535))
+    assert (second.src, second.dst) == (Endpoint(address="192.0.2.10", port=5060), None)
+    assert first.time == datetime(2026, 3, 1, 12, 0, 0, 250000, tzinfo=UTC)
+
+
 def test_text_status_lines_and_files(tmp_path: Path) -> None:
     response = b"SIP/2.0 180 Ringing\r\nCall-ID: x\r\nContent-Length: 0\r\n\r\n"
     path = tmp_path / "call.sip"

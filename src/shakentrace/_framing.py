@@ -265,7 +265,16 @@ class TextChunk:
     oversized: bool = False
 
 
-def _meta(line: bytes) -> tuple[datetime | None, tuple[str, int], tuple[str, int]] | None:
+_Address = tuple[str, int] | None
+
+
+def _address(host: str, port: str) -> _Address:
+    """A meta line's ``host:port``; ``None`` for a port no transport has (above 65535)."""
+    number = int(port)
+    return (host.strip("[]"), number) if number <= 0xFFFF else None
+
+
+def _meta(line: bytes) -> tuple[datetime | None, _Address, _Address] | None:
     match = _META_LINE.fullmatch(line)
     if match is None:
         return None
@@ -274,7 +283,7 @@ def _meta(line: bytes) -> tuple[datetime | None, tuple[str, int], tuple[str, int
         stamp = datetime.fromisoformat(f"{day.replace('/', '-')}T{clock[:15]}").replace(tzinfo=UTC)
     except ValueError:
         stamp = None
-    return stamp, (src.strip("[]"), int(sport)), (dst.strip("[]"), int(dport))
+    return stamp, _address(src, sport), _address(dst, dport)
 
 
 def _lines(chunks: Iterable[bytes]) -> Iterator[bytes]:
