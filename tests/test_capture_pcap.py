@@ -7,7 +7,9 @@ and Identity values shakentrace extracts are the ones tshark extracts.
 
 from __future__ import annotations
 
+import ipaddress
 import re
+import struct
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -135,6 +137,42 @@ def test_ip_fragments_reassembled_like_tshark(
     ours = _read(path)
     assert [m.data for m in ours] == invites
     assert _ours(ours) == _theirs(path, "udp.port==5062,sip")
+
+
+def _ipv6_fragments_with_options(message: bytes, ident: int) -> list[bytes]:
+    """``message`` in UDP over IPv6 fragments of 512 octets, as RFC 8200 §4.5 lays them out.
+
+    Each fragment: hop-by-hop options (unfragmentable), the fragment header, then a
+    piece of destination options + UDP (fragmentable: in the first piece only).
+    """
+    addrs = ipaddress.ip_address(A6).packed + ipaddress.ip_address(B6).packed
+    options = b"\x01\x04\0\0\0\0"  # a PadN option filling the 8 octets
+    fragmentable = bytes([17, 0]) + options + udp(A6, B6, 5060, 5062, message)
+    packets = []
+    for offset in range(0, len(fragmentable), 512):
+        more = offset + 512 < len(fragmentable)
+        fragment = struct.pack("!BBHI", 60, 0, offset | more, ident)
+        payload = bytes([44, 0]) + options + fragment + fragmentable[offset : offset + 512]
+        packets.append(struct.pack("!IHBB", 6 << 28, len(payload), 0, 64) + addrs + payload)
+    return packets
+
+
+def test_ipv6_extension_headers_around_fragment_header_like_tshark(
+    tmp_path: Path, invites: list[bytes]
+) -> None:
+    need_tools()
+    frames = [
+        link(packet, vlans=(100,))
+        for n, message in enumerate(invites)
+        for packet in _ipv6_fragments_with_options(message, ident=n + 1)
+    ]
+    packets = [Packet(data=f, time=T0 + timedelta(milliseconds=n)) for n, f in enumerate(frames)]
+    path = write_capture(tmp_path / "frag6.pcapng", packets, pcapng=True)
+    ours = _read(path)
+    assert [m.data for m in ours] == invites
+    assert _ours(ours) == _theirs(path, "udp.port==5062,sip")
+    assert ours[0].src is not None
+    assert str(ours[0].src) == f"[{A6}]:5060"
 
 
 def _tcp_stream(messages: list[bytes], *, size: int, seq: int = 1000) -> list[tuple[int, bytes]]:

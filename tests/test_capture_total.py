@@ -44,12 +44,23 @@ def test_ipv6_esp_packet_is_skipped() -> None:
     assert (capture.stats.skipped, capture.stats.malformed) == (1, 0)
 
 
-def test_ipv6_fragment_header_then_options_is_a_bad_packet() -> None:
-    """dpkt reads ``frag_off`` off the header after a fragment header (AttributeError)."""
+def test_ipv6_later_fragment_is_held_as_data_whatever_it_looks_like() -> None:
+    """After a fragment header with an offset, the octets are the datagram's, not headers.
+
+    dpkt 1.9.8 read them as a destination options header and failed (AttributeError);
+    without its first fragment, this one is lost at the end of the capture.
+    """
     fragment = struct.pack("!BBHI", 60, 0, 8, 7)
     options = bytes([17, 0]) + b"\x01\x04\0\0\0\0"
     packet = _ip6(44, fragment + options + bytes(8))
     with open_capture(_pcap(packet)) as capture:
+        assert list(capture) == []
+    assert dict(capture.stats.problems) == {"fragment-lost": 1}
+
+
+def test_ipv6_extension_header_chain_is_bounded() -> None:
+    options = b"".join(bytes([60, 0]) + bytes(6) for _ in range(40))
+    with open_capture(_pcap(_ip6(60, options + bytes(8)))) as capture:
         assert list(capture) == []
     assert dict(capture.stats.problems) == {"bad-packet": 1}
 

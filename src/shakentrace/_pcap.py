@@ -1,9 +1,10 @@
 """The dpkt adapter: pcap/pcapng records, link layers, IPv4/IPv6, UDP and TCP.
 
-The only module that imports dpkt. dpkt's header classes decode each structure;
-the record loops are ours so that every read is bounded (a corrupt ``caplen``
-must not allocate gigabytes), a truncated file ends cleanly, and pcapng files
-with several interfaces of different link types read correctly. Every dpkt or
+The only module that imports dpkt. dpkt's header classes decode each structure
+but IPv6, whose extension headers are walked here (RFC 8200 §4); the record
+loops are ours so that every read is bounded (a corrupt ``caplen`` must not
+allocate gigabytes), a truncated file ends cleanly, and pcapng files with
+several interfaces of different link types read correctly. Every dpkt or
 struct exception is mapped here onto a counted problem or a :class:`CaptureError`.
 """
 
@@ -25,8 +26,9 @@ from shakentrace.errors import CaptureError
 __all__ = ["Fragment", "Frame", "Segment", "decode_frame", "decode_transport", "read_frames"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-# AttributeError: dpkt 1.9.8's IPv6 decoder reads ``frag_off`` off whatever extension
-# header follows a fragment header, and leaves ``p`` unset after an ESP header.
+# AttributeError: dpkt 1.9.8's IPv6 decoder (still reached for IPv6 inside IPv4 or
+# MPLS pseudowires) reads ``frag_off`` off whatever extension header follows a
+# fragment header.
 _DECODE_ERRORS = (
     dpkt.UnpackError,
     struct.error,
@@ -237,55 +239,109 @@ def read_frames(f: BinaryIO, kind: str, tally: Tally, *, max_packet: int) -> Ite
     return _pcap_frames(f, tally, max_packet)
 
 
+class _IPv6Packet(bytes):
+    """An IPv6 packet left undecoded by the link layer: :func:`_ipv6` walks it, not dpkt.
+
+    dpkt 1.9.8's IPv6 decoder reads ``frag_off`` off whatever extension header
+    follows a fragment header, and decodes a later fragment as UDP or TCP when a
+    hop-by-hop header comes first.
+    """
+
+
+def _without_ipv6_decoder(link: Any) -> Any:
+    """A subclass of one of dpkt's link layers that keeps an IPv6 payload as bytes."""
+    return type(link.__name__, (link,), {"_typesw": {**link._typesw, 0x86DD: _IPv6Packet}})
+
+
+_LINKS = {
+    _ETHERNET: _without_ipv6_decoder(dpkt.ethernet.Ethernet),  # VLAN tags, QinQ, MPLS
+    _SLL: _without_ipv6_decoder(dpkt.sll.SLL),
+    _SLL2: _without_ipv6_decoder(dpkt.sll2.SLL2),
+}
+
+
+def _ip(data: bytes) -> Any:
+    """An IP packet by its version: dpkt's IPv4, our IPv6, ``None`` for neither."""
+    version = data[0] >> 4 if data else 0
+    return dpkt.ip.IP(data) if version == 4 else _IPv6Packet(data) if version == 6 else None
+
+
 def _network(linktype: int, data: bytes) -> Any:
-    """The IP layer object of a frame, or ``None`` for a non-IP frame."""
-    if linktype == _ETHERNET:
-        link: Any = dpkt.ethernet.Ethernet(data)
-    elif linktype == _SLL:
-        link = dpkt.sll.SLL(data)
-    elif linktype == _SLL2:
-        link = dpkt.sll2.SLL2(data)
-    elif linktype in (_NULL, _LOOP):
-        link = dpkt.loopback.Loopback(data)
-    elif linktype in _RAW_ALIASES:
-        version = data[0] >> 4 if data else 0
-        return dpkt.ip.IP(data) if version == 4 else dpkt.ip6.IP6(data) if version == 6 else None
-    else:
+    """The IP layer of a frame (dpkt's IPv4 or an :class:`_IPv6Packet`); ``None`` if not IP."""
+    if linktype in _RAW_ALIASES:
+        return _ip(data)
+    if linktype in (_NULL, _LOOP):  # a 4-octet address family in the host's byte order
+        return _ip(data[4:]) if len(data) > 4 else None
+    if linktype not in _LINKS:
         raise ValueError(f"link type {linktype} not supported")
+    link = _LINKS[linktype](data)
     layer = link.data
-    if isinstance(layer, (dpkt.ip.IP, dpkt.ip6.IP6)):
+    if isinstance(layer, (dpkt.ip.IP, _IPv6Packet)):
         return layer
-    if getattr(link, "type", None) in (0x0800, 0x86DD) or getattr(link, "ethtype", None) in (
-        0x0800,
-        0x86DD,
-    ):
+    if getattr(link, "type", None) == 0x0800 or getattr(link, "ethtype", None) == 0x0800:
         raise ValueError("IP header does not decode")
     return None
 
 
 def _addr(ip: Any) -> tuple[str, str]:
-    family = socket.AF_INET if isinstance(ip, dpkt.ip.IP) else socket.AF_INET6
-    return socket.inet_ntop(family, ip.src), socket.inet_ntop(family, ip.dst)
+    return socket.inet_ntop(socket.AF_INET, ip.src), socket.inet_ntop(socket.AF_INET, ip.dst)
 
 
 def _payload(layer: Any) -> bytes:
     return layer if isinstance(layer, bytes) else bytes(layer)
 
 
-def _fragment(ip: Any, src: str, dst: str) -> Fragment | None:
-    if isinstance(ip, dpkt.ip.IP):
-        if not (ip.mf or ip.offset):
-            return None
-        offset = ip.offset * 8  # RFC 791: in units of 8 octets
-        return Fragment(
-            (4, src, dst, ip.id, ip.p), ip.p, src, dst, offset, bool(ip.mf), _payload(ip.data)
-        )
-    header = ip.extension_hdrs.get(44)
-    if header is None:
+def _ipv4_fragment(ip: Any, src: str, dst: str) -> Fragment | None:
+    if not (ip.mf or ip.offset):
         return None
-    offset = header.frag_off * 8
+    offset = ip.offset * 8  # RFC 791: in units of 8 octets
     return Fragment(
-        (6, src, dst, header.id), ip.p, src, dst, offset, bool(header.m_flag), _payload(ip.data)
+        (4, src, dst, ip.id, ip.p), ip.p, src, dst, offset, bool(ip.mf), _payload(ip.data)
+    )
+
+
+# IPv6 fixed header: payload length, next header, source, destination (RFC 8200 §3).
+_IPV6_HEADER = struct.Struct("!4xHBx16s16s")
+_IPV6_FRAGMENT = struct.Struct("!BxHI")  # next header, offset and M flag, identification
+# Extension headers before a transport header: (length + a) x b octets, by type:
+# hop-by-hop options, routing, destination options; authentication (RFC 4302).
+_EXTENSION_SIZES = {0: (1, 8), 43: (1, 8), 60: (1, 8), 51: (2, 4)}
+_FRAGMENT_HEADER = 44
+# More extension headers than any packet needs: a chain of them ends here.
+_MAX_EXTENSION_HEADERS = 16
+
+
+def _skip_extension_headers(proto: int, payload: bytes) -> tuple[int, bytes]:
+    """The protocol after the options and AH headers that open ``payload``, and its data."""
+    for _ in range(_MAX_EXTENSION_HEADERS):
+        sizing = _EXTENSION_SIZES.get(proto)
+        if sizing is None:
+            return proto, payload
+        extra, unit = sizing
+        if len(payload) < 8 or len(payload) < (size := (payload[1] + extra) * unit):
+            raise ValueError(f"IPv6 extension header {proto} truncated")
+        proto, payload = payload[0], payload[size:]
+    raise ValueError(f"more than {_MAX_EXTENSION_HEADERS} IPv6 extension headers")
+
+
+def _ipv6(packet: bytes) -> Segment | Fragment | None:
+    """An IPv6 packet's UDP/TCP segment or fragment, its extension headers walked (RFC 8200)."""
+    if len(packet) < _IPV6_HEADER.size:
+        raise ValueError("IPv6 header truncated")
+    length, proto, source, destination = _IPV6_HEADER.unpack_from(packet)
+    src = socket.inet_ntop(socket.AF_INET6, source)
+    dst = socket.inet_ntop(socket.AF_INET6, destination)
+    body = packet[40 : 40 + length] if length else packet[40:]  # 0: a jumbogram, or TSO
+    proto, body = _skip_extension_headers(proto, body)
+    if proto != _FRAGMENT_HEADER:
+        return decode_transport(proto, src, dst, body)
+    if len(body) < _IPV6_FRAGMENT.size:
+        raise ValueError("IPv6 fragment header truncated")
+    inner, offset_more, ident = _IPV6_FRAGMENT.unpack_from(body)
+    # The offset is in units of 8 octets, above two reserved bits and the M flag.
+    data = body[_IPV6_FRAGMENT.size :]
+    return Fragment(
+        (6, src, dst, ident), inner, src, dst, offset_more & 0xFFF8, bool(offset_more & 1), data
     )
 
 
@@ -337,21 +393,27 @@ def decode_frame(frame: Frame) -> Segment | Fragment | None:
 
 
 def decode_with_dpkt(frame: Frame) -> Segment | Fragment | None:
-    """:func:`decode_frame` without its shortcut: every frame through dpkt."""
+    """:func:`decode_frame` without its shortcut: every frame the general way."""
     try:
         ip = _network(frame.linktype, frame.data)
-        if ip is None or not hasattr(ip, "p"):  # no IP, or IPv6 ESP: no SIP in the clear
+        if ip is None:
             return None
+        if isinstance(ip, _IPv6Packet):
+            return _ipv6(ip)
         src, dst = _addr(ip)
-        fragment = _fragment(ip, src, dst)
-        return fragment or _segment(ip.p, ip.data, src, dst)
+        return _ipv4_fragment(ip, src, dst) or _segment(ip.p, ip.data, src, dst)
     except _DECODE_ERRORS as exc:
         raise ValueError(str(exc) or type(exc).__name__) from exc
 
 
 def decode_transport(proto: int, src: str, dst: str, payload: bytes) -> Segment | None:
-    """Decode a reassembled IP payload as UDP or TCP (``ValueError`` if malformed)."""
+    """Decode a (reassembled) IP payload as UDP or TCP (``ValueError`` if malformed).
+
+    IPv6 extension headers before the transport header (options, routing, AH)
+    are skipped; ``None`` for any other protocol (ESP: no SIP in the clear).
+    """
     try:
+        proto, payload = _skip_extension_headers(proto, payload)
         if proto == 17:
             return _segment(proto, dpkt.udp.UDP(payload), src, dst)
         if proto == 6:
