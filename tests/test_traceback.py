@@ -180,6 +180,23 @@ def test_findings_orig_spoofed_stale_verstat(ca: Signers) -> None:
     assert all(f.source for f in hop.findings)
 
 
+@pytest.mark.parametrize(
+    ("verstat", "findings"),
+    [
+        ("TN-Validation-Passed-B", ()),  # a carrier's suffix: passed, attestation B
+        ("tn-validation-passed", ()),
+        ("TN-Validation-Passed-A", ("verstat-attestation-mismatch",)),
+        ("TN-Validation-Passed-X", ("verstat-mismatch",)),  # no verstat 3GPP or a carrier gives
+        ("TN-Validation-Failed", ("verstat-mismatch",)),
+    ],
+)
+def test_verstat_suffix_names_the_attestation(
+    ca: Signers, verstat: str, findings: tuple[str, ...]
+) -> None:
+    raw = with_verstat(invite(identity=_identity(ca, "901O", "B")), ORIG, verstat)
+    assert _hop(raw).finding_codes == findings
+
+
 def test_stripped_identity_shows_in_a_leftover_verstat() -> None:
     raw = invite().replace(
         b"P-Asserted-Identity: <sip:+12155550111@",
@@ -282,6 +299,7 @@ def test_rules_tables_are_ordered_and_documented() -> None:
         "stale-at-hop",
         "c-attested-domestic-cli",
         "verstat-mismatch",
+        "verstat-attestation-mismatch",
     }
     table = rules_table()
     for rule in (*ORIGINATOR_RULES, *FINDING_RULES):

@@ -198,7 +198,8 @@ class Finding:
 
     Attributes:
         code: ``orig-spoofed``, ``identity-stripped``, ``resigned``, ``downstream-signed``,
-            ``stale-at-hop``, ``c-attested-domestic-cli``, ``verstat-mismatch``.
+            ``stale-at-hop``, ``c-attested-domestic-cli``, ``verstat-mismatch``,
+            ``verstat-attestation-mismatch``.
         message: The rule's conclusion, with specifics.
         source: The standard or observation it rests on.
     """

@@ -213,7 +213,23 @@ NEXT_REQUEST_RULES: tuple[Rule, ...] = (
     ),
 )
 
-_VERSTAT_PASS = "TN-Validation-Passed"
+_VERSTAT_PASS = "tn-validation-passed"
+
+
+def _verstat(value: str | None) -> tuple[bool, str | None]:
+    """Whether a ``verstat`` says passed, and the attestation a vendor suffix names.
+
+    3GPP TS 24.229 gives ``TN-Validation-Passed``; some carriers append the
+    attestation (Telnyx sends ``TN-Validation-Passed-B``).
+    """
+    folded = (value or "").lower()
+    if folded == _VERSTAT_PASS:
+        return True, None
+    base, _, suffix = folded.rpartition("-")
+    if base == _VERSTAT_PASS and suffix in ("a", "b", "c"):
+        return True, suffix.upper()
+    return False, None
+
 
 #: Findings about one hop; every rule that applies adds its finding.
 FINDING_RULES: tuple[Rule, ...] = (
@@ -260,7 +276,17 @@ FINDING_RULES: tuple[Rule, ...] = (
         applies=lambda f: (
             f.verstat_claimed is not None
             and f.identity_count > 0
-            and (f.verstat_claimed == _VERSTAT_PASS) != (f.verstat_ours == _VERSTAT_PASS)
+            and _verstat(f.verstat_claimed)[0] != _verstat(f.verstat_ours)[0]
+        ),
+    ),
+    Rule(
+        id="verstat-attestation-mismatch",
+        condition="an upstream's verstat names another attestation than the PASSporT's",
+        conclusion="the attestation shown downstream is not the one signed",
+        source="traceback-domain §2.9 (attestation in headers vs PASSporT), §2.10 (-A/-B/-C)",
+        applies=lambda f: (
+            f.attestation is not None
+            and _verstat(f.verstat_claimed)[1] not in (None, f.attestation)
         ),
     ),
 )
