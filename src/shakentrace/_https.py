@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import ipaddress
+import re
 import socket
 import ssl
 import threading
@@ -320,10 +321,10 @@ class HttpsFetcher:
             raise _forbidden(f"x5u answered {status} redirect; redirects are not followed")
         if status != 200:
             raise FetchError(f"x5u answered HTTP {status}")
-        length = response.getheader("Content-Length")
-        if length and length.isascii() and length.isdigit() and int(length) > self.policy.max_bytes:
-            raise FetchError(f"x5u body is {length} bytes, over {self.policy.max_bytes}")
+        length = _declared_length(response, self.policy.max_bytes)
         body = self._body(response, deadline)
+        if response.length:  # http.client's read1 takes an early close for the end
+            raise FetchError(f"x5u body ended after {len(body)} of {length} bytes")
         return Fetched(
             url=url,
             body=body,
@@ -367,6 +368,50 @@ class HttpsFetcher:
         if left <= 0:
             raise FetchError("total timeout exceeded before the request was sent")
         return left
+
+
+_DIGITS = re.compile(r"[0-9]+")  # 1*DIGIT; str.isdigit() also takes superscripts
+
+
+def _declared_length(response: http.client.HTTPResponse, max_bytes: int) -> int | None:
+    """The body length the response declares, if its framing is sound and it fits.
+
+    A response framed two ways, or with a Content-Length that is not one number,
+    may be read differently by different parsers (RFC 9112 §6.3: an unrecoverable
+    error); a transfer or content coding other than chunked or identity was not
+    asked for (http.client sends ``Accept-Encoding: identity``) and is never decoded,
+    so no compression bomb is inflated either.
+
+    Raises:
+        FetchError: ``cert-unavailable`` naming the framing fault, or the length
+            is over ``max_bytes``.
+    """
+    lengths = set(_listed(response, "Content-Length"))
+    codings = _listed(response, "Transfer-Encoding")
+    content = _listed(response, "Content-Encoding")
+    if codings and lengths:
+        raise FetchError("x5u response has both Transfer-Encoding and Content-Length")
+    if codings not in ([], ["chunked"]):
+        raise FetchError(f"x5u response has transfer coding {', '.join(codings)!r}, not chunked")
+    if any(c != "identity" for c in content):
+        raise FetchError(f"x5u body has content coding {', '.join(content)!r}, not identity")
+    if len(lengths) > 1 or not all(_DIGITS.fullmatch(v) for v in lengths):
+        shown = ", ".join(sorted(lengths))[:60]
+        raise FetchError(f"x5u response has an invalid or conflicting Content-Length {shown!r}")
+    if not lengths:
+        return None
+    digits = lengths.pop().lstrip("0") or "0"
+    # Compared by size first: int() refuses a string of over 4300 digits.
+    if len(digits) > len(str(max_bytes)) or int(digits) > max_bytes:
+        raise FetchError(
+            f"x5u body is {digits[:20]}{'…' * (len(digits) > 20)} bytes, over {max_bytes}"
+        )
+    return int(digits)
+
+
+def _listed(response: http.client.HTTPResponse, name: str) -> list[str]:
+    """The comma-separated values of every ``name`` header field, lowercase."""
+    return [v.strip().lower() for f in response.msg.get_all(name, ()) for v in f.split(",")]
 
 
 _REQUEST_HEADERS = {
