@@ -221,6 +221,14 @@ def test_the_client_asks_for_identity_and_reads_good_chunks(
     assert b"\r\nAccept-Encoding: identity\r\n" in peer.requests[0]
 
 
+def test_a_status_line_flood_is_not_quoted_whole(
+    tls: tuple[ssl.SSLContext, ssl.SSLContext],
+) -> None:
+    with hostile(send(b"\x1b[2J" + b"A" * 60_000 + b"\r\n\r\n"), tls) as peer:
+        error = _refused(peer.fetcher(), peer.url(), "BadStatusLine", within=0.6)
+    assert len(error.message) < 300
+
+
 @pytest.mark.parametrize(
     "head",
     [

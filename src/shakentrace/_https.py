@@ -306,7 +306,7 @@ class HttpsFetcher:
             return self._read(response, url, conn.address, deadline)
         except (OSError, http.client.HTTPException) as exc:
             late = self._clock() >= deadline
-            why = "total timeout exceeded" if late else f"{type(exc).__name__}: {exc}"
+            why = "total timeout exceeded" if late else f"{type(exc).__name__}: {_excerpt(exc)}"
             raise FetchError(f"fetching {url} failed: {why}") from None
         finally:
             watchdog.cancel()
@@ -407,6 +407,12 @@ def _declared_length(response: http.client.HTTPResponse, max_bytes: int) -> int 
             f"x5u body is {digits[:20]}{'…' * (len(digits) > 20)} bytes, over {max_bytes}"
         )
     return int(digits)
+
+
+def _excerpt(exc: BaseException, limit: int = 120) -> str:
+    """The start of ``exc``'s text: http.client quotes whole status lines (up to 64 KiB)."""
+    text = str(exc).strip()
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _listed(response: http.client.HTTPResponse, name: str) -> list[str]:
