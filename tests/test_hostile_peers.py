@@ -16,7 +16,7 @@ import ssl
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -310,6 +310,21 @@ def _pump(source: socket.socket, sink: socket.socket, pause: float) -> None:
             for i in range(len(data)) if pause else (None,):
                 sink.sendall(data[i : i + 1] if i is not None else data)
                 time.sleep(pause)
+
+
+def test_a_resolver_that_never_answers_meets_the_connect_timeout(
+    tls: tuple[ssl.SSLContext, ssl.SSLContext],
+) -> None:
+    # getaddrinfo has no timeout: a silent nameserver holds it for resolv.conf's
+    # timeout x attempts. Found here: the total deadline started after resolution.
+    with hostile(send(OK, b"\r\n", PEM), tls) as peer:
+
+        def silent(host: str, port: int) -> Sequence[str]:
+            time.sleep(4)
+            return ("127.0.0.1",)
+
+        fetcher = HttpsFetcher(peer.fetcher().policy, resolver=silent, ssl_context=peer.client)
+        _refused(fetcher, peer.url(), "cannot resolve x5u.test", within=0.5)
 
 
 def test_an_expired_tls_certificate_is_refused(tls: tuple[ssl.SSLContext, ssl.SSLContext]) -> None:

@@ -92,8 +92,9 @@ class FetchPolicy:
         ports: Allowed ports (ATIS-1000074: 443 and 8443).
         allow_networks: CIDRs exempt from the special-purpose address check, e.g.
             ``("127.0.0.0/8",)`` for a test server on loopback.
-        connect_timeout: Seconds to wait for the TCP and TLS connection.
-        total_timeout: Seconds for the whole fetch, body included.
+        connect_timeout: Seconds to wait for name resolution, and for the TCP and
+            TLS connection.
+        total_timeout: Seconds for the whole fetch, name resolution and body included.
         max_bytes: Largest body accepted (checked while reading).
         content_types: Expected media types; others are accepted with a warning.
         require_pem: The body must hold a PEM certificate.
@@ -264,17 +265,41 @@ class HttpsFetcher:
             FetchError: ``x5u-forbidden`` or ``cert-unavailable``.
         """
         scheme, host, port, path = check_url(url, self.policy)
+        deadline = self._clock() + self.policy.total_timeout
         literal = _ip_literal(host)
-        resolved = (literal,) if literal else self._resolve(host, port)
+        resolved = (literal,) if literal else self._resolve_by(host, port, deadline)
         addresses = [check_address(a, self.policy) for a in resolved]
         if not addresses:
             raise FetchError(f"{host} resolves to no address")
-        deadline = self._clock() + self.policy.total_timeout
         conn = self._connect(scheme, host, port, addresses, deadline)
         try:
             return self._exchange(conn, url, host, path, deadline)
         finally:
             conn.close()
+
+    def _resolve_by(self, host: str, port: int, deadline: float) -> Sequence[str]:
+        """Resolve ``host`` in a helper thread, waiting at most the connect timeout.
+
+        getaddrinfo takes no timeout: a silent nameserver holds it for resolv.conf's
+        timeout × attempts (10 s and more). The thread is left to finish alone.
+        """
+        wait = min(self.policy.connect_timeout, self._left(deadline))
+        done: list[Sequence[str] | BaseException] = []
+
+        def resolve() -> None:
+            try:
+                done.append(self._resolve(host, port))
+            except BaseException as exc:  # raised again in the caller's thread
+                done.append(exc)
+
+        worker = threading.Thread(target=resolve, name=f"resolve {host}", daemon=True)
+        worker.start()
+        worker.join(wait)
+        if not done:
+            raise FetchError(f"cannot resolve {host}: no answer within {wait:.1f} s")
+        if isinstance(done[0], BaseException):
+            raise done[0]
+        return done[0]
 
     def _connect(
         self, scheme: str, host: str, port: int, addresses: Sequence[IPAddress], deadline: float
