@@ -13,6 +13,7 @@ import contextlib
 import gzip
 import socket
 import ssl
+import struct
 import tempfile
 import threading
 import time
@@ -21,14 +22,28 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import dns.flags
+import dns.message
+import dns.rcode
+import dns.rrset
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from shakentrace import FetchError, load_chain
-from shakentrace.fetch import FetchPolicy, HttpsFetcher
-from shakentrace.testing import StiCA
+from shakentrace import FetchError, TrustStore, Verifier, load_chain
+from shakentrace.fetch import CachingFetcher, FetchPolicy, HttpsFetcher
+from shakentrace.lookup import DnsAnswer, DnsResolver
+from shakentrace.testing import (
+    CertServer,
+    Route,
+    StiCA,
+    StiCert,
+    build_invite,
+    cert_server,
+    format_identity,
+    resign,
+)
 from shakentrace.testing._server import _server_cert, _test_ca, _tls_contexts
 
 pytestmark = pytest.mark.network
@@ -353,3 +368,314 @@ def private_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
+
+
+# -- CRL endpoints: the CRL Distribution Point served by a hostile host ----------------
+
+
+@pytest.fixture(scope="module")
+def crl_host() -> Iterator[CertServer]:
+    with cert_server() as running:
+        yield running
+
+
+def _crl_case(crl_host: CertServer, name: str) -> tuple[StiCA, StiCert, Route]:
+    ca = StiCA(seed=f"crl-{name}", now=NOW, crl_url=crl_host.url(f"/{name}.crl"))
+    leaf = ca.issue_cert(spc="1234")
+    ca.revoke(leaf)
+    crl = ca.crl().data
+    routes = {
+        "genuine": Route(body=crl, content_type="application/pkix-crl"),
+        # same CA names (so the same issuer DN), other keys
+        "forged": Route(body=_forged_crl(leaf)),
+        "huge": Route(body=crl + b"\n" + b"A" * 200_000),
+        "slow": Route(body=crl, drip=0.05, chunk=16),
+        "html": Route(body=b"<html>maintenance</html>", content_type="text/html"),
+        "gzip": Route(body=gzip.compress(crl), headers=(("Content-Encoding", "gzip"),)),
+    }
+    return ca, leaf, routes[name]
+
+
+def _forged_crl(leaf: StiCert) -> bytes:
+    """A CRL listing ``leaf``, under its CA's names but signed with other keys."""
+    forger = StiCA(seed="crl-forger", now=NOW)
+    forger.revoke(leaf)
+    return forger.crl().data
+
+
+@pytest.mark.parametrize(
+    ("name", "revoked", "note"),
+    [
+        ("genuine", True, None),
+        ("forged", False, "no trusted signer"),
+        ("huge", False, "over 65536"),
+        ("slow", False, "timeout"),
+        ("html", False, "not a CRL"),
+        ("gzip", False, "content coding"),
+    ],
+)
+def test_crl_endpoints(crl_host: CertServer, name: str, revoked: bool, note: str | None) -> None:
+    ca, leaf, route = _crl_case(crl_host, name)
+    crl_host.add(f"/{name}.crl", route)
+    policy = crl_host.policy(require_pem=False, content_types=(), total_timeout=0.6)
+    fetcher = HttpsFetcher(policy, resolver=crl_host.resolver, ssl_context=crl_host.ssl_context)
+    store = TrustStore([ca.root_cert], crl_fetcher=fetcher)
+    started = time.monotonic()
+    result = store.verify_chain(leaf.chain, at=NOW)
+    assert time.monotonic() - started < 0.6 + MARGIN
+    codes = {r.code: r for r in result.reasons}
+    assert ("cert-revoked" in codes) is revoked
+    if note is not None:
+        assert result.trusted  # a CRL that cannot be had is a warning (soft fail)
+        assert note in codes["crl-unavailable"].message
+
+
+# -- what the x5u serves: bundles that are too big, too many, or not PEM ---------------
+
+
+@pytest.mark.parametrize(
+    ("body", "why"),
+    [
+        (PEM * 20, "over the 8 limit"),  # 60 certificates in 37 KB
+        (LEAF.certificate.public_bytes(serialization.Encoding.DER), "not a PEM"),
+        (b"-----BEGIN CERTIFICATE-----\n" + b"!" * 3000 + b"\n-----END CERTIFICATE-----\n", ""),
+    ],
+    ids=["many-certs", "der", "bad-base64"],
+)
+def test_x5u_bodies_that_are_no_chain(crl_host: CertServer, body: bytes, why: str) -> None:
+    path = f"/bundle-{len(body)}.pem"
+    crl_host.add(path, Route(body=body))
+    url = crl_host.url(path)
+    https = HttpsFetcher(
+        crl_host.policy(), resolver=crl_host.resolver, ssl_context=crl_host.ssl_context
+    )
+    token = resign(LEAF.sign_passport(), LEAF, header={"x5u": url})
+    invite = build_invite(identity=format_identity(token, info=url), date=NOW)
+    out = Verifier(trust=TrustStore.from_pem(CA.trust_pem), fetcher=https).verify(invite, now=NOW)
+    errors = [r for r in out.reasons if r.severity == "error"]
+    assert [r.code for r in errors] == ["cert-unavailable"]
+    assert why in errors[0].message
+
+
+def test_junk_between_pem_blocks_is_ignored(crl_host: CertServer) -> None:
+    # RFC 7468 §2: text outside the encapsulation boundaries is not part of the chain.
+    blocks = PEM.split(b"-----END CERTIFICATE-----\n")
+    body = b"<html>\x00junk\n".join(b + b"-----END CERTIFICATE-----\n" for b in blocks[:-1])
+    crl_host.add("/junk.pem", Route(body=b"preamble\n" + body + b"trailer\x1b[2J"))
+    https = HttpsFetcher(
+        crl_host.policy(), resolver=crl_host.resolver, ssl_context=crl_host.ssl_context
+    )
+    assert load_chain(https.fetch(crl_host.url("/junk.pem"))) == LEAF.chain
+
+
+# -- DNS: a nameserver on 127.0.0.1 (UDP and TCP on one port) that misbehaves ----------
+
+Answer = Callable[[dns.message.Message], Sequence[bytes]]
+QNAME = "10.2.0.192.in-addr.arpa."
+
+
+@contextlib.contextmanager
+def nameserver(udp: Answer, tcp: Answer | None = None, *, pause: float = 0.0) -> Iterator[int]:
+    """Answer UDP queries with ``udp``, TCP ones with ``tcp`` (silence if ``None``),
+    dribbling TCP bytes ``pause`` seconds apart; yield the port."""
+    with contextlib.ExitStack() as stack:
+        dgram = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_DGRAM))
+        dgram.bind(("127.0.0.1", 0))
+        port = dgram.getsockname()[1]
+        stream = stack.enter_context(socket.create_server(("127.0.0.1", port)))
+        stop = threading.Event()
+
+        def serve_udp() -> None:
+            dgram.settimeout(0.05)
+            while not stop.is_set():
+                with contextlib.suppress(OSError):
+                    data, client = dgram.recvfrom(4096)
+                    for out in udp(dns.message.from_wire(data)):
+                        dgram.sendto(out, client)
+
+        def handle(conn: socket.socket) -> None:
+            conn.settimeout(5)
+            size = struct.unpack("!H", conn.recv(2))[0]
+            query = conn.recv(size)
+            if tcp is None:
+                time.sleep(5)
+                return
+            for out in tcp(dns.message.from_wire(query)):
+                framed = struct.pack("!H", len(out)) + out
+                for i in range(0, len(framed), 1 if pause else len(framed)):
+                    conn.sendall(framed[i : i + 1] if pause else framed)
+                    time.sleep(pause)
+
+        threading.Thread(target=serve_udp, daemon=True).start()
+        stopped = _serve(stream, handle)
+        try:
+            yield port
+        finally:
+            stop.set()
+            stopped.set()
+
+
+def reply(
+    query: dns.message.Message,
+    *records: str,
+    rcode: dns.rcode.Rcode = dns.rcode.NOERROR,
+    tc: bool = False,
+) -> bytes:
+    """A response to ``query`` with answer records in presentation format."""
+    response = dns.message.make_response(query)
+    response.set_rcode(rcode)
+    for text in records:
+        owner, ttl, rdclass, rdtype, rdata = text.split(" ", 4)
+        response.answer.append(dns.rrset.from_text(owner, int(ttl), rdclass, rdtype, rdata))
+    if tc:
+        response.flags |= dns.flags.TC
+    return response.to_wire(max_size=65535)
+
+
+def _resolve(
+    port: int, call: Callable[[DnsResolver], DnsAnswer], lifetime: float = 0.6
+) -> DnsAnswer:
+    resolver = DnsResolver(port=port, timeout=0.3, lifetime=lifetime)
+    started = time.monotonic()
+    answer = call(resolver)
+    assert time.monotonic() - started < lifetime + MARGIN
+    return answer
+
+
+_PTR = f"{QNAME} 300 IN PTR sbc.upstream.example."
+_MANY = [f"{QNAME} 300 IN PTR {'a' * 60}{n}.upstream.example." for n in range(800)]
+_LOOP = (f"{QNAME} 300 IN CNAME a.example.", f"a.example. 300 IN CNAME {QNAME}")
+_BAD_NAPTR = bytes.fromhex("c00c 0023 0001 0000012c 0005 000a 0064 05".replace(" ", ""))
+
+
+@pytest.mark.parametrize(
+    ("udp", "tcp", "pause", "names", "error"),
+    [
+        (lambda q: [reply(q, rcode=dns.rcode.NXDOMAIN)], None, 0, 0, "nxdomain"),
+        (lambda q: [reply(q, rcode=dns.rcode.SERVFAIL)], None, 0, 0, "servfail"),
+        (lambda q: [reply(q)], None, 0, 0, "no-answer"),
+        # truncated over UDP: the same question again over TCP
+        (lambda q: [reply(q, tc=True)], lambda q: [reply(q, _PTR)], 0, 1, None),
+        (lambda q: [reply(q, tc=True)], lambda q: [reply(q, *_MANY)], 0, 800, None),  # ~60 KB
+        (lambda q: [reply(q, tc=True)], None, 0, 0, "timeout"),  # TCP never answers
+        (lambda q: [reply(q, tc=True)], lambda q: [reply(q, _PTR)], 0.05, 0, "timeout"),  # drip
+        # a CNAME loop inside the answer
+        (
+            lambda q: [
+                reply(q, f"{QNAME} 300 IN CNAME a.example.", f"a.example. 300 IN CNAME {QNAME}")
+            ],
+            None,
+            0,
+            0,
+            "servfail",
+        ),
+        # 100 datagrams of garbage, then answers to another query id: all ignored
+        (lambda q: [b"\0" * 12] * 100 + [q.to_wire()[:5]] * 50, None, 0, 0, "timeout"),
+        (lambda q: [_with_id(reply(q, _PTR), q.id ^ 1)] * 20, None, 0, 0, "timeout"),
+        # NAPTR rdata cut short after its order and preference
+        (lambda q: [reply(q)[:7] + b"\x01" + reply(q)[8:] + _BAD_NAPTR], None, 0, 0, "timeout"),
+    ],
+    ids=[
+        "nxdomain",
+        "servfail",
+        "no-answer",
+        "truncated-then-tcp",
+        "huge-over-tcp",
+        "truncated-tcp-silent",
+        "truncated-tcp-drip",
+        "cname-loop",
+        "garbage-flood",
+        "wrong-id",
+        "malformed-rdata",
+    ],
+)
+def test_nameservers(
+    udp: Answer, tcp: Answer | None, pause: float, names: int, error: str | None
+) -> None:
+    with nameserver(udp, tcp, pause=pause) as port:
+        answer = _resolve(port, lambda r: r.ptr("192.0.2.10"))
+    assert (len(answer.names), answer.error) == (names, error)
+
+
+def _with_id(wire: bytes, ident: int) -> bytes:
+    return struct.pack("!H", ident) + wire[2:]
+
+
+# -- redirects, caching: what the peer asks the client to do next ---------------------
+
+
+@pytest.mark.parametrize("status", [301, 303, 308])
+@pytest.mark.parametrize(
+    "location",
+    ["http://169.254.169.254/latest/meta-data/", "https://127.0.0.1:22/", "/chain.pem"],
+)
+def test_no_redirect_is_followed(
+    tls: tuple[ssl.SSLContext, ssl.SSLContext], status: int, location: str
+) -> None:
+    head = b"HTTP/1.1 %d Moved\r\nLocation: %s\r\nContent-Length: 0\r\n\r\n" % (
+        status,
+        location.encode(),
+    )
+    with hostile(send(head), tls) as peer:
+        with pytest.raises(FetchError, match="redirect") as info:
+            peer.fetcher().fetch(peer.url())
+        assert len(peer.requests) == 1
+    assert info.value.code == "x5u-forbidden"
+
+
+def test_callers_waiting_on_a_stalled_fetch_share_its_deadline(
+    tls: tuple[ssl.SSLContext, ssl.SSLContext],
+) -> None:
+    # 20 calls name one x5u whose host dribbles: one connection, every caller freed
+    # at the deadline with the same error, and the failure remembered.
+    with hostile(drip(PEM, 0.05, head=OK + b"\r\n"), tls) as peer:
+        fetcher = CachingFetcher(peer.fetcher(), clock=lambda: NOW)
+        codes: list[str] = []
+        lock = threading.Lock()
+
+        def call() -> None:
+            with pytest.raises(FetchError) as info:
+                fetcher.fetch(peer.url())
+            with lock:
+                codes.append(info.value.code)
+
+        started = time.monotonic()
+        threads = [threading.Thread(target=call) for _ in range(20)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=0.6 + MARGIN)
+        assert time.monotonic() - started < 0.6 + MARGIN
+        assert codes == ["cert-unavailable"] * 20
+        assert len(peer.requests) == 1
+        assert fetcher.stats.fetches == 1
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        b"Cache-Control: max-age=-1\r\n",
+        b"Cache-Control: max-age=" + b"9" * 40 + b"\r\n",
+        b"Cache-Control: max-age=abc, max-age=\r\n",
+        b"Cache-Control: max-age=60\r\nCache-Control: max-age=99999999999\r\n",
+        b"Cache-Control: max-age=172800\r\nAge: " + b"9" * 5000 + b"\r\n",
+        b"Expires: Fri, 31 Dec 9999 23:59:59 GMT\r\nDate: Mon, 01 Jan 0001 00:00:00 GMT\r\n",
+        b"Expires: 0\r\nAge: -5\r\n",
+    ],
+    ids=["negative", "40-digits", "junk", "twice", "age-5000-digits", "year-9999", "expires-0"],
+)
+def test_cache_headers_cannot_pin_or_bust_the_cache(
+    tls: tuple[ssl.SSLContext, ssl.SSLContext], headers: bytes
+) -> None:
+    # Whatever the peer says, an x5u is kept for at least 24 hours (ATIS-1000074) and
+    # at most max_ttl, never past its certificate's notAfter.
+    clock = [NOW]
+    with hostile(send(OK, headers, b"Content-Length: %d\r\n\r\n" % len(PEM), PEM), tls) as peer:
+        fetcher = CachingFetcher(peer.fetcher(), clock=lambda: clock[0])
+        fetcher.fetch(peer.url())
+        clock[0] += timedelta(hours=24) - timedelta(seconds=1)
+        fetcher.fetch(peer.url())
+        assert len(peer.requests) == 1
+        clock[0] += timedelta(days=31)
+        fetcher.fetch(peer.url())
+        assert len(peer.requests) == 2
