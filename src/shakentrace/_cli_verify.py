@@ -31,6 +31,7 @@ from shakentrace._cli_io import (
     open_input,
 )
 from shakentrace._cli_options import replaced
+from shakentrace._cli_summary import VerifySummary, call_facts
 from shakentrace._cli_views import call_record, campaign_text, verify_text
 from shakentrace.campaigns import CallRecord, find_campaigns
 from shakentrace.capture import CapturedMessage
@@ -172,25 +173,33 @@ def reported(results: Iterable[Any], console: Console, seen: list[Unreadable]) -
             yield result
 
 
+def _rendered(captured: CapturedMessage, outcome: Outcome, output: str, console: Console) -> Any:
+    """One verified call as the parent writes it (``json``, ``text``, ``why``) or counts it
+    (``summary``)."""
+    if output == "json":
+        return json_line({**outcome.to_dict(), "capture": captured.to_dict()})
+    if output == "summary":
+        return call_facts(outcome)
+    return verify_text(captured, outcome, console, why=output == "why")
+
+
 def _verify_one(captured: CapturedMessage) -> tuple[bool, Any] | None:
     """Parse and verify one message (in a worker); ``None`` unless it is an INVITE.
 
-    Returns ``(valid, result)``: the output line already rendered (``json``,
-    ``text`` or ``why``, so the parent only writes), or the :class:`CallRecord`
-    (``record``; ``claimed``: without a trust store, the signer the certificate
-    names and no status).
+    Returns ``(valid, result)``: the call as :func:`_rendered` gives it, so the
+    parent only writes or counts, or its :class:`CallRecord` (``record``;
+    ``claimed``: without a trust store, the signer the certificate names and no
+    status).
     """
     verified = verified_invite(captured, _WORKER["verifier"], _WORKER["at"])
     if verified is None or isinstance(verified, Unreadable):
         return None if verified is None else (False, verified)
     message, outcome = verified
     valid = outcome.status == "valid"
-    if _WORKER["output"] == "json":
-        return valid, json_line({**outcome.to_dict(), "capture": captured.to_dict()})
-    if _WORKER["output"] in ("text", "why"):
-        why = _WORKER["output"] == "why"
-        return valid, verify_text(captured, outcome, _WORKER["console"], why=why)
-    return valid, call_record(captured, message, outcome, judged=_WORKER["output"] == "record")
+    output = _WORKER["output"]
+    if output in ("record", "claimed"):
+        return valid, call_record(captured, message, outcome, judged=output == "record")
+    return valid, _rendered(captured, outcome, output, _WORKER["console"])
 
 
 def _verified(
@@ -259,7 +268,9 @@ _MAX_LINE = 64 * 1024
 _HTML_ENTITY = re.compile(r"(?i)&(?:lt|gt|amp|quot|apos|#[0-9]+|#x[0-9a-f]+);")
 
 
-def _verify_values(args: argparse.Namespace, console: Console) -> Iterator[tuple[bool, str]]:
+def _verify_values(
+    args: argparse.Namespace, console: Console, output: str
+) -> Iterator[tuple[bool, Any]]:
     """``verify --identity``: each value verified alone, as of ``--at`` or now."""
     if args.keep is not None:
         raise ConfigurationError("--orig, --dest and --around pick SIP messages, not --identity")
@@ -269,26 +280,27 @@ def _verify_values(args: argparse.Namespace, console: Console) -> Iterator[tuple
         console.warn(f"Identity values: {UNDATED}")
     for captured in _identity_values(args.files, console):
         outcome = verifier.verify_identity(captured.data.decode(), now=moment)
-        if args.json:
-            line = json_line({**outcome.to_dict(), "capture": captured.to_dict()})
-        else:
-            line = verify_text(captured, outcome, console, why=args.why)
-        yield outcome.status == "valid", line
+        yield outcome.status == "valid", _rendered(captured, outcome, output, console)
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
     console: Console = args.console
     failed = False
     unreadable: list[Unreadable] = []
-    if args.identity:
-        results = _verify_values(args, console)
-    else:
-        output = "json" if args.json else "why" if args.why else "text"
-        results = _verified(args, console, output)
+    output = "summary" if args.summary else "json" if args.json else "why" if args.why else "text"
+    verifying = _verify_values if args.identity else _verified
+    summary = VerifySummary() if args.summary else None
     write = console.encoded if args.json else console.lines
-    for valid, line in reported(results, console, unreadable):
+    for valid, result in reported(verifying(args, console, output), console, unreadable):
         failed = failed or not valid
-        write([line])
+        if summary is None:
+            write([result])
+        else:
+            summary.add(result)
+    if summary is not None and args.json:
+        console.json(summary.to_dict(len(unreadable)))
+    elif summary is not None:
+        console.line(summary.text(len(unreadable)))
     return EXIT_UNREADABLE if unreadable else EXIT_FAILED if failed else EXIT_OK
 
 
@@ -364,10 +376,17 @@ def register_verify(commands: argparse._SubParsersAction[argparse.ArgumentParser
         action="store_true",
         help="each input line is an Identity header value, verified alone (no SIP message)",
     )
-    verify.add_argument(
+    shown = verify.add_mutually_exclusive_group()
+    shown.add_argument(
         "--why",
         action="store_true",
         help="under each call, every reason: severity, code, SIP code and message",
+    )
+    shown.add_argument(
+        "--summary",
+        action="store_true",
+        help="no line per call: the counts of statuses, attestations and reasons"
+        " (with --json, one object)",
     )
     verify.set_defaults(handler=_cmd_verify)
 
