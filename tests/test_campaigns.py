@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from shakentrace._recent import RecentKeys
 from shakentrace.campaigns import CallRecord, CampaignKey, find_campaigns, orig_pattern
 from shakentrace.errors import ConfigurationError
 from shakentrace.hop import Evidence, Hop, Originator, Signer, TraceRequest, Upstream
@@ -227,3 +228,9 @@ def test_a_traced_call_without_a_usable_signer() -> None:
     nothing = CallRecord.from_traceback(Traceback(hops=(_hop("T"),)))
     assert (nothing.status, nothing.upstream) == ("no-identity", None)
     assert CallRecord.from_traceback(Traceback(hops=())) == CallRecord()
+
+
+def test_recent_call_ids_are_bounded_forgetting_the_oldest() -> None:
+    recent = RecentKeys(size=2)
+    keys = ("a", "b", "a", "c", "a", None, None)
+    assert [recent.first_time(k) for k in keys] == [True, True, False, True, True, True, True]

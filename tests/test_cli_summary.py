@@ -74,8 +74,9 @@ def test_summary_over_worker_processes_counts_every_call() -> None:
     code, out, _ = _run(["verify", "--summary", "--json", "--jobs", "2", *options, *CAPTURES * 4])
     single, fourfold = json.loads(once), json.loads(out)
     assert code == 0
-    assert fourfold["calls"] == 4 * single["calls"] == 80  # past the in-process threshold
-    assert [r["calls"] for r in fourfold["reasons"]] == [4 * r["calls"] for r in single["reasons"]]
+    # 80 INVITEs (past the in-process threshold), each call's Call-ID seen four times
+    assert (fourfold["calls"], fourfold["retransmissions"]) == (20, 60)
+    assert {**fourfold, "retransmissions": 0} == single
 
 
 def test_summary_text() -> None:
@@ -95,10 +96,14 @@ def test_summary_names_a_div_headers_findings_by_ppt(tmp_path: Path) -> None:
     cert = ca.issue_cert(spc="1234")
     shaken = cert.identity_header(orig=ORIG, dest=DEST, iat=NOW)
     div = cert.sign_div(orig=ORIG, dest=FORWARDED, div="12155550000", iat=NOW)  # not DEST
-    broken = build_invite(identity=[shaken, cert.identity_for(div)], orig=ORIG, dest=DEST)
-    broken = broken.replace(f"sip:+{DEST}@".encode(), f"sip:+{FORWARDED}@".encode(), 1)
+    broken = [
+        build_invite(
+            identity=[shaken, cert.identity_for(div)], orig=ORIG, dest=DEST, call_id=f"{n}@x"
+        ).replace(f"sip:+{DEST}@".encode(), f"sip:+{FORWARDED}@".encode(), 1)
+        for n in range(2)
+    ]
     good = build_invite(identity=[shaken], orig=ORIG, dest=DEST)
-    (tmp_path / "calls.txt").write_bytes(broken + b"\r\n" + good + b"\r\n" + broken)
+    (tmp_path / "calls.txt").write_bytes(b"\r\n".join([broken[0], good, broken[1]]))
     certs = tmp_path / "certs"
     certs.mkdir()
     (certs / cert.x5u.rsplit("/", 1)[1]).write_bytes(bytes(cert.chain_pem))
@@ -127,6 +132,31 @@ def test_summary_of_identity_values_and_of_an_unparseable_invite(tmp_path: Path)
     assert out.splitlines()[:2] == [
         "0 calls: 0 valid, 0 invalid, 0 no-identity",
         "1 INVITE(s) did not parse (not counted)",
+    ]
+
+
+def test_a_retransmitted_invite_counts_once(tmp_path: Path) -> None:
+    ca = StiCA(seed="summary", now=NOW)
+    cert = ca.issue_cert(spc="1234")
+    calls = [
+        build_invite(
+            identity=[cert.identity_header(orig=ORIG, dest=DEST, iat=NOW)], call_id=f"{n}@x"
+        )
+        for n in range(2)
+    ]
+    (tmp_path / "calls.txt").write_bytes(b"\r\n".join([calls[0], calls[0], calls[1], calls[0]]))
+    code, out, _ = _run(
+        ["verify", "--summary", "--json", "--at", "1772366400", str(tmp_path / "calls.txt")]
+    )
+    summary = json.loads(out)
+    assert code == 1  # no --trust: cert-untrusted
+    assert (summary["calls"], summary["retransmissions"]) == (2, 2)
+    assert summary["status"]["invalid"] == 2
+    assert summary["reasons"][0]["calls"] == 2
+    _, text, _ = _run(["verify", "--summary", "--at", "1772366400", str(tmp_path / "calls.txt")])
+    assert text.splitlines()[:2] == [
+        "2 calls: 0 valid, 2 invalid, 0 no-identity",
+        "2 retransmitted INVITE(s) counted once",
     ]
 
 

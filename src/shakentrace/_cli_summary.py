@@ -1,9 +1,10 @@
 """``shakentrace verify --summary``: the verdicts of a whole capture, counted.
 
 What a provider asks of a day's capture before any one call: how many calls
-verified, with what attestation, and which findings, how often. Each call adds
+verified, with what attestation, and which findings, how often. Each INVITE adds
 its :func:`call_facts` (small enough to come back from a worker process), and
-:class:`VerifySummary` counts them; a call counts once per distinct finding.
+:class:`VerifySummary` counts them: a retransmitted INVITE (a recent Call-ID)
+once, and a call once per distinct finding.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from shakentrace._recent import RecentKeys
 from shakentrace.verify import Outcome
 
 __all__ = ["CallFacts", "VerifySummary", "call_facts"]
@@ -20,18 +22,18 @@ _NO_ATTESTATION = "none"
 #: A finding: the PASSporT it is on (``""``: the call's; else the ``ppt`` of a
 #: div/rcd header, ``"?"`` if unknown), its code, severity and SIP code.
 _Finding = tuple[str, str, str, int | None]
-#: What one call adds: status, attestation, and its distinct findings.
-CallFacts = tuple[str, str | None, frozenset[_Finding]]
+#: What one INVITE adds: its Call-ID, status, attestation, and its distinct findings.
+CallFacts = tuple[str | None, str, str | None, frozenset[_Finding]]
 
 
-def call_facts(outcome: Outcome) -> CallFacts:
-    """What :class:`VerifySummary` counts of one verified call."""
+def call_facts(outcome: Outcome, call_id: str | None) -> CallFacts:
+    """What :class:`VerifySummary` counts of one verified INVITE (``call_id``: its Call-ID)."""
     found = {("", r.code, r.severity, r.sip_code) for r in outcome.reasons}
     for result in outcome.identities:
         if result.passport is not outcome.passport or outcome.passport is None:
             label = result.ppt or "?"
             found |= {(label, r.code, r.severity, r.sip_code) for r in result.reasons}
-    return outcome.status, outcome.attestation, frozenset(found)
+    return call_id, outcome.status, outcome.attestation, frozenset(found)
 
 
 class VerifySummary:
@@ -39,13 +41,18 @@ class VerifySummary:
 
     def __init__(self) -> None:
         self.calls = 0
+        self.retransmissions = 0
+        self._recent = RecentKeys()
         self.statuses: Counter[str] = Counter()
         self.attestations: Counter[str] = Counter()
         self.findings: Counter[_Finding] = Counter()
 
     def add(self, facts: CallFacts) -> None:
-        """Count one call."""
-        status, attestation, findings = facts
+        """Count one call, unless it is a retransmission of a recent one."""
+        call_id, status, attestation, findings = facts
+        if not self._recent.first_time(call_id):
+            self.retransmissions += 1
+            return
         self.calls += 1
         self.statuses[status] += 1
         self.attestations[attestation or _NO_ATTESTATION] += 1
@@ -62,6 +69,7 @@ class VerifySummary:
         """The summary as JSON-safe data (``unreadable``: INVITEs that did not parse)."""
         return {
             "calls": self.calls,
+            "retransmissions": self.retransmissions,
             "unreadable": unreadable,
             "status": {status: self.statuses[status] for status in _STATUSES},
             "attestation": dict(sorted(self.attestations.items())),
@@ -75,6 +83,8 @@ class VerifySummary:
         """The summary as lines of text."""
         counts = ", ".join(f"{self.statuses[s]} {s}" for s in _STATUSES)
         lines = [f"{self.calls} calls: {counts}"]
+        if self.retransmissions:
+            lines.append(f"{self.retransmissions} retransmitted INVITE(s) counted once")
         if unreadable:
             lines.append(f"{unreadable} INVITE(s) did not parse (not counted)")
         attested = ", ".join(f"{a} {n}" for a, n in sorted(self.attestations.items()))

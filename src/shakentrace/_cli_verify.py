@@ -32,7 +32,7 @@ from shakentrace._cli_io import (
 )
 from shakentrace._cli_options import replaced
 from shakentrace._cli_summary import VerifySummary, call_facts
-from shakentrace._cli_views import call_record, campaign_text, verify_text
+from shakentrace._cli_views import call_record, campaign_text, quietly, verify_text
 from shakentrace.campaigns import CallRecord, find_campaigns
 from shakentrace.capture import CapturedMessage
 from shakentrace.errors import (
@@ -173,13 +173,19 @@ def reported(results: Iterable[Any], console: Console, seen: list[Unreadable]) -
             yield result
 
 
-def _rendered(captured: CapturedMessage, outcome: Outcome, output: str, console: Console) -> Any:
+def _rendered(
+    captured: CapturedMessage,
+    outcome: Outcome,
+    output: str,
+    console: Console,
+    call_id: str | None = None,
+) -> Any:
     """One verified call as the parent writes it (``json``, ``text``, ``why``) or counts it
-    (``summary``)."""
+    (``summary``; ``call_id`` tells a retransmission)."""
     if output == "json":
         return json_line({**outcome.to_dict(), "capture": captured.to_dict()})
     if output == "summary":
-        return call_facts(outcome)
+        return call_facts(outcome, call_id)
     return verify_text(captured, outcome, console, why=output == "why")
 
 
@@ -199,7 +205,8 @@ def _verify_one(captured: CapturedMessage) -> tuple[bool, Any] | None:
     output = _WORKER["output"]
     if output in ("record", "claimed"):
         return valid, call_record(captured, message, outcome, judged=output == "record")
-    return valid, _rendered(captured, outcome, output, _WORKER["console"])
+    call_id = quietly(lambda: message.call_id) if output == "summary" else None
+    return valid, _rendered(captured, outcome, output, _WORKER["console"], call_id)
 
 
 def _verified(

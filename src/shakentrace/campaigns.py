@@ -20,12 +20,13 @@ Pure: records in, campaigns out; memory is bounded by ``max_groups``.
 
 from __future__ import annotations
 
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
+from shakentrace._recent import RecentKeys
 from shakentrace.errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -343,22 +344,10 @@ def find_campaigns(
     )
 
 
-# Call-IDs remembered to recognise a retransmission (bounded: they come within
-# seconds, RFC 3261 §17.1.1.2 Timer B is 32 s).
-_RECENT_CALL_IDS = 65_536
-
-
 def _once_each(records: Iterable[CallRecord]) -> Iterator[CallRecord]:
     """``records`` less retransmissions: a Call-ID seen among the recent ones counts once."""
-    recent: OrderedDict[str, None] = OrderedDict()
-    for record in records:
-        if record.call_id is not None:
-            if record.call_id in recent:
-                continue
-            recent[record.call_id] = None
-            if len(recent) > _RECENT_CALL_IDS:
-                recent.popitem(last=False)
-        yield record
+    recent = RecentKeys()
+    return (record for record in records if recent.first_time(record.call_id))
 
 
 def _campaign(rank: int, key: CampaignKey, group: _Group) -> Campaign:
