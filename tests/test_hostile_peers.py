@@ -199,6 +199,7 @@ _BOMB = gzip.compress(b"\0" * 20_000_000)  # ~20 KB on the wire, 20 MB inflated
         (send(_CHUNKED, b"zz\r\n", PEM), "IncompleteRead"),
         (send(_CHUNKED, b"-5\r\n", PEM), "IncompleteRead"),
         (send(_CHUNKED, b"f" * 70_000), "LineTooLong"),
+        (send(_CHUNKED, b"%x\r\n" % len(PEM), PEM[:500]), "IncompleteRead"),  # closed mid-chunk
     ],
     ids=[
         "length-5000-digits",
@@ -216,6 +217,7 @@ _BOMB = gzip.compress(b"\0" * 20_000_000)  # ~20 KB on the wire, 20 MB inflated
         "chunk-not-hex",
         "chunk-negative",
         "chunk-size-line-endless",
+        "closed-mid-chunk",
     ],
 )
 def test_bad_framing_is_refused(
@@ -223,6 +225,23 @@ def test_bad_framing_is_refused(
 ) -> None:
     with hostile(script, tls) as peer:
         _refused(peer.fetcher(), peer.url(), match, within=0.6)
+
+
+def test_a_5000_digit_content_length_is_a_436_not_a_crash(
+    tls: tuple[ssl.SSLContext, ssl.SSLContext],
+) -> None:
+    head = OK + b"Content-Length: " + b"1" * 5000 + b"\r\n\r\n"
+    with hostile(send(head, PEM), tls) as peer:
+        verifier = Verifier(trust=TrustStore.from_pem(CA.trust_pem), fetcher=peer.fetcher())
+        out = verifier.verify(_invite_for(peer.url()), now=NOW)
+    assert [r.code for r in out.reasons if r.severity == "error"] == ["cert-unavailable"]
+    assert out.sip_code == 436
+
+
+def _invite_for(url: str) -> bytes:
+    """An INVITE signed by LEAF whose x5u and info name ``url``."""
+    token = resign(LEAF.sign_passport(), LEAF, header={"x5u": url})
+    return build_invite(identity=format_identity(token, info=url), date=NOW)
 
 
 def test_the_client_asks_for_identity_and_reads_good_chunks(
@@ -325,6 +344,21 @@ def _pump(source: socket.socket, sink: socket.socket, pause: float) -> None:
             for i in range(len(data)) if pause else (None,):
                 sink.sendall(data[i : i + 1] if i is not None else data)
                 time.sleep(pause)
+
+
+def test_many_addresses_that_all_stall_share_one_deadline(
+    tls: tuple[ssl.SSLContext, ssl.SSLContext],
+) -> None:
+    # A name with ten addresses, each accepting TCP and never speaking TLS: the
+    # connect timeout applies to each, the total timeout to them all.
+    with socket.create_server(("127.0.0.1", 0), backlog=16) as mute:
+        peer = Peer(port=mute.getsockname()[1], client=tls[1])
+        fetcher = HttpsFetcher(
+            peer.fetcher(connect_timeout=0.3, total_timeout=0.8).policy,
+            resolver=lambda host, port: ["127.0.0.1"] * 10,
+            ssl_context=peer.client,
+        )
+        _refused(fetcher, peer.url(), "timeout|timed out", within=0.8)
 
 
 def test_a_resolver_that_never_answers_meets_the_connect_timeout(
@@ -449,9 +483,8 @@ def test_x5u_bodies_that_are_no_chain(crl_host: CertServer, body: bytes, why: st
     https = HttpsFetcher(
         crl_host.policy(), resolver=crl_host.resolver, ssl_context=crl_host.ssl_context
     )
-    token = resign(LEAF.sign_passport(), LEAF, header={"x5u": url})
-    invite = build_invite(identity=format_identity(token, info=url), date=NOW)
-    out = Verifier(trust=TrustStore.from_pem(CA.trust_pem), fetcher=https).verify(invite, now=NOW)
+    trust = TrustStore.from_pem(CA.trust_pem)
+    out = Verifier(trust=trust, fetcher=https).verify(_invite_for(url), now=NOW)
     errors = [r for r in out.reasons if r.severity == "error"]
     assert [r.code for r in errors] == ["cert-unavailable"]
     assert why in errors[0].message
