@@ -130,6 +130,12 @@ def test_a_resigned_call_is_one_traceback_across_three_captures(resigned: list[s
     assert "resigned" in [f["code"] for f in hops[0]["findings"]]
     assert calls[0]["signing_hop"] == 0
     assert calls[0]["entry_point"] == "Harbor Gateway LLC"
+    request = calls[0]["next_request"]  # how to reach whom to ask, from --directory
+    assert (request["target"], request["contact"], request["rmd"]) == (
+        "Harbor Gateway LLC",
+        "traceback@harbor-gw.example",
+        "RMD0000991",
+    )
 
 
 def test_calls_around_the_resigned_one_stay_apart(resigned: list[str]) -> None:

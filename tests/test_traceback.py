@@ -14,6 +14,7 @@ from shakentrace.hop import Evidence, Hop, Originator, TraceRequest, Upstream
 from shakentrace.linking import link
 from shakentrace.lookup import StaticResolver
 from shakentrace.providers import Peer, Provider, ProviderDirectory, TrunkGroup
+from shakentrace.report import to_html, to_text
 from shakentrace.rules import FINDING_RULES, ORIGINATOR_RULES, HopFacts, rules_table
 from shakentrace.sip import parse_sip
 from shakentrace.testing import StiCA, build_invite
@@ -26,8 +27,14 @@ ORIG, DEST = "12155550111", "12025550143"
 DIRECTORY = ProviderDirectory(
     providers=(
         Provider(name="Terminus Tel", ocns=("900T",), country="US"),
-        Provider(name="Origin Voice", ocns=("901O",), country="US"),
-        Provider(name="Transit Co", ocns=("902T",), country="US"),
+        Provider(
+            name="Origin Voice",
+            ocns=("901O",),
+            country="US",
+            contact="traceback@origin.example",
+            rmd="RMD0000901",
+        ),
+        Provider(name="Transit Co", ocns=("902T",), country="US", contact="noc@transit.example"),
         Provider(name="Gateway Inc", ocns=("903G",), country="US"),
         Provider(name="Abroad Ltd", country="GB"),
     ),
@@ -115,6 +122,10 @@ def test_signed_a_call_points_at_the_signer(ca: Signers) -> None:
     assert hop.next_request.rule == "N1-ask-signer-customer"
     assert hop.signer.origid is not None
     assert hop.signer.origid in hop.next_request.ask
+    assert (hop.next_request.contact, hop.next_request.rmd) == (
+        "traceback@origin.example",
+        "RMD0000901",
+    )
     assert hop.findings == ()
     data = hop.to_dict()
     json.dumps(data)
@@ -351,6 +362,31 @@ def test_link_orders_marks_gaps_and_events() -> None:
     assert trace.signing_hop == 1
     assert "identity-stripped" in trace.hops[0].finding_codes
     json.dumps(trace.to_dict())
+
+
+def test_next_request_says_how_to_reach_its_target() -> None:
+    """The directory's contact and RMD number, by the target's OCN or else its name."""
+    ask = TraceRequest(target="Transit Co", ocn=None, ask="identify", rule="N3-ask-upstream")
+    assert ask.addressed(DIRECTORY).contact == "noc@transit.example"
+    by_ocn = replace(ask, target="Someone", ocn="901O").addressed(DIRECTORY)
+    assert (by_ocn.contact, by_ocn.rmd) == ("traceback@origin.example", "RMD0000901")
+    unknown = replace(ask, target="Nobody")
+    assert unknown.addressed(DIRECTORY) is unknown
+    hops = [
+        _chain_hop("Terminus Tel", "900T", "Transit Co", key="K1", at=200),
+        _chain_hop("Transit Co", "902T", "Origin Voice", key="K1", at=100),
+    ]
+    assert link(hops).next_request == hops[1].next_request  # no directory: as the hop says
+    request = link(hops, directory=DIRECTORY).next_request
+    assert request is not None
+    assert (request.target, request.contact) == ("Origin Voice", "traceback@origin.example")
+    assert request.to_dict()["rmd"] == "RMD0000901"
+    assert "Contact: traceback@origin.example (Robocall Mitigation Database: RMD0000901)" in (
+        to_text(link(hops, directory=DIRECTORY))
+    )
+    assert "<li>Contact: traceback@origin.example (Robocall" in to_html(
+        link(hops, directory=DIRECTORY)
+    )
 
 
 def test_link_hops_with_and_without_a_receipt_time() -> None:

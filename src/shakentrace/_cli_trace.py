@@ -118,7 +118,7 @@ def _hop(captured: CapturedMessage) -> Hop | Unreadable | None:
 
 def _tracebacks(hops: Sequence[Hop]) -> list[Traceback]:
     """One traceback per call (:func:`shakentrace.calls.split_calls`), in order of first capture."""
-    return [link(call) for call in split_calls(hops)]
+    return [link(call, directory=_STATE["directory"]) for call in split_calls(hops)]
 
 
 def _text(number: int, traceback: Traceback, console: Console) -> str:

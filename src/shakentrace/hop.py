@@ -10,9 +10,12 @@ the spoofing or laundering indicators seen (:class:`Finding`). All are frozen an
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from shakentrace.providers import ProviderDirectory
 
 __all__ = [
     "Evidence",
@@ -180,12 +183,21 @@ class TraceRequest:
         ocn: Its OCN, if known.
         ask: What to ask for, with the identifiers to hand over.
         rule: The :mod:`shakentrace.rules` rule that decided.
+        contact: The target's traceback contact, from the provider directory.
+        rmd: The target's Robocall Mitigation Database number, from the directory.
     """
 
     target: str | None
     ocn: str | None
     ask: str
     rule: str
+    contact: str | None = None
+    rmd: str | None = None
+
+    def addressed(self, directory: ProviderDirectory) -> TraceRequest:
+        """This request with the target's contact and RMD number from ``directory``."""
+        known = directory.provider(self.ocn) or directory.provider(self.target)
+        return self if known is None else replace(self, contact=known.contact, rmd=known.rmd)
 
     def to_dict(self) -> dict[str, Any]:
         """Return JSON-safe data."""

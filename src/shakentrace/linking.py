@@ -15,10 +15,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shakentrace.hop import Finding, Hop, Originator, TraceRequest
 from shakentrace.rules import PATH_RULES
+
+if TYPE_CHECKING:
+    from shakentrace.providers import ProviderDirectory
 
 __all__ = ["Gap", "PathEvent", "Traceback", "link"]
 
@@ -282,12 +285,15 @@ def _conclusion(
     return originator, request
 
 
-def link(hops: Iterable[Hop]) -> Traceback:
+def link(hops: Iterable[Hop], *, directory: ProviderDirectory | None = None) -> Traceback:
     """Join one call's hops, captured by different providers, into a :class:`Traceback`.
 
     Hops whose PASSporT (by signature) is carried by no other hop and that no
     upstream relation reaches are still placed by time; pass one call's hops only
-    (see :func:`shakentrace.calls.split_calls` for many calls).
+    (see :func:`shakentrace.calls.split_calls` for many calls). ``directory``
+    gives the next request's target its contact (:meth:`TraceRequest.addressed
+    <shakentrace.hop.TraceRequest.addressed>`), as :func:`~shakentrace.traceback.infer_hop`
+    does for each hop's.
     """
     hops = list(hops)
     if not hops:
@@ -303,5 +309,5 @@ def link(hops: Iterable[Hop]) -> Traceback:
         signing_hop=_signing_hop(path, events),
         entry_point=_entry_point(path),
         originator=originator,
-        next_request=request,
+        next_request=request.addressed(directory) if directory is not None else request,
     )

@@ -275,7 +275,9 @@ def infer_hop(
         upstream=upstream,
         signer=signer,
         likely_originator=originator,
-        next_request=_next_request(originator, signer, upstream, dest, iso(when) or "?"),
+        next_request=_next_request(originator, signer, upstream, dest, iso(when) or "?").addressed(
+            directory
+        ),
         findings=_findings(facts),
         passport_key=obs.passport_key(main) if main is not None else None,
         passport_keys=tuple(obs.passport_key(p) for p, _ in passports),
