@@ -7,9 +7,12 @@ other part is a valid call signed by a :class:`~shakentrace.testing.StiCA`:
 * ``1`` the Identity header value (in a valid INVITE, and alone);
 * ``2`` the leaf certificate's DER (the chain served at x5u is it plus the intermediate);
 * ``3`` the body served at x5u, as is (PEM or DER);
-* ``4`` the CRL served at the leaf's CRL Distribution Point (DER).
+* ``4`` the CRL served at the leaf's CRL Distribution Point (DER);
+* ``5`` the PASSporT's JSON: ``header`` newline ``claims`` (or the claims alone),
+  signed with the certificate's key, so that the claims checks run past the
+  signature.
 
-For the first two, the message and its outcome then go through
+For modes 0, 1 and 5, the message and its outcome then go through
 ``traceback.infer_hop``, ``link`` and the JSON, text and HTML reports.
 
 ``verify`` must return an :class:`~shakentrace.verify.Outcome` whose ``to_dict()``
@@ -18,7 +21,9 @@ is JSON: it documents no exception for bad input, so even our own is a finding.
 
 from __future__ import annotations
 
+import base64
 import json
+import textwrap
 from datetime import datetime
 
 import atheris
@@ -33,7 +38,7 @@ with atheris.instrument_imports(include=["shakentrace"]):
     from shakentrace.providers import ProviderDirectory
     from shakentrace.report import to_html, to_json, to_text
     from shakentrace.sip import parse_sip
-    from shakentrace.testing import StiCA, build_invite
+    from shakentrace.testing import StiCA, build_invite, encode_jws, format_identity
     from shakentrace.traceback import infer_hop
     from shakentrace.trust import TrustStore
     from shakentrace.verify import Outcome, Verifier
@@ -45,13 +50,13 @@ INVITE = build_invite(identity=IDENTITY)
 LEAF_DER = CERT.certificate.public_bytes(Encoding.DER)
 INTERMEDIATE_PEM = CA.intermediate_cert.public_bytes(Encoding.PEM)
 CRL_URL = CA.crl_url
+KEY = CERT.private_key
+_PARTS = [base64.urlsafe_b64decode(p + "==") for p in IDENTITY.split(";")[0].split(".")[:2]]
+HEADER_JSON, CLAIMS_JSON = _PARTS
 NOW = CA.now()
 
 
 def _pem(der: bytes) -> bytes:
-    import base64
-    import textwrap
-
     body = "\n".join(textwrap.wrap(base64.b64encode(der).decode(), 64))
     return f"-----BEGIN CERTIFICATE-----\n{body}\n-----END CERTIFICATE-----\n".encode()
 
@@ -92,7 +97,7 @@ def _check(outcome: object, raw: bytes | None = None) -> None:
 def one_input(data: bytes) -> None:
     if not data:
         return
-    mode, rest = data[0] % 5, data[1:]
+    mode, rest = data[0] % 6, data[1:]
     if mode == 0:
         _check(_verifier().verify(rest, now=NOW), rest)
     elif mode == 1:
@@ -104,8 +109,14 @@ def one_input(data: bytes) -> None:
         _check(_verifier(_pem(rest) + INTERMEDIATE_PEM).verify(INVITE, now=NOW))
     elif mode == 3:
         _check(_verifier(rest).verify(INVITE, now=NOW))
-    else:
+    elif mode == 4:
         _check(_verifier(crl=rest).verify(INVITE, now=NOW))
+    else:
+        header, newline, claims = rest.partition(b"\n")
+        token = encode_jws(header if newline else HEADER_JSON, claims if newline else rest, KEY)
+        value = format_identity(token, info=CERT.x5u)
+        invite = INVITE.replace(IDENTITY.encode(), value.encode())
+        _check(_verifier().verify(invite, now=NOW), invite)
 
 
 def seeds() -> dict[str, bytes]:
@@ -120,6 +131,7 @@ def seeds() -> dict[str, bytes]:
         "chain-pem": b"\3" + bytes(CERT.chain_pem),
         "chain-der": b"\3" + LEAF_DER,
         "crl": b"\4" + crl_der,
+        "passport": b"\5" + HEADER_JSON + b"\n" + CLAIMS_JSON,
     }
 
 
