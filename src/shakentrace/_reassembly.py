@@ -8,6 +8,7 @@ bounded in entries and octets; what falls out of a bound is counted, never fatal
 
 from __future__ import annotations
 
+import heapq
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
@@ -98,8 +99,45 @@ class Defragmenter:
 class _Stream:
     framer: StreamFramer
     next_seq: int | None = None
+    # Out-of-order segments by sequence number, and a heap of their places in the
+    # stream (sequence numbers unwrapped: ``position`` is next_seq's), so that the
+    # earliest is found in O(log n), not by a scan of all held at each arrival.
     pending: dict[int, bytes] = field(default_factory=dict)
+    order: list[tuple[int, int]] = field(default_factory=list)
+    position: int = 0
     pending_size: int = 0
+
+    def hold(self, seq: int, payload: bytes) -> None:
+        """Keep a segment (the first one seen at ``seq``) until the stream reaches it."""
+        if seq in self.pending or self.next_seq is None:
+            return
+        self.pending[seq] = payload
+        self.pending_size += len(payload)
+        heapq.heappush(self.order, (self.position + _delta(seq, self.next_seq), seq))
+
+    def restart(self, seq: int) -> None:
+        """Continue the stream at ``seq`` (a SYN): held segments are placed anew."""
+        self.next_seq = seq
+        self.order = [(self.position + _delta(s, seq), s) for s in self.pending]
+        heapq.heapify(self.order)
+
+    def earliest(self) -> tuple[int, int]:
+        """The held segment first in stream order: its place relative to next_seq, and seq."""
+        position, seq = self.order[0]
+        return position - self.position, seq
+
+    def take(self) -> bytes:
+        """Remove the earliest held segment and return it."""
+        _, seq = heapq.heappop(self.order)
+        held = self.pending.pop(seq)
+        self.pending_size -= len(held)
+        return held
+
+    def advance(self, octets: int) -> None:
+        """Move next_seq on by ``octets`` (may be negative: a resync to an earlier hole)."""
+        assert self.next_seq is not None
+        self.next_seq = (self.next_seq + octets) % 2**32
+        self.position += octets
 
 
 def _delta(seq: int, base: int) -> int:
@@ -116,7 +154,7 @@ class TcpReassembler:
         max_message: Largest SIP message framed.
         max_pending: Out-of-order octets held per direction before the gap is skipped.
         max_segments: Out-of-order segments held per direction before the gap is
-            skipped: each new segment is ordered against them.
+            skipped.
     """
 
     __slots__ = (
@@ -153,7 +191,7 @@ class TcpReassembler:
             return []
         stream = self._stream(key)
         if segment.flags & _SYN:
-            stream.next_seq = (segment.seq + 1) % 2**32
+            stream.restart((segment.seq + 1) % 2**32)
             stream.framer.reset()
         messages = self._data(stream, segment.seq, segment.payload) if segment.payload else []
         if segment.flags & _FIN:
@@ -185,15 +223,12 @@ class TcpReassembler:
 
     def _data(self, stream: _Stream, seq: int, payload: bytes) -> list[bytes]:
         if stream.next_seq is None:  # capture began mid-stream
-            stream.next_seq = seq
-        if seq not in stream.pending:
-            stream.pending[seq] = payload
-            stream.pending_size += len(payload)
+            stream.restart(seq)
+        stream.hold(seq, payload)
         messages = self._drain(stream)
         if stream.pending_size > self._max_pending or len(stream.pending) > self._max_segments:
             # The gap will not fill: skip it and resume at the earliest held segment.
-            base = stream.next_seq
-            stream.next_seq = min(stream.pending, key=lambda s: _delta(s, base))
+            stream.advance(stream.earliest()[0])
             stream.framer.reset()
             self._tally.problem("tcp-gap", "missing TCP segment; stream resynchronised")
             messages += self._drain(stream)
@@ -202,15 +237,12 @@ class TcpReassembler:
     def _drain(self, stream: _Stream) -> list[bytes]:
         """Deliver held segments that now continue the stream (trimming overlaps)."""
         messages: list[bytes] = []
-        while stream.pending and stream.next_seq is not None:
-            base = stream.next_seq
-            seq = min(stream.pending, key=lambda s: _delta(s, base))
-            delta = _delta(seq, base)
+        while stream.pending:
+            delta, _ = stream.earliest()
             if delta > 0:
                 break
-            held = stream.pending.pop(seq)
-            stream.pending_size -= len(held)
+            held = stream.take()
             if len(held) > -delta:  # retransmissions add nothing new
-                stream.next_seq = (base + len(held) + delta) % 2**32
+                stream.advance(len(held) + delta)
                 messages += stream.framer.feed(held[-delta:])
         return messages

@@ -79,9 +79,8 @@ class CaptureLimits:
         max_tcp_streams: TCP directions tracked at once (least recent dropped).
         max_tcp_pending: Out-of-order octets held per direction before a gap is skipped.
         max_tcp_segments: Out-of-order segments held per direction before a gap is
-            skipped (each new segment is ordered against those held: a few hundred
-            keep that cheap, where 1-octet segments filling ``max_tcp_pending``
-            took hours).
+            skipped (a bound on memory: held segments are kept in a heap, so a
+            large bound does not slow reading).
         max_fragmented: IP datagrams awaiting fragments at once.
         max_warnings: Warning lines kept in :attr:`CaptureStats.warnings`.
 
