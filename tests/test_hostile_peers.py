@@ -24,6 +24,7 @@ from pathlib import Path
 
 import dns.flags
 import dns.message
+import dns.name
 import dns.rcode
 import dns.rrset
 import pytest
@@ -712,3 +713,21 @@ def test_cache_headers_cannot_pin_or_bust_the_cache(
         clock[0] += timedelta(days=31)
         fetcher.fetch(peer.url())
         assert len(peer.requests) == 2
+
+
+def test_naptr_records_that_smuggle_bytes_name_no_host() -> None:
+    # ENUM answers are the called party's carrier's word (RFC 6116). A regexp whose
+    # SIP URI host holds ESC and NUL bytes named the host 'evil' (cut at the NUL);
+    # a replacement with control bytes is kept in DNS presentation form, printable.
+    def answer(query: dns.message.Message) -> list[bytes]:
+        owner = query.question[0].name.to_text()
+        smuggled = r'10 100 "u" "E2U+sip" "\255!^.*$!sip:\027[2J@evil\000.example!" .'
+        replaced = r'20 100 "u" "E2U+sip" "" \027[2J.x.example.'
+        return [
+            reply(query, f"{owner} 300 IN NAPTR {smuggled}", f"{owner} 300 IN NAPTR {replaced}")
+        ]
+
+    with nameserver(answer) as port:
+        got = DnsResolver(port=port, timeout=0.3, lifetime=0.6).enum("12155551212")
+    assert got.names == ("\\027[2j.x.example",)
+    assert all(r.isascii() and r.isprintable() for r in got.records)

@@ -47,8 +47,10 @@ _ERRORS: tuple[tuple[type[BaseException], str], ...] = (
     (ValueError, "bad-query"),
 )
 
-# The URI in an ENUM regexp replacement ``!pattern!sip:...@host!`` (RFC 6116 §3.2.1).
-_URI_HOST = re.compile(r"sips?:(?:[^@!;>]*@)?(?P<host>[A-Za-z0-9.\-]+)", re.ASCII)
+# The URI in an ENUM regexp replacement ``!pattern!sip:...@host!`` (RFC 6116 §3.2.1);
+# the host ends where the URI or a port, parameter or header does, not at any byte
+# a host cannot hold (``sip:x@evil\0.example`` names no host, not ``evil``).
+_URI_HOST = re.compile(r"sips?:(?:[^@!;>]*@)?(?P<host>[A-Za-z0-9.\-]+)(?=[!;:>?]|$)", re.ASCII)
 
 
 def _error_code(exc: BaseException) -> str:
