@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from ipaddress import ip_network
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from shakentrace.campaigns import CallRecord, CampaignKey, find_campaigns, orig_
 from shakentrace.errors import ConfigurationError
 from shakentrace.hop import Evidence, Hop, Originator, Signer, TraceRequest, Upstream
 from shakentrace.linking import Traceback
+from shakentrace.providers import Peer, Provider, ProviderDirectory
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -58,6 +60,38 @@ def test_groups_by_signer_origid_attestation_and_pattern_ranked_by_volume() -> N
     assert top.call_ids == tuple(f"c{i}-origid-b-C" for i in range(5))
     assert top.dest_count == 5
     assert top.statuses == (("valid", 5),)
+
+
+DIRECTORY = ProviderDirectory(
+    providers=(
+        Provider(name="Acme Telecom Inc", ocns=("1234",), contact="tb@acme.example", rmd="RMD01"),
+        Provider(name="Transit Co", ocns=("902T",), contact="noc@transit.example"),
+    ),
+    peers=(Peer(provider="902T", networks=(ip_network("192.0.2.0/24"),)),),
+)
+
+
+def test_a_directory_names_whom_to_ask_and_how_to_reach_them() -> None:
+    unsigned = {"signer_spc": None, "origid": None, "attestation": None}
+    signed = _calls(2)
+    unsigned_calls = _calls(3, **unsigned)
+    elsewhere = _calls(1, **{**unsigned, "attestation": "C"}, upstream="[2001:db8::1]:5060")
+    plain = find_campaigns(signed + unsigned_calls + elsewhere)
+    found = find_campaigns(signed + unsigned_calls + elsewhere, directory=DIRECTORY)
+    requests = [(c.next_request.party, c.next_request.contact, c.next_request.rmd) for c in found]
+    assert requests == [
+        ("Transit Co", "noc@transit.example", None),  # by its peering address
+        ("Acme Telecom Inc", "tb@acme.example", "RMD01"),  # the signer, by its SPC
+        ("[2001:db8::1]:5060", None, None),  # a peer the directory does not know
+    ]
+    assert [c.next_request.party for c in plain] == [
+        "192.0.2.10:5060",
+        "Acme Telecom",
+        "[2001:db8::1]:5060",
+    ]
+    assert [c.next_request.contact for c in plain] == [None, None, None]
+    assert [c.next_request.ask for c in plain] == [c.next_request.ask for c in found]
+    assert found[1].to_dict()["next_request"]["rmd"] == "RMD01"
 
 
 def test_a_retransmitted_invite_is_one_call() -> None:

@@ -14,6 +14,7 @@ import contextlib
 import io
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -184,8 +185,25 @@ def test_trace_and_campaigns_commands_give_the_same_campaigns() -> None:
     providers = ["--provider", "994L", "--provider", "993W", "--provider", "992T"]
     directory = ["--directory", str(ROOT / "examples" / "directory.toml")]
     _, traced = _trace(["trace", "--campaigns", *directory, *BUNDLED, *providers, *captures])
-    _, captured = _trace(["campaigns", *BUNDLED, captures[0]])
+    _, captured = _trace(["campaigns", *directory, *BUNDLED, captures[0]])
     assert len(traced) == len(captured) == 3
     for ours, theirs in zip(traced, captured, strict=True):
         assert {k: ours[k] for k in SAME} == {k: theirs[k] for k in SAME}
     assert traced[0]["calls"] == 6
+    assert traced[0]["next_request"]["contact"] == "traceback@harbor-gw.example"
+
+
+def test_campaigns_directory_gives_the_contact_line_and_a_bad_one_is_a_usage_error(
+    tmp_path: Path,
+) -> None:
+    capture = str(EXAMPLE / "lakeside.pcap")
+    directory = ["--directory", str(ROOT / "examples" / "directory.toml")]
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        assert main(["campaigns", *directory, *BUNDLED, capture]) == 0
+        (tmp_path / "bad.toml").write_text("x = [")
+        assert main(["campaigns", "--directory", str(tmp_path / "bad.toml"), capture]) == 2
+    lines = out.getvalue().splitlines()
+    reach = "traceback@harbor-gw.example (Robocall Mitigation Database: RMD0000991)"
+    assert lines[3] == f"    contact: {reach}"
+    assert err.getvalue().startswith("shakentrace: error: [directory-malformed] not TOML")

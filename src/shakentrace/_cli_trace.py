@@ -163,7 +163,8 @@ def _run(args: argparse.Namespace) -> int:
     hops = list(reported(work, console, unreadable))
     tracebacks = _tracebacks(hops)
     if args.campaigns:
-        show_campaigns(map(CallRecord.from_traceback, tracebacks), args, console)
+        records = map(CallRecord.from_traceback, tracebacks)
+        show_campaigns(records, args, console, _STATE["directory"])
     else:
         for number, traceback in enumerate(tracebacks, start=1):
             if args.json:

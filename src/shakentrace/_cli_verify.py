@@ -41,6 +41,7 @@ from shakentrace.errors import (
     FetchError,
     SipParseError,
 )
+from shakentrace.providers import ProviderDirectory
 from shakentrace.sip import SipMessage, parse_sip
 from shakentrace.trust import TrustStore
 from shakentrace.verify import Outcome, Policy, Verifier
@@ -320,15 +321,21 @@ def _cmd_campaigns(args: argparse.Namespace) -> int:
     else:
         records = mapped(args, console, _record_one, _no_fetcher, (None,))
     unreadable: list[Unreadable] = []
-    show_campaigns(reported(records, console, unreadable), args, console)
+    directory = ProviderDirectory.load(args.directory) if args.directory else None
+    show_campaigns(reported(records, console, unreadable), args, console, directory)
     return EXIT_UNREADABLE if unreadable else EXIT_OK
 
 
 def show_campaigns(
-    records: Iterable[CallRecord], args: argparse.Namespace, console: Console
+    records: Iterable[CallRecord],
+    args: argparse.Namespace,
+    console: Console,
+    directory: ProviderDirectory | None = None,
 ) -> None:
     """Group ``records`` (:func:`shakentrace.campaigns.find_campaigns`) and print the campaigns."""
-    campaigns = find_campaigns(records, mask_digits=args.mask_digits, min_calls=args.min_calls)
+    campaigns = find_campaigns(
+        records, mask_digits=args.mask_digits, min_calls=args.min_calls, directory=directory
+    )
     for campaign in campaigns[: args.top or None]:
         if args.json:
             console.json(campaign.to_dict())
@@ -411,6 +418,11 @@ def register_campaigns(commands: argparse._SubParsersAction[argparse.ArgumentPar
     _common(campaigns)
     add_verifying_options(campaigns)
     add_campaign_options(campaigns)
+    campaigns.add_argument(
+        "--directory",
+        metavar="FILE",
+        help="provider directory: names whom to ask as it does, with contact and RMD number",
+    )
     campaigns.set_defaults(handler=_cmd_campaigns)
 
 

@@ -15,6 +15,7 @@ from shakentrace.certs import cert_facts, load_chain
 from shakentrace.errors import ShakenTraceError
 from shakentrace.identity import parse_identity
 from shakentrace.passport import Passport, decode_passport
+from shakentrace.providers import reach_text
 from shakentrace.tn import tn_from_uri
 
 if TYPE_CHECKING:
@@ -216,11 +217,13 @@ def campaign_text(campaign: Campaign, console: Console) -> str:
     key, request = campaign.key, campaign.next_request
     statuses = " ".join(f"{name}={count}" for name, count in campaign.statuses)
     signer = f"{key.signer} ({campaign.signer_name})" if campaign.signer_name else key.signer
+    reach = reach_text(request.contact, request.rmd)
     return "\n".join(
         [
             console.style(f"#{campaign.rank}  {_calls(campaign.calls)}  {signer}", "bold"),
             f"    origid={key.origid}  attest={key.attestation}  orig={key.orig_pattern}"
             f"  {statuses}",
             f"    next: ask {request.party} to {request.ask}  [{request.rule}]",
+            *([f"    contact: {reach}"] if reach else []),
         ]
     )

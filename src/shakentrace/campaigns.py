@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -32,6 +32,7 @@ from shakentrace.errors import ConfigurationError
 if TYPE_CHECKING:
     from shakentrace.hop import Hop
     from shakentrace.linking import Traceback
+    from shakentrace.providers import ProviderDirectory
 
 __all__ = ["CallRecord", "Campaign", "CampaignKey", "NextRequest", "find_campaigns", "orig_pattern"]
 
@@ -177,16 +178,27 @@ class NextRequest:
         party: The signer or peer to ask.
         ask: The request, in words, with the identifiers to hand over.
         rule: The id of the traceback next-request rule it follows (N1 to N4).
+        contact: The party's traceback contact, from a provider directory.
+        rmd: The party's Robocall Mitigation Database number, from a provider directory.
     """
 
     kind: Literal["signer", "upstream", "own-records"]
     party: str
     ask: str
     rule: str
+    contact: str | None = None
+    rmd: str | None = None
 
-    def to_dict(self) -> dict[str, str]:
+    def to_dict(self) -> dict[str, str | None]:
         """JSON-safe data."""
-        return {"kind": self.kind, "party": self.party, "ask": self.ask, "rule": self.rule}
+        return {
+            "kind": self.kind,
+            "party": self.party,
+            "ask": self.ask,
+            "rule": self.rule,
+            "contact": self.contact,
+            "rmd": self.rmd,
+        }
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -310,6 +322,7 @@ def find_campaigns(
     mask_digits: int = 4,
     min_calls: int = 1,
     max_groups: int = 100_000,
+    directory: ProviderDirectory | None = None,
 ) -> tuple[Campaign, ...]:
     """Group calls into campaigns and rank them, largest first.
 
@@ -322,6 +335,8 @@ def find_campaigns(
         min_calls: Leave out groups smaller than this.
         max_groups: Bound on distinct groups; calls of further groups are counted
             under an ``(other)`` group.
+        directory: Names each next request's party as the directory does (the
+            signer by its SPC), with its contact and RMD number.
 
     Raises:
         shakentrace.errors.ConfigurationError: A bound is negative or zero.
@@ -337,7 +352,7 @@ def find_campaigns(
         groups.setdefault(key, _Group()).add(record)
     ranked = sorted(groups.items(), key=lambda item: (-item[1].calls, item[0]))
     return tuple(
-        _campaign(rank, key, group)
+        _campaign(rank, key, group, directory)
         for rank, (key, group) in enumerate(
             ((k, g) for k, g in ranked if g.calls >= min_calls), start=1
         )
@@ -350,7 +365,31 @@ def _once_each(records: Iterable[CallRecord]) -> Iterator[CallRecord]:
     return (record for record in records if recent.first_time(record.call_id))
 
 
-def _campaign(rank: int, key: CampaignKey, group: _Group) -> Campaign:
+def _addressed(
+    request: NextRequest, key: CampaignKey, directory: ProviderDirectory | None
+) -> NextRequest:
+    """``request`` naming its party as ``directory`` does, with its contact and RMD number.
+
+    The signer is found by its SPC; an upstream peer by name, or as ``address:port``
+    by the directory's peering addresses.
+    """
+    if directory is None or request.kind == "own-records":
+        return request
+    if request.kind == "signer":
+        spc = key.signer.removeprefix("SPC ")  # else the x5u, which names no provider
+        known = directory.find(spc, request.party)
+    else:
+        host = request.party.rsplit(":", 1)[0].strip("[]")
+        peer = directory.peer_for_address(host)
+        known = directory.find(request.party) or directory.provider_of(peer)
+    if known is None:
+        return request
+    return replace(request, party=known.name, contact=known.contact, rmd=known.rmd)
+
+
+def _campaign(
+    rank: int, key: CampaignKey, group: _Group, directory: ProviderDirectory | None
+) -> Campaign:
     return Campaign(
         rank=rank,
         key=key,
@@ -363,5 +402,5 @@ def _campaign(rank: int, key: CampaignKey, group: _Group) -> Campaign:
         orig_samples=tuple(group.origs),
         dest_count=len(group.dests),
         call_ids=tuple(group.call_ids),
-        next_request=_next_request(key, group),
+        next_request=_addressed(_next_request(key, group), key, directory),
     )

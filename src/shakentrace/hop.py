@@ -196,7 +196,7 @@ class TraceRequest:
 
     def addressed(self, directory: ProviderDirectory) -> TraceRequest:
         """This request with the target's contact and RMD number from ``directory``."""
-        known = directory.provider(self.ocn) or directory.provider(self.target)
+        known = directory.find(self.ocn, self.target)
         return self if known is None else replace(self, contact=known.contact, rmd=known.rmd)
 
     def to_dict(self) -> dict[str, Any]:

@@ -31,7 +31,7 @@ from typing import Any, Literal
 
 from shakentrace.errors import DirectoryError
 
-__all__ = ["Peer", "Provider", "ProviderDirectory", "TrunkGroup"]
+__all__ = ["Peer", "Provider", "ProviderDirectory", "TrunkGroup", "reach_text"]
 
 _Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -247,6 +247,10 @@ class ProviderDirectory:
         """Return the provider with this OCN or name (case-insensitive), if any."""
         return self._by_key.get(key.strip().upper()) if key else None
 
+    def find(self, *keys: str | None) -> Provider | None:
+        """Return the provider of the first of ``keys`` (OCNs or names) it knows, if any."""
+        return next((p for p in map(self.provider, keys) if p is not None), None)
+
     def for_signer(self, spc: str | None, organization: str | None) -> Provider | None:
         """Name the provider behind a certificate's SPC, filling gaps from its subject.
 
@@ -379,3 +383,15 @@ def _csv_provider(ocn: str, rows: Iterable[Mapping[str, str]]) -> Provider:
         if r.get("CN") or r.get("Cert")
     )
     return replace(Provider(name=name, ocns=(ocn,), source="ocn-csv"), certificates=certs)
+
+
+def reach_text(contact: str | None, rmd: str | None) -> str:
+    """How to reach a provider for a traceback, as one line (empty if neither is known).
+
+    >>> reach_text("traceback@harbor-gw.example", "RMD0000991")
+    'traceback@harbor-gw.example (Robocall Mitigation Database: RMD0000991)'
+    """
+    database = f"Robocall Mitigation Database: {rmd}" if rmd else ""
+    if contact and database:
+        return f"{contact} ({database})"
+    return contact or database

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from shakentrace._printable import printable
-from shakentrace.hop import Hop, Signer, TraceRequest, iso
+from shakentrace.hop import Hop, Signer, iso
 from shakentrace.linking import Gap, Traceback
+from shakentrace.providers import reach_text
 
 __all__ = ["call_path_svg", "to_html", "to_json", "to_text"]
 
@@ -102,17 +103,9 @@ def to_text(trace: Traceback) -> str:
     if trace.next_request is not None:
         ask = trace.next_request
         lines.append(f"Next request: {ask.target or 'our own records'}: {ask.ask}")
-        if reach := _reach(ask):
+        if reach := reach_text(ask.contact, ask.rmd):
             lines.append(f"Contact: {reach}")
     return printable("\n".join(lines) + "\n")
-
-
-def _reach(ask: TraceRequest) -> str:
-    """How to reach the request's target: contact and RMD number, as the directory gives."""
-    rmd = f"Robocall Mitigation Database: {ask.rmd}" if ask.rmd else ""
-    if ask.contact and rmd:
-        return f"{ask.contact} ({rmd})"
-    return ask.contact or rmd
 
 
 def _gaps(trace: Traceback, after: int) -> list[Gap]:
@@ -250,7 +243,7 @@ def to_html(trace: Traceback, *, title: str = "Traceback report") -> str:
         f"Entry point: {trace.entry_point or 'not determined'}",
         f"Originator: {origin.kind}: {origin.provider or '-'}" if origin else "",
         f"Next request: {ask.target or 'own records'}: {ask.ask}" if ask else "",
-        f"Contact: {_reach(ask)}" if ask and _reach(ask) else "",
+        f"Contact: {reach_text(ask.contact, ask.rmd)}" if ask and (ask.contact or ask.rmd) else "",
     ]
     items = "".join(f"<li>{_h(s)}</li>" for s in summary if s)
     return (
