@@ -388,6 +388,7 @@ def _csv_provider(ocn: str, rows: Iterable[Mapping[str, str]]) -> Provider:
 def reach_text(contact: str | None, rmd: str | None) -> str:
     """How to reach a provider for a traceback, as one line (empty if neither is known).
 
+    >>> from shakentrace.providers import reach_text
     >>> reach_text("traceback@harbor-gw.example", "RMD0000991")
     'traceback@harbor-gw.example (Robocall Mitigation Database: RMD0000991)'
     """
