@@ -176,6 +176,7 @@ def _refused(fetcher: HttpsFetcher, url: str, match: str, *, within: float) -> F
 # -- framing: the body is delimited one way, or not at all -----------------------------
 
 _CHUNKED = OK + b"Transfer-Encoding: chunked\r\n\r\n"
+_FIELDS = (b"X-Pad: " + b"a" * 65_000 + b"\r\n") * 98  # 6.4 MB, within http.client's bounds
 _BOMB = gzip.compress(b"\0" * 20_000_000)  # ~20 KB on the wire, 20 MB inflated
 
 
@@ -199,7 +200,10 @@ _BOMB = gzip.compress(b"\0" * 20_000_000)  # ~20 KB on the wire, 20 MB inflated
         (send(_CHUNKED, b"f" * 60_000, b"\r\n", PEM), "IncompleteRead"),
         (send(_CHUNKED, b"zz\r\n", PEM), "IncompleteRead"),
         (send(_CHUNKED, b"-5\r\n", PEM), "IncompleteRead"),
-        (send(_CHUNKED, b"f" * 70_000), "LineTooLong"),
+        (send(_CHUNKED, b"f" * 70_000), "response head over"),
+        # found here: 98 fields of 65 KB (http.client's own bounds) were read and kept
+        (send(OK, _FIELDS, b"\r\n", PEM), "response head over"),
+        (send(_CHUNKED, b"1\r\nA\r\n" * 30_000), "response head over"),  # 1-byte chunks
         (send(_CHUNKED, b"%x\r\n" % len(PEM), PEM[:500]), "IncompleteRead"),  # closed mid-chunk
     ],
     ids=[
@@ -218,6 +222,8 @@ _BOMB = gzip.compress(b"\0" * 20_000_000)  # ~20 KB on the wire, 20 MB inflated
         "chunk-not-hex",
         "chunk-negative",
         "chunk-size-line-endless",
+        "header-fields-6mb",
+        "one-byte-chunks",
         "closed-mid-chunk",
     ],
 )

@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from shakentrace.errors import ConfigurationError, FetchError
@@ -452,8 +453,43 @@ _REQUEST_HEADERS = {
 }
 
 
+# Bytes a response may send as lines: status, header fields, chunk sizes, trailers.
+# http.client bounds each line (64 KiB) and the number of fields (100) but not their
+# sum: 6.4 MB of header fields held a fetch capped at a 64 KiB body (50 MB of memory).
+_MAX_LINE_BYTES = 64 * 1024
+
+
+class _LineBudget:
+    """A response's reader that refuses more than ``budget`` bytes read as lines."""
+
+    def __init__(self, reader: Any, budget: int) -> None:
+        self._reader = reader
+        self._left = budget
+        self._budget = budget
+
+    def readline(self, limit: int = -1) -> bytes:
+        line: bytes = self._reader.readline(limit)
+        self._left -= len(line)
+        if self._left < 0:
+            raise http.client.HTTPException(f"response head over {self._budget} bytes")
+        return line
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._reader, name)
+
+
+class _BoundedResponse(http.client.HTTPResponse):
+    """An HTTP response whose lines, together, fit :data:`_MAX_LINE_BYTES`."""
+
+    def __init__(self, sock: socket.socket, *args: Any, **kwargs: Any) -> None:
+        super().__init__(sock, *args, **kwargs)
+        self.fp = _LineBudget(self.fp, _MAX_LINE_BYTES)  # type: ignore[assignment]
+
+
 class _PinnedConnection(http.client.HTTPConnection):
     """An HTTP(S) connection to a fixed, already checked address; TLS checks ``host``."""
+
+    response_class = _BoundedResponse
 
     def __init__(
         self, host: str, port: int, address: str, timeout: float, context: ssl.SSLContext | None
