@@ -150,3 +150,60 @@ def test_as_a_process_reading_stdin(minted: tuple[list[str], list[str]]) -> None
     )
     assert result.returncode == 1, result.stderr
     assert [line.split()[1] for line in result.stdout.splitlines()] == ["valid", "invalid"]
+
+
+def test_inspect_decodes_each_value_without_verifying(tmp_path: Path) -> None:
+    """``inspect --identity``: the token decoded and the certificate named, nothing judged."""
+    ticket = str(BANDWIDTH / "ticket.txt")
+    code, out, err = _run(["inspect", "--identity", "--certs", str(BANDWIDTH / "x5u"), ticket])
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0] == f"== {ticket}:1"
+    assert lines[1].startswith("  params  info=<https://bw-shaken-cert-pub.s3.amazonaws.com/")
+    assert lines[2].startswith('  header  {"alg": "ES256", "ppt": "shaken", "typ": "passport"')
+    assert '"origid": "49459a8a-42f6-351c-9361-adf57a9e08ca"' in lines[3]
+    assert lines[4].startswith("  cert    SPC 997E  O=Bandwidth.com CLEC LLC")
+    code, out, _ = _run(["inspect", "--identity", "--json", ticket])
+    record = json.loads(out)
+    assert list(record) == ["capture", "passports"]
+    assert record["capture"]["line"] == 1
+    assert record["passports"][0]["passport"]["claims"]["orig"] == {"tn": "19194442683"}
+    code, out, _ = _run(["inspect", "--identity", "--json", "--fields", "passports", ticket])
+    assert list(json.loads(out)) == ["passports"]
+
+
+def test_inspect_identity_shows_a_value_that_does_not_decode_and_exits_2(tmp_path: Path) -> None:
+    values = tmp_path / "values.txt"
+    values.write_text(
+        "Identity: garbage;info=<https://x.example/a.pem>\neyJhbGciOiJFUzI1NiJ9.e30.\n"
+    )
+    code, out, _ = _run(["inspect", "--identity", str(values)])
+    assert code == 2
+    assert out.splitlines() == [
+        f"== {values}:1",
+        "  params  info=<https://x.example/a.pem>",
+        "  identity-malformed: a JWS has 3 dot-separated parts, this token has 1",
+        f"== {values}:2",
+        "  params  -",
+        '  header  {"alg": "ES256"}',
+        "  claims  {}",
+    ]
+
+
+_PICKS_SIP = "--all, --orig, --dest and --around pick SIP messages"
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (["--all"], _PICKS_SIP),
+        (["--orig", "12155550001"], _PICKS_SIP),
+        (["--json", "--fields", "call_id"], "--fields takes capture and passports"),
+    ],
+)
+def test_inspect_identity_refuses_options_about_sip_messages(
+    option: list[str], message: str
+) -> None:
+    code, _, err = _run(["inspect", "--identity", *option, str(BANDWIDTH / "ticket.txt")])
+    assert code == 2
+    assert message in err

@@ -17,8 +17,15 @@ from typing import Any
 
 from shakentrace._cli_certs import CertSource, add_cert_options
 from shakentrace._cli_filter import add_filter_options
-from shakentrace._cli_io import Console, add_jobs_option, is_tty, json_line, mapped
-from shakentrace._cli_views import identity_views, passport_text, quietly
+from shakentrace._cli_io import (
+    Console,
+    add_jobs_option,
+    identity_values,
+    is_tty,
+    json_line,
+    mapped,
+)
+from shakentrace._cli_views import identity_view, identity_views, passport_text, quietly
 from shakentrace._sipdict import FIELDS, message_to_dict
 from shakentrace.capture import CapturedMessage
 from shakentrace.errors import ConfigurationError, ShakenTraceError, SipParseError
@@ -55,6 +62,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         " computing nothing else",
     )
     parser.add_argument("--all", action="store_true", help="every message, not only INVITEs")
+    parser.add_argument(
+        "--identity",
+        action="store_true",
+        help="each input line is an Identity header value, decoded alone (no SIP message)",
+    )
     add_cert_options(parser, "x5u chains (folder or bundle) for certificate facts")
     add_filter_options(parser)
     add_jobs_option(parser)
@@ -136,6 +148,8 @@ def _run(args: argparse.Namespace) -> int:
         _fields(args),
     )
     _init(*setup)  # a bad --certs fails before reading
+    if args.identity:
+        return _identities(args, console)
     failed, shown, left_out = False, 0, 0
     pending: list[str] = []  # written in runs (one write for many lines), not on a terminal
     run = 1 if is_tty(console.out) else _RUN
@@ -158,6 +172,34 @@ def _run(args: argparse.Namespace) -> int:
     if left_out and not shown:
         console.note(f"{left_out} SIP message(s), none an INVITE; --all shows every message")
     return 2 if failed else 0
+
+
+def _identities(args: argparse.Namespace, console: Console) -> int:
+    """``inspect --identity``: each value's parameters, PASSporT and certificate facts.
+
+    JSON: ``capture`` (file and line) and ``passports`` (the one value decoded),
+    as ``inspect --json`` gives them for a message. A value that does not decode
+    is shown with its error and makes the exit code 2, as a message that does
+    not parse does.
+    """
+    if args.keep is not None or args.all:
+        raise ConfigurationError("--all, --orig, --dest and --around pick SIP messages")
+    fields = _FIELDS[0]
+    if fields is not None and not fields <= {"capture", "passports"}:
+        raise ConfigurationError("with --identity, --fields takes capture and passports")
+    undecoded = False
+    for captured in identity_values(args.files, console):
+        view = identity_view(captured.data.decode(), _FETCHER[0])
+        undecoded = undecoded or "error" in view
+        if args.json:
+            record = {"capture": captured.to_dict(), "passports": [view]}
+            console.json({k: v for k, v in record.items() if fields is None or k in fields})
+        else:
+            params = (view.get("header") or {}).get("params") or {}
+            shown = "  ".join(f"{name}={value}" for name, value in params.items()) or "-"
+            lines = [console.style(f"== {_where(captured)}", "bold"), f"  params  {shown}"]
+            console.line("\n".join(lines + passport_text(1, view, console)[2:]))
+    return 2 if undecoded else 0
 
 
 def _render(

@@ -10,7 +10,10 @@ capture cannot steer the terminal, and only the console's own colours reach it.
 from __future__ import annotations
 
 import argparse
+import functools
+import html
 import os
+import re
 import secrets
 import sys
 import time
@@ -29,6 +32,7 @@ __all__ = [
     "Console",
     "add_jobs_option",
     "at_least",
+    "identity_values",
     "is_tty",
     "json_line",
     "mapped",
@@ -310,3 +314,41 @@ def add_jobs_option(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="processes (default: CPUs)",
     )
+
+
+def identity_values(paths: Sequence[str], console: Console) -> Iterator[CapturedMessage]:
+    """Each line of the inputs as an Identity header value (``Identity:``/``y:`` optional).
+
+    A value copied out of a web page keeps its HTML escapes (``&lt;`` for ``<``):
+    they are undone.
+    """
+    for path in paths:
+        stream, _size, owned = open_input(path)
+        found = 0
+        try:
+            read = functools.partial(stream.readline, _MAX_LINE + 1)
+            for number, raw in enumerate(iter(read, b""), 1):
+                if len(raw) > _MAX_LINE:
+                    console.warn(f"{path}:{number}: line longer than {_MAX_LINE} bytes skipped")
+                    while raw and not raw.endswith(b"\n"):
+                        raw = stream.readline(_MAX_LINE + 1)
+                    continue
+                value = _IDENTITY_NAME.sub("", raw.decode("utf-8", "replace").strip(), count=1)
+                if _HTML_ENTITY.search(value):  # a web ticket's paste: &lt;https://…&gt;
+                    value = html.unescape(value)
+                if value and not value.startswith("#"):
+                    found += 1
+                    yield CapturedMessage(data=value.encode(), source=path, line=number)
+        finally:
+            if owned:
+                stream.close()
+        if not found:  # an empty or wrong file: unreadable input, as for SIP inputs
+            console.error(f"{path}: no Identity value found")
+            console.empty_inputs.append(path)
+
+
+# A pasted header line keeps its name; a bare value has none.
+_IDENTITY_NAME = re.compile(r"(?i)^(?:identity|y)[ \t]*:[ \t]*")
+_MAX_LINE = 64 * 1024
+# The token is base64url and never holds "&"; these only come from HTML escaping.
+_HTML_ENTITY = re.compile(r"(?i)&(?:lt|gt|amp|quot|apos|#[0-9]+|#x[0-9a-f]+);")

@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import functools
-import html
 import os
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -26,9 +23,9 @@ from shakentrace._cli_io import (
     Console,
     add_jobs_option,
     at_least,
+    identity_values,
     json_line,
     mapped,
-    open_input,
 )
 from shakentrace._cli_options import replaced
 from shakentrace._cli_summary import VerifySummary, call_facts
@@ -238,44 +235,6 @@ def _record_one(captured: CapturedMessage) -> CallRecord | Unreadable | None:
     return call_record(captured, message, None)
 
 
-def _identity_values(paths: Sequence[str], console: Console) -> Iterator[CapturedMessage]:
-    """Each line of the inputs as an Identity header value (``Identity:``/``y:`` optional).
-
-    A value copied out of a web page keeps its HTML escapes (``&lt;`` for ``<``):
-    they are undone.
-    """
-    for path in paths:
-        stream, _size, owned = open_input(path)
-        found = 0
-        try:
-            read = functools.partial(stream.readline, _MAX_LINE + 1)
-            for number, raw in enumerate(iter(read, b""), 1):
-                if len(raw) > _MAX_LINE:
-                    console.warn(f"{path}:{number}: line longer than {_MAX_LINE} bytes skipped")
-                    while raw and not raw.endswith(b"\n"):
-                        raw = stream.readline(_MAX_LINE + 1)
-                    continue
-                value = _IDENTITY_NAME.sub("", raw.decode("utf-8", "replace").strip(), count=1)
-                if _HTML_ENTITY.search(value):  # a web ticket's paste: &lt;https://…&gt;
-                    value = html.unescape(value)
-                if value and not value.startswith("#"):
-                    found += 1
-                    yield CapturedMessage(data=value.encode(), source=path, line=number)
-        finally:
-            if owned:
-                stream.close()
-        if not found:  # an empty or wrong file: unreadable input, as for SIP inputs
-            console.error(f"{path}: no Identity value found")
-            console.empty_inputs.append(path)
-
-
-# A pasted header line keeps its name; a bare value has none.
-_IDENTITY_NAME = re.compile(r"(?i)^(?:identity|y)[ \t]*:[ \t]*")
-_MAX_LINE = 64 * 1024
-# The token is base64url and never holds "&"; these only come from HTML escaping.
-_HTML_ENTITY = re.compile(r"(?i)&(?:lt|gt|amp|quot|apos|#[0-9]+|#x[0-9a-f]+);")
-
-
 def _verify_values(
     args: argparse.Namespace, console: Console, output: str
 ) -> Iterator[tuple[bool, Any]]:
@@ -286,7 +245,7 @@ def _verify_values(
     moment = parse_moment(args.at) or datetime.now(UTC)
     if args.at is None:
         console.warn(f"Identity values: {UNDATED}")
-    for captured in _identity_values(args.files, console):
+    for captured in identity_values(args.files, console):
         outcome = verifier.verify_identity(captured.data.decode(), now=moment)
         yield outcome.status == "valid", _rendered(captured, outcome, output, console)
 

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 __all__ = [
     "call_record",
     "campaign_text",
+    "identity_view",
     "identity_views",
     "passport_text",
     "quietly",
@@ -63,7 +64,8 @@ def _certificate(passport: Passport, fetcher: Fetcher | None) -> dict[str, Any] 
     return cert_facts(chain[0]).to_dict()
 
 
-def _identity_view(raw: str, fetcher: Fetcher | None) -> dict[str, Any]:
+def identity_view(raw: str, fetcher: Fetcher | None) -> dict[str, Any]:
+    """One Identity header value decoded: parameters, PASSporT, certificate (or the error)."""
     view: dict[str, Any] = {"raw": raw}
     try:
         header = parse_identity(raw)
@@ -100,7 +102,7 @@ def shaken_passport(message: SipMessage) -> Passport | None:
 def identity_views(message: SipMessage, fetcher: Fetcher | None) -> list[dict[str, Any]]:
     """Each Identity header decoded: parameters, PASSporT header and claims, certificate."""
     # Identity values that do not parse (too many of them) are in to_dict()'s "errors".
-    return [_identity_view(raw, fetcher) for raw in quietly(lambda: message.identities) or ()]
+    return [identity_view(raw, fetcher) for raw in quietly(lambda: message.identities) or ()]
 
 
 def passport_text(number: int, view: dict[str, Any], console: Console) -> list[str]:
