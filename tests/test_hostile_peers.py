@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from shakentrace import FetchError, TrustStore, Verifier, load_chain
+from shakentrace._https import _MAX_RESOLVING
 from shakentrace.fetch import CachingFetcher, FetchPolicy, HttpsFetcher
 from shakentrace.lookup import DnsAnswer, DnsResolver
 from shakentrace.testing import (
@@ -373,14 +374,51 @@ def test_a_resolver_that_never_answers_meets_the_connect_timeout(
 ) -> None:
     # getaddrinfo has no timeout: a silent nameserver holds it for resolv.conf's
     # timeout x attempts. Found here: the total deadline started after resolution.
+    gate = threading.Event()
+
+    def silent(host: str, port: int) -> Sequence[str]:
+        gate.wait(10)
+        return ("127.0.0.1",)
+
     with hostile(send(OK, b"\r\n", PEM), tls) as peer:
-
-        def silent(host: str, port: int) -> Sequence[str]:
-            time.sleep(4)
-            return ("127.0.0.1",)
-
         fetcher = HttpsFetcher(peer.fetcher().policy, resolver=silent, ssl_context=peer.client)
-        _refused(fetcher, peer.url(), "cannot resolve x5u.test", within=0.5)
+        try:
+            _refused(fetcher, peer.url(), "cannot resolve x5u.test: no answer", within=0.5)
+        finally:
+            gate.set()
+
+
+def test_resolutions_left_running_are_bounded(tls: tuple[ssl.SSLContext, ssl.SSLContext]) -> None:
+    # Each fetch that gives up on a silent resolver leaves its thread in getaddrinfo:
+    # a flood of x5u names may not pile up more than _MAX_RESOLVING of them.
+    gate = threading.Event()
+
+    def silent(host: str, port: int) -> Sequence[str]:
+        gate.wait(10)
+        return ("127.0.0.1",)
+
+    with hostile(send(OK, b"\r\n", PEM), tls) as peer:
+        fetcher = HttpsFetcher(peer.fetcher().policy, resolver=silent, ssl_context=peer.client)
+        flood = [
+            threading.Thread(target=_quietly, args=(fetcher, peer.url()))
+            for _ in range(_MAX_RESOLVING)
+        ]
+        try:
+            for thread in flood:
+                thread.start()
+            for thread in flood:
+                thread.join(timeout=0.5 + MARGIN)
+            _refused(fetcher, peer.url(), "64 resolutions pending", within=0.5)
+        finally:
+            gate.set()
+        # Once the resolver answers, the threads end and resolution works again.
+        fetcher = HttpsFetcher(peer.fetcher().policy, resolver=silent, ssl_context=peer.client)
+        assert load_chain(fetcher.fetch(peer.url())) == LEAF.chain
+
+
+def _quietly(fetcher: HttpsFetcher, url: str) -> None:
+    with contextlib.suppress(FetchError):
+        fetcher.fetch(url)
 
 
 def test_an_expired_tls_certificate_is_refused(tls: tuple[ssl.SSLContext, ssl.SSLContext]) -> None:

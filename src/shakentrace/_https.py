@@ -156,6 +156,13 @@ class Fetched:
     warnings: tuple[str, ...] = ()
 
 
+#: Most name resolutions running at once: one whose fetch gave up keeps its thread
+#: until getaddrinfo returns, so a flood of x5u names on a silent nameserver could
+#: otherwise pile up threads.
+_MAX_RESOLVING = 64
+_RESOLVING = threading.BoundedSemaphore(_MAX_RESOLVING)
+
+
 def _forbidden(message: str) -> FetchError:
     return FetchError(message, code="x5u-forbidden")
 
@@ -282,9 +289,13 @@ class HttpsFetcher:
         """Resolve ``host`` in a helper thread, waiting at most the connect timeout.
 
         getaddrinfo takes no timeout: a silent nameserver holds it for resolv.conf's
-        timeout × attempts (10 s and more). The thread is left to finish alone.
+        timeout × attempts (10 s and more). The thread is left to finish alone, and
+        at most ``_MAX_RESOLVING`` such threads run at once.
         """
         wait = min(self.policy.connect_timeout, self._left(deadline))
+        until = self._clock() + wait
+        if not _RESOLVING.acquire(timeout=wait):
+            raise FetchError(f"cannot resolve {host}: {_MAX_RESOLVING} resolutions pending")
         done: list[Sequence[str] | BaseException] = []
 
         def resolve() -> None:
@@ -292,10 +303,16 @@ class HttpsFetcher:
                 done.append(self._resolve(host, port))
             except BaseException as exc:  # raised again in the caller's thread
                 done.append(exc)
+            finally:
+                _RESOLVING.release()
 
         worker = threading.Thread(target=resolve, name=f"resolve {host}", daemon=True)
-        worker.start()
-        worker.join(wait)
+        try:
+            worker.start()
+        except RuntimeError:  # no thread to be had
+            _RESOLVING.release()
+            raise FetchError(f"cannot resolve {host}: no thread to resolve it in") from None
+        worker.join(max(0.0, until - self._clock()))
         if not done:
             raise FetchError(f"cannot resolve {host}: no answer within {wait:.1f} s")
         if isinstance(done[0], BaseException):
