@@ -162,7 +162,8 @@ def test_inspect_decodes_each_value_without_verifying(tmp_path: Path) -> None:
     assert lines[1].startswith("  params  info=<https://bw-shaken-cert-pub.s3.amazonaws.com/")
     assert lines[2].startswith('  header  {"alg": "ES256", "ppt": "shaken", "typ": "passport"')
     assert '"origid": "49459a8a-42f6-351c-9361-adf57a9e08ca"' in lines[3]
-    assert lines[4].startswith("  cert    SPC 997E  O=Bandwidth.com CLEC LLC")
+    assert lines[4] == "  iat     1656534336 = 2022-06-29T20:25:36+00:00"
+    assert lines[5].startswith("  cert    SPC 997E  O=Bandwidth.com CLEC LLC")
     code, out, _ = _run(["inspect", "--identity", "--json", ticket])
     record = json.loads(out)
     assert list(record) == ["capture", "passports"]

@@ -114,6 +114,8 @@ def passport_text(number: int, view: dict[str, Any], console: Console) -> list[s
     passport = view["passport"]
     lines.append(f"  header  {json.dumps(passport.get('header'), sort_keys=True)}")
     lines.append(f"  claims  {json.dumps(passport.get('claims'), sort_keys=True)}")
+    if passport.get("issued_at"):
+        lines.append(f"  iat     {passport['iat']} = {passport['issued_at']}")
     return lines + _cert_text(view.get("certificate"), console)
 
 

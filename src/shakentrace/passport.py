@@ -129,6 +129,7 @@ class Passport:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the PASSporT as JSON-safe data (decoded JSON, segments, findings)."""
+        issued = self.issued_at
         return {
             "header": dict(self.header),
             "claims": dict(self.claims),
@@ -136,6 +137,7 @@ class Passport:
             "ppt": self.ppt,
             "x5u": self.x5u,
             "iat": self.iat,
+            "issued_at": issued.isoformat() if issued else None,
             "attest": self.attest,
             "origid": self.origid,
             "orig_tn": self.orig_tn,
