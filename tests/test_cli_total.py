@@ -65,9 +65,10 @@ def _run(argv: list[str]) -> tuple[int, str, str]:
         ["verify", "--at", NOW.isoformat()],
         ["verify", "--json", "--at", NOW.isoformat()],
         ["verify", "--why", "--at", NOW.isoformat()],
+        ["verify", "--summary", "--at", NOW.isoformat()],
         ["campaigns"],
     ],
-    ids=["inspect", "inspect-json", "verify", "verify-json", "why", "campaigns"],
+    ids=["inspect", "inspect-json", "verify", "verify-json", "why", "summary", "campaigns"],
 )
 def test_a_lone_surrogate_in_a_claim_is_shown_escaped(capture: Path, command: list[str]) -> None:
     code, out, err = _run([*command, "--jobs", "1", str(capture)])
