@@ -198,7 +198,8 @@ def _identities(args: argparse.Namespace, console: Console) -> int:
             params = (view.get("header") or {}).get("params") or {}
             shown = "  ".join(f"{name}={value}" for name, value in params.items()) or "-"
             lines = [console.style(f"== {_where(captured)}", "bold"), f"  params  {shown}"]
-            console.line("\n".join(lines + passport_text(1, view, console)[2:]))
+            view_lines = passport_text(1, view, console)[2:]  # less its blank line and title
+            console.line("\n".join(lines + view_lines))
     return 2 if undecoded else 0
 
 
