@@ -104,3 +104,26 @@ def test_the_call_path_labels_an_unnamed_signer_by_spc_else_x5u_host(trace: Trac
     svg = call_path_svg(replace(trace, hops=by_spc))
     texts = [t.text or "" for t in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}text")]
     assert any(text.endswith("· SPC 1234") for text in texts)
+
+
+@pytest.mark.parametrize(
+    ("x5u", "shown"),
+    [
+        ("https://cr.sti.ex[ample/1234/1.pem", "cr.sti.ex[ample"),
+        ("https://[2001:db8::1/a", "[2001:db8::1"),
+    ],
+)
+def test_an_x5u_that_urlsplit_refuses_is_still_drawn(
+    trace: Traceback, x5u: str, shown: str
+) -> None:
+    # Found by fuzz/fuzz_verify.py: a signed PASSporT whose x5u holds an unclosed "["
+    # (cert-unavailable, so the signer is known by its x5u only) made to_html and
+    # call_path_svg raise urlsplit's ValueError ("Invalid IPv6 URL").
+    hop = next(h for h in trace.hops if h.signer is not None)
+    assert hop.signer is not None
+    unnamed = replace(hop.signer, organization=None, spc=None, x5u=x5u)
+    hops = tuple(replace(h, signer=unnamed) for h in trace.hops)
+    texts = [t.text or "" for t in ET.fromstring(call_path_svg(replace(trace, hops=hops))).iter()]
+    assert any(text.endswith(f"· {shown}") for text in texts)
+    assert f"the holder of x5u {x5u}" in to_text(replace(trace, hops=hops))
+    to_html(replace(trace, hops=hops))

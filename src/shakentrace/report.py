@@ -46,8 +46,16 @@ def _signer_name(signer: Signer, *, long: bool) -> str:
     if signer.organization or signer.spc:
         return signer.organization or f"SPC {signer.spc}"
     if signer.x5u:
-        return f"the holder of x5u {signer.x5u}" if long else urlsplit(signer.x5u).netloc or "?"
+        return f"the holder of x5u {signer.x5u}" if long else _host(signer.x5u)
     return "?"
+
+
+def _host(x5u: str) -> str:
+    """The x5u's host (as written), else ``?``; the x5u is the sender's, any text."""
+    try:
+        return urlsplit(x5u).netloc or "?"
+    except ValueError:  # an unclosed "[" (IPv6 literal), e.g. "https://cr.ex[ample/a.pem"
+        return x5u.partition("//")[2].partition("/")[0] or "?"
 
 
 def _who(name: str | None, ocn: str | None) -> str:
