@@ -7,7 +7,9 @@ the command line trusts it through ``SSL_CERT_FILE``, as a lab would.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
+import json
 import os
 import subprocess
 import sys
@@ -15,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -22,6 +25,7 @@ from conftest import ROOT
 from shakentrace._cli_options import replaced
 from shakentrace.cli import main
 from shakentrace.errors import ConfigurationError
+from shakentrace.evidence import LOG_NAME
 from shakentrace.fetch import FetchPolicy
 from shakentrace.testing import CertServer, StiCA, build_invite, cert_server, format_identity
 from shakentrace.verify import Policy
@@ -127,6 +131,42 @@ def test_local_chains_come_first(lab: Lab, tmp_path: Path) -> None:
     code, _, _ = _run(argv)
     assert code == 0
     assert lab.hits() == before
+
+
+def test_keep_fetched_keeps_the_chain_as_served_for_an_offline_rerun(
+    lab: Lab, tmp_path: Path
+) -> None:
+    kept = tmp_path / "evidence"
+    missing = _calls(tmp_path / "error.txt", f"https://127.0.0.1:{lab.server.port}/error.pem")
+    online = ["verify", "--fetch", *lab.allow, "--keep-fetched", str(kept), *lab.trust]
+    code, lines, err = _run([*online, str(lab.calls), str(missing)])
+    assert (code, err) == (1, "")  # the calls of error.pem fail
+    url = f"https://127.0.0.1:{lab.server.port}/chain.pem"
+    assert (kept / quote(url, safe="")).read_bytes() == bytes(LEAF.chain_pem)
+    log = [json.loads(line) for line in (kept / LOG_NAME).read_text().splitlines()]
+    assert [(r["url"].rsplit("/", 1)[1], "sha256" in r, r.get("error")) for r in log] == [
+        ("chain.pem", True, None),
+        ("error.pem", False, "cert-unavailable"),
+    ]
+    assert log[0]["sha256"] == hashlib.sha256(bytes(LEAF.chain_pem)).hexdigest()
+    assert datetime.fromisoformat(log[0]["fetched_at"]).tzinfo is not None
+    before = lab.hits()
+    offline = ["verify", "--certs", str(kept), *lab.trust, str(lab.calls)]
+    assert _run(offline)[:2] == (0, lines[:3])  # the same verdicts, nothing fetched
+    assert lab.hits() == before
+
+
+def test_keep_fetched_without_fetch_is_refused(lab: Lab, tmp_path: Path) -> None:
+    code, _, err = _run(["verify", "--keep-fetched", str(tmp_path), *lab.trust, str(lab.calls)])
+    assert code == 2
+    assert "--keep-fetched keeps what --fetch fetches: give --fetch" in err
+
+
+def test_cert_keeps_the_chain_of_an_x5u_url(lab: Lab, tmp_path: Path) -> None:
+    url = f"https://127.0.0.1:{lab.server.port}/chain.pem"
+    code, _, _ = _run(["cert", *lab.allow, "--keep-fetched", str(tmp_path / "kept"), url])
+    assert code == 0
+    assert (tmp_path / "kept" / quote(url, safe="")).read_bytes() == bytes(LEAF.chain_pem)
 
 
 def test_inspect_shows_the_fetched_certificate(lab: Lab) -> None:

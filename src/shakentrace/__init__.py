@@ -40,6 +40,7 @@ from shakentrace.errors import (
     SipParseError,
     VerificationError,
 )
+from shakentrace.evidence import RecordingFetcher
 from shakentrace.fetch import (
     CachingFetcher,
     DirectoryFetcher,
@@ -165,6 +166,7 @@ __all__ = [
     "Reason",
     "ReasonCode",
     "ReasonHeader",
+    "RecordingFetcher",
     "Resolver",
     "Rule",
     "ShakenTraceError",

@@ -11,6 +11,9 @@ as published when it ran. (:class:`~shakentrace.fetch.CachingFetcher` is for liv
 verification: it serves nothing past the certificate's notAfter, so every call of
 an old capture would fetch its expired certificate again.) The server's TLS
 certificate is checked against the system CAs (``SSL_CERT_FILE`` names others).
+``--keep-fetched DIR`` keeps each fetched chain and a log of every fetch
+(:class:`~shakentrace.evidence.RecordingFetcher`): evidence of what the
+repository served, and a ``--certs`` folder for the next, offline, run.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from dataclasses import dataclass
 
 from shakentrace._cli_options import replaced
 from shakentrace.errors import ConfigurationError, FetchError
+from shakentrace.evidence import RecordingFetcher
 from shakentrace.fetch import (
     DirectoryFetcher,
     Fetcher,
@@ -33,7 +37,7 @@ __all__ = ["CertSource", "add_cert_options"]
 
 @dataclass(frozen=True, slots=True)
 class CertSource:
-    """What ``--certs``, ``--fetch`` and ``--fetch-policy`` ask for.
+    """What ``--certs``, ``--fetch``, ``--fetch-policy`` and ``--keep-fetched`` ask for.
 
     Plain data, so that each worker process builds its own fetcher (and cache).
     """
@@ -41,6 +45,7 @@ class CertSource:
     certs: str | None = None
     online: bool = False
     fetch_policy: tuple[str, ...] = ()
+    keep: str | None = None
 
     @classmethod
     def from_args(cls, args: argparse.Namespace, *, online: bool | None = None) -> CertSource:
@@ -51,13 +56,16 @@ class CertSource:
             online: Fetch over HTTPS; ``None``: as ``--fetch`` says.
 
         Raises:
-            ConfigurationError: A bad ``--fetch-policy``, one without ``--fetch``,
-                or a ``--certs`` that is neither a folder nor a bundle.
+            ConfigurationError: A bad ``--fetch-policy``, one or ``--keep-fetched``
+                without ``--fetch``, a ``--certs`` that is neither a folder nor a
+                bundle, or a ``--keep-fetched`` folder that cannot be written.
         """
         online = bool(args.fetch) if online is None else online
-        source = cls(args.certs, online, tuple(args.fetch_policy))
+        source = cls(args.certs, online, tuple(args.fetch_policy), args.keep_fetched)
         if source.fetch_policy and not source.online:
             raise ConfigurationError("--fetch-policy applies to --fetch, which was not given")
+        if source.keep and not source.online:
+            raise ConfigurationError("--keep-fetched keeps what --fetch fetches: give --fetch")
         source.fetcher()
         return source
 
@@ -67,7 +75,8 @@ class CertSource:
         if not self.online:
             return local
         policy = replaced(FetchPolicy(), self.fetch_policy, "--fetch-policy")
-        network = _ForTheRun(HttpsFetcher(policy))
+        https: Fetcher = HttpsFetcher(policy)
+        network = _ForTheRun(RecordingFetcher(https, self.keep) if self.keep else https)
         return network if local is None else LayeredFetcher(local, network)
 
 
@@ -114,4 +123,10 @@ def add_cert_options(
         default=[],
         help="a FetchPolicy field for fetching, repeatable: ports, allow_networks, schemes"
         " (comma-separated), connect_timeout, total_timeout (seconds), max_bytes",
+    )
+    parser.add_argument(
+        "--keep-fetched",
+        metavar="DIR",
+        help="keep each fetched chain in DIR (a --certs folder for later runs), with a"
+        " log of every fetch: URL, time, SHA-256 or error",
     )
