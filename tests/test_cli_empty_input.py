@@ -51,7 +51,7 @@ def test_a_file_without_sip_exits_2_with_one_error_line(command: str, tmp_path: 
     page.write_text("<html><body>Call from +1 215 555 1212</body></html>\n")
     code, out, err = _run([*COMMANDS[command], str(page)])
     assert (code, out) == (2, "")
-    hint = "(Identity values alone: verify --identity)"
+    hint = "(Identity values alone: verify or inspect --identity)"
     assert err == f"shakentrace: error: {page}: no SIP message found {hint}\n"
 
 

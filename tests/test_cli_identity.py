@@ -132,7 +132,7 @@ def test_without_identity_a_file_of_values_says_no_sip_message(
     values.write_text(f"Identity: {first}\n")
     code, out, err = _run(["verify", *options, str(values)])
     assert (code, out) == (2, "")  # unreadable input: no exit 0 for "every call valid"
-    hint = "(Identity values alone: verify --identity)"
+    hint = "(Identity values alone: verify or inspect --identity)"
     assert f"error: {values}: no SIP message found {hint}" in err
 
 

@@ -201,7 +201,7 @@ def read_inputs(paths: Sequence[str], console: Console) -> Iterator[CapturedMess
 
 def _nothing_found(stats: CaptureStats) -> str:
     if stats.format == "text":
-        return "no SIP message found (Identity values alone: verify --identity)"
+        return "no SIP message found (Identity values alone: verify or inspect --identity)"
     packets = f"{stats.packets} packet" + ("" if stats.packets == 1 else "s")
     return (
         f"no SIP message found in {packets} ({stats.skipped} without SIP:"
