@@ -129,6 +129,8 @@ def hostile(script: Script, tls: tuple[ssl.SSLContext, ssl.SSLContext]) -> Itera
                     head += got
                 peer.requests.append(head)
                 script(conn, head)
+                with contextlib.suppress(OSError, ValueError):
+                    conn.unwrap()  # TLS close_notify: the peer's response is complete
 
         stop = _serve(listener, handle)
         try:
@@ -250,6 +252,24 @@ def _invite_for(url: str) -> bytes:
     """An INVITE signed by LEAF whose x5u and info name ``url``."""
     token = resign(LEAF.sign_passport(), LEAF, header={"x5u": url})
     return build_invite(identity=format_identity(token, info=url), date=NOW)
+
+
+def test_a_body_cut_by_a_bare_tcp_close_is_refused(
+    tls: tuple[ssl.SSLContext, ssl.SSLContext],
+) -> None:
+    # Found here: a body that ends at the close, cut after the leaf by a TCP FIN with
+    # no TLS close_notify (what an on-path attacker can do), was taken whole: the
+    # chain lost its intermediate. RFC 9112 §9.8: complete only with close_notify.
+    leaf_only = PEM[: PEM.index(b"-----END CERTIFICATE-----") + 26]
+
+    def cut(conn: socket.socket, _: bytes) -> None:
+        conn.sendall(OK + b"\r\n" + leaf_only)
+        socket.socket.shutdown(conn, socket.SHUT_RDWR)  # below TLS: no close_notify
+
+    with hostile(cut, tls) as peer:
+        _refused(peer.fetcher(), peer.url(), "without TLS close_notify", within=0.6)
+    with hostile(send(OK, b"\r\n", PEM), tls) as peer:  # the same body, closed properly
+        assert load_chain(peer.fetcher().fetch(peer.url())) == LEAF.chain
 
 
 def test_the_client_asks_for_identity_and_reads_good_chunks(

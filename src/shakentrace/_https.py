@@ -349,7 +349,7 @@ class HttpsFetcher:
             return self._read(response, url, conn.address, deadline)
         except (OSError, http.client.HTTPException) as exc:
             late = self._clock() >= deadline
-            why = "total timeout exceeded" if late else f"{type(exc).__name__}: {_excerpt(exc)}"
+            why = "total timeout exceeded" if late else _failure(exc)
             raise FetchError(f"fetching {url} failed: {why}") from None
         finally:
             watchdog.cancel()
@@ -452,6 +452,13 @@ def _declared_length(response: http.client.HTTPResponse, max_bytes: int) -> int 
     return int(digits)
 
 
+def _failure(exc: OSError | http.client.HTTPException) -> str:
+    """Why a fetch failed, in words."""
+    if isinstance(exc, ssl.SSLEOFError):
+        return "the connection closed without TLS close_notify before the response ended"
+    return f"{type(exc).__name__}: {_excerpt(exc)}"
+
+
 def _excerpt(exc: BaseException, limit: int = 120) -> str:
     """The start of ``exc``'s text: http.client quotes whole status lines (up to 64 KiB)."""
     text = str(exc).strip()
@@ -520,7 +527,11 @@ class _PinnedConnection(http.client.HTTPConnection):
         sock = socket.create_connection((self.address, self.port), self.timeout)
         if self._tls is not None:
             try:
-                sock = self._tls.wrap_socket(sock, server_hostname=self.host)
+                # RFC 9112 §9.8: a body that ends at the close is complete only with
+                # TLS close_notify; a bare TCP close may be a truncation attack.
+                sock = self._tls.wrap_socket(
+                    sock, server_hostname=self.host, suppress_ragged_eofs=False
+                )
             except BaseException:
                 sock.close()
                 raise

@@ -59,7 +59,8 @@ class Route:
         delay: Seconds to wait before answering.
         drip: Seconds to wait between body chunks (a slow body).
         chunk: Bytes per chunk when dripping.
-        content_length: Send a Content-Length header (off: the body ends at close).
+        content_length: Send a Content-Length header (off: the body ends at close,
+            after TLS close_notify).
     """
 
     body: bytes = b""
@@ -218,6 +219,12 @@ class _Server(http.server.ThreadingHTTPServer):
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Clients hanging up (timeouts, size caps) are expected; stay quiet."""
+
+    def shutdown_request(self, request: Any) -> None:
+        # TLS close_notify first: it tells the client a body ending at the close is whole.
+        with contextlib.suppress(OSError, ValueError):
+            request.unwrap()
+        super().shutdown_request(request)
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
