@@ -27,7 +27,14 @@ from shakentrace.cli import main
 from shakentrace.errors import ConfigurationError
 from shakentrace.evidence import LOG_NAME
 from shakentrace.fetch import FetchPolicy
-from shakentrace.testing import CertServer, StiCA, build_invite, cert_server, format_identity
+from shakentrace.testing import (
+    CertServer,
+    Route,
+    StiCA,
+    build_invite,
+    cert_server,
+    format_identity,
+)
 from shakentrace.verify import Policy
 
 pytestmark = pytest.mark.network
@@ -167,6 +174,38 @@ def test_cert_keeps_the_chain_of_an_x5u_url(lab: Lab, tmp_path: Path) -> None:
     code, _, _ = _run(["cert", *lab.allow, "--keep-fetched", str(tmp_path / "kept"), url])
     assert code == 0
     assert (tmp_path / "kept" / quote(url, safe="")).read_bytes() == bytes(LEAF.chain_pem)
+
+
+def test_fetch_crls_judges_revocation_on_the_published_crl(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with cert_server() as server:
+        crl_url = f"https://127.0.0.1:{server.port}/crl.pem"
+        ca = StiCA(seed="cli-crl", now=NOW, crl_url=crl_url)
+        leaf = ca.issue_cert(spc="4343")
+        ca.revoke(leaf, at=NOW - timedelta(hours=1))
+        server.add("/chain.pem", Route(body=bytes(leaf.chain_pem)))
+        server.add("/crl.pem", Route(body=bytes(ca.crl()), content_type="application/pkix-crl"))
+        (tmp_path / "x5u-ca.pem").write_bytes(server.ca_pem)
+        monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "x5u-ca.pem"))
+        (tmp_path / "trust.pem").write_bytes(ca.trust_pem)
+        url = f"https://127.0.0.1:{server.port}/chain.pem"
+        identity = format_identity(leaf.sign_passport(x5u=url, iat=NOW), info=url)
+        (tmp_path / "call.txt").write_bytes(build_invite(identity=identity, date=NOW))
+        allow = ["--fetch-policy", f"ports={server.port}"]
+        allow += ["--fetch-policy", "allow_networks=127.0.0.0/8"]
+        argv = ["verify", "--fetch", *allow, "--trust", str(tmp_path / "trust.pem")]
+        argv += ["--at", NOW.isoformat(), str(tmp_path / "call.txt")]
+        assert _run(argv)[0] == 0  # without the CRL: valid
+        kept = tmp_path / "kept"
+        code, lines, err = _run([*argv, "--fetch-crls", "--keep-fetched", str(kept)])
+        assert (code, err) == (1, "")
+        assert lines[0].endswith("reasons=cert-revoked")
+        assert server.hits["/crl.pem"] == 1  # leaf and CA name one CRL: fetched once
+        assert (kept / quote(crl_url, safe="")).read_bytes() == bytes(ca.crl())
+        code, _, err = _run(["verify", "--fetch-crls", str(tmp_path / "call.txt")])
+        assert code == 2
+        assert "--fetch-crls checks chains against --trust: give --trust" in err
 
 
 def test_inspect_shows_the_fetched_certificate(lab: Lab) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 
 from cryptography import x509
 
-from shakentrace._cli_certs import CertSource, add_cert_options
+from shakentrace._cli_certs import CertSource, add_cert_options, add_crl_option
 from shakentrace._cli_io import Console, open_input
 from shakentrace._cli_verify import parse_moment, trust_store
 from shakentrace.certs import CertFacts, cert_facts, lint, load_chain
@@ -65,14 +65,16 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     add_cert_options(
         parser, "x5u chains by URL file name, or a PEM bundle, for URL sources", fetch_flag=False
     )
+    add_crl_option(parser)
     parser.set_defaults(handler=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
     console: Console = args.console
-    trust = trust_store(args.trust)
+    certs = CertSource.from_args(args, online=True)
+    trust = trust_store(args.trust, certs.crl_fetcher())
     at = parse_moment(args.at) or datetime.now(UTC).replace(microsecond=0)
-    fetcher = CertSource.from_args(args, online=True).fetcher()
+    fetcher = certs.fetcher()
     assert fetcher is not None  # online: never None
     codes = [EXIT_OK]
     for source in args.sources:

@@ -11,15 +11,19 @@ as published when it ran. (:class:`~shakentrace.fetch.CachingFetcher` is for liv
 verification: it serves nothing past the certificate's notAfter, so every call of
 an old capture would fetch its expired certificate again.) The server's TLS
 certificate is checked against the system CAs (``SSL_CERT_FILE`` names others).
-``--keep-fetched DIR`` keeps each fetched chain and a log of every fetch
-(:class:`~shakentrace.evidence.RecordingFetcher`): evidence of what the
-repository served, and a ``--certs`` folder for the next, offline, run.
+``--fetch-crls`` (with ``--trust``) fetches the CRL of each certificate of a
+chain from its CRL distribution points (http or https: a CRL is signed; DER or
+PEM, up to 4 MiB), under the same address guard, so that revocation is judged
+on the list as published. ``--keep-fetched DIR`` keeps each fetched chain and
+CRL and a log of every fetch (:class:`~shakentrace.evidence.RecordingFetcher`):
+evidence of what the repository served, and a ``--certs`` folder for the next,
+offline, run.
 """
 
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from shakentrace._cli_options import replaced
 from shakentrace.errors import ConfigurationError, FetchError
@@ -32,7 +36,7 @@ from shakentrace.fetch import (
     LayeredFetcher,
 )
 
-__all__ = ["CertSource", "add_cert_options"]
+__all__ = ["CertSource", "add_cert_options", "add_crl_option"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +50,7 @@ class CertSource:
     online: bool = False
     fetch_policy: tuple[str, ...] = ()
     keep: str | None = None
+    crls: bool = False
 
     @classmethod
     def from_args(cls, args: argparse.Namespace, *, online: bool | None = None) -> CertSource:
@@ -61,11 +66,14 @@ class CertSource:
                 bundle, or a ``--keep-fetched`` folder that cannot be written.
         """
         online = bool(args.fetch) if online is None else online
-        source = cls(args.certs, online, tuple(args.fetch_policy), args.keep_fetched)
-        if source.fetch_policy and not source.online:
+        crls = bool(getattr(args, "fetch_crls", False))
+        source = cls(args.certs, online, tuple(args.fetch_policy), args.keep_fetched, crls)
+        if source.fetch_policy and not (source.online or source.crls):
             raise ConfigurationError("--fetch-policy applies to --fetch, which was not given")
-        if source.keep and not source.online:
+        if source.keep and not (source.online or source.crls):
             raise ConfigurationError("--keep-fetched keeps what --fetch fetches: give --fetch")
+        if source.crls and not getattr(args, "trust", None):
+            raise ConfigurationError("--fetch-crls checks chains against --trust: give --trust")
         source.fetcher()
         return source
 
@@ -74,10 +82,32 @@ class CertSource:
         local = DirectoryFetcher(self.certs) if self.certs else None
         if not self.online:
             return local
-        policy = replaced(FetchPolicy(), self.fetch_policy, "--fetch-policy")
-        https: Fetcher = HttpsFetcher(policy)
-        network = _ForTheRun(RecordingFetcher(https, self.keep) if self.keep else https)
+        network = self._network(replaced(FetchPolicy(), self.fetch_policy, "--fetch-policy"))
         return network if local is None else LayeredFetcher(local, network)
+
+    def crl_fetcher(self) -> Fetcher | None:
+        """With ``--fetch-crls``: CRLs over http or https, under ``--fetch-policy``'s guard."""
+        if not self.crls:
+            return None
+        x5u = replaced(FetchPolicy(), self.fetch_policy, "--fetch-policy")
+        policy = replace(
+            x5u,
+            schemes=("https", "http"),
+            ports=tuple(dict.fromkeys((*x5u.ports, 80, 8080))),
+            max_bytes=max(x5u.max_bytes, _MAX_CRL),
+            content_types=("application/pkix-crl",),
+            require_pem=False,
+        )
+        return self._network(policy)
+
+    def _network(self, policy: FetchPolicy) -> Fetcher:
+        """HTTPS under ``policy``, kept with ``--keep-fetched``, once per URL for the run."""
+        https: Fetcher = HttpsFetcher(policy)
+        return _ForTheRun(RecordingFetcher(https, self.keep) if self.keep else https)
+
+
+# The STI-PA CRL lists every revoked SHAKEN certificate; 4 MiB is thousands of entries.
+_MAX_CRL = 4 * 1024 * 1024
 
 
 class _ForTheRun:
@@ -129,4 +159,14 @@ def add_cert_options(
         metavar="DIR",
         help="keep each fetched chain in DIR (a --certs folder for later runs), with a"
         " log of every fetch: URL, time, SHA-256 or error",
+    )
+
+
+def add_crl_option(parser: argparse.ArgumentParser) -> None:
+    """``--fetch-crls``, for the commands that judge chains against ``--trust``."""
+    parser.add_argument(
+        "--fetch-crls",
+        action="store_true",
+        help="with --trust, fetch each certificate's CRL (its distribution points, http or"
+        " https) and judge revocation on it",
     )

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from shakentrace._cli_certs import CertSource, add_cert_options
+from shakentrace._cli_certs import CertSource, add_cert_options, add_crl_option
 from shakentrace._cli_filter import add_filter_options
 from shakentrace._cli_io import (
     UNDATED,
@@ -38,6 +38,7 @@ from shakentrace.errors import (
     FetchError,
     SipParseError,
 )
+from shakentrace.fetch import Fetcher
 from shakentrace.providers import ProviderDirectory
 from shakentrace.sip import SipMessage, parse_sip
 from shakentrace.trust import TrustStore
@@ -60,15 +61,15 @@ __all__ = [
 EXIT_OK, EXIT_FAILED, EXIT_UNREADABLE = 0, 1, 2
 
 
-def trust_store(path: str | None) -> TrustStore | None:
-    """``--trust PEM|DIR``; a bad file is named in the one-line error."""
+def trust_store(path: str | None, crl_fetcher: Fetcher | None = None) -> TrustStore | None:
+    """``--trust PEM|DIR`` (CRLs also fetched by ``crl_fetcher``); a bad file is named."""
     if path is None:
         return None
     try:
         if os.path.isdir(path):
-            return TrustStore.from_directory(path)
+            return TrustStore.from_directory(path, crl_fetcher=crl_fetcher)
         with open(path, "rb") as handle:
-            return TrustStore.from_pem(handle.read())
+            return TrustStore.from_pem(handle.read(), crl_fetcher=crl_fetcher)
     except CertificateParseError as exc:  # name the file: there are several options
         raise CertificateParseError(f"--trust {path}: {exc.message}", code=exc.code) from None
 
@@ -96,7 +97,7 @@ _WORKER: dict[str, Any] = {}
 def make_verifier(trust: str | None, certs: CertSource, policies: Sequence[str]) -> Verifier:
     fetcher = certs.fetcher()
     return Verifier(
-        trust=trust_store(trust),
+        trust=trust_store(trust, certs.crl_fetcher()),
         fetcher=fetcher or _NoFetcher(),
         policy=replaced(Policy(), policies, "--policy"),
     )
@@ -314,6 +315,7 @@ def add_verifying_options(parser: argparse.ArgumentParser, *, trust_required: bo
         "--trust", metavar="PEM|DIR", required=trust_required, help="STI-CA roots (and CRLs)"
     )
     add_cert_options(parser, "x5u chains by URL file name, or a PEM bundle")
+    add_crl_option(parser)
     parser.add_argument(
         "--at",
         metavar="TIME",
