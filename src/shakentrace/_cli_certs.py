@@ -41,7 +41,8 @@ __all__ = ["CertSource", "add_cert_options", "add_crl_option"]
 
 @dataclass(frozen=True, slots=True)
 class CertSource:
-    """What ``--certs``, ``--fetch``, ``--fetch-policy`` and ``--keep-fetched`` ask for.
+    """What ``--certs``, ``--fetch``, ``--fetch-policy``, ``--keep-fetched`` and
+    ``--fetch-crls`` ask for.
 
     Plain data, so that each worker process builds its own fetcher (and cache).
     """
@@ -61,9 +62,10 @@ class CertSource:
             online: Fetch over HTTPS; ``None``: as ``--fetch`` says.
 
         Raises:
-            ConfigurationError: A bad ``--fetch-policy``, one or ``--keep-fetched``
-                without ``--fetch``, a ``--certs`` that is neither a folder nor a
-                bundle, or a ``--keep-fetched`` folder that cannot be written.
+            ConfigurationError: A bad ``--fetch-policy``; it or ``--keep-fetched``
+                with nothing to fetch; ``--fetch-crls`` without ``--trust``; a
+                ``--certs`` that is neither a folder nor a bundle, or a
+                ``--keep-fetched`` folder that cannot be written.
         """
         online = bool(args.fetch) if online is None else online
         crls = bool(getattr(args, "fetch_crls", False))
@@ -75,6 +77,7 @@ class CertSource:
         if source.crls and not getattr(args, "trust", None):
             raise ConfigurationError("--fetch-crls checks chains against --trust: give --trust")
         source.fetcher()
+        source.crl_fetcher()
         return source
 
     def fetcher(self) -> Fetcher | None:
