@@ -395,32 +395,31 @@ def test_a_resolver_that_never_answers_meets_the_connect_timeout(
     # getaddrinfo has no timeout: a silent nameserver holds it for resolv.conf's
     # timeout x attempts. Found here: the total deadline started after resolution.
     gate = threading.Event()
-
-    def silent(host: str, port: int) -> Sequence[str]:
-        gate.wait(10)
-        return ("127.0.0.1",)
-
     with hostile(send(OK, b"\r\n", PEM), tls) as peer:
-        policy = peer.fetcher(connect_timeout=0.5).policy
-        fetcher = HttpsFetcher(policy, resolver=silent, ssl_context=peer.client)
+        fetcher = _silently_resolving(peer, gate)
         try:
             _refused(fetcher, peer.url(), "cannot resolve x5u.test: no answer", within=0.5)
         finally:
             gate.set()
 
 
-def test_resolutions_left_running_are_bounded(tls: tuple[ssl.SSLContext, ssl.SSLContext]) -> None:
-    # Each fetch that gives up on a silent resolver leaves its thread in getaddrinfo:
-    # a flood of x5u names may not pile up more than _MAX_RESOLVING of them.
-    gate = threading.Event()
+def _silently_resolving(peer: Peer, gate: threading.Event) -> HttpsFetcher:
+    """A fetcher for ``peer`` whose resolver answers only once ``gate`` is set."""
 
     def silent(host: str, port: int) -> Sequence[str]:
         gate.wait(10)
         return ("127.0.0.1",)
 
+    policy = peer.fetcher(connect_timeout=0.5).policy
+    return HttpsFetcher(policy, resolver=silent, ssl_context=peer.client)
+
+
+def test_resolutions_left_running_are_bounded(tls: tuple[ssl.SSLContext, ssl.SSLContext]) -> None:
+    # Each fetch that gives up on a silent resolver leaves its thread in getaddrinfo:
+    # a flood of x5u names may not pile up more than _MAX_RESOLVING of them.
+    gate = threading.Event()
     with hostile(send(OK, b"\r\n", PEM), tls) as peer:
-        policy = peer.fetcher(connect_timeout=0.5).policy
-        fetcher = HttpsFetcher(policy, resolver=silent, ssl_context=peer.client)
+        fetcher = _silently_resolving(peer, gate)
         flood = [
             threading.Thread(target=_quietly, args=(fetcher, peer.url()))
             for _ in range(_MAX_RESOLVING)
@@ -434,9 +433,7 @@ def test_resolutions_left_running_are_bounded(tls: tuple[ssl.SSLContext, ssl.SSL
         finally:
             gate.set()
         # Once the resolver answers, the threads end and resolution works again.
-        policy = peer.fetcher(connect_timeout=0.5).policy
-        fetcher = HttpsFetcher(policy, resolver=silent, ssl_context=peer.client)
-        assert load_chain(fetcher.fetch(peer.url())) == LEAF.chain
+        assert load_chain(_silently_resolving(peer, gate).fetch(peer.url())) == LEAF.chain
 
 
 def _quietly(fetcher: HttpsFetcher, url: str) -> None:
