@@ -14,6 +14,10 @@ from conftest import ROOT
 SCRIPTS = sorted((ROOT / "examples").glob("*.py"))
 #: Lines some scripts must print (their point, not only that they run).
 EXPECTED = {
+    "keep_evidence.py": (
+        "online:  valid signed by SPC 991G Harbor Gateway LLC",
+        "offline: valid (the repository is gone)",
+    ),
     "real_certificates.py": (
         "Bandwidth 997E chain at 2022-06-29: trusted",
         "T-Mobile 6529 chain at 2023-01-01: trusted",
