@@ -389,21 +389,15 @@ def split_text(chunks: Iterable[bytes], *, max_message: int = 2**62) -> Iterator
     current: _TextMessage | None = None
     meta: object = None
     for number, line in enumerate(_lines(chunks), start=1):
-        if len(line) < _SHORTEST_START:  # no start or meta line: spare their regexes
-            if current is not None and current.in_body and _SEPARATOR.fullmatch(line):
-                yield current.finish()
-                current, meta = None, None
-            elif current is not None:
-                current.add(line)
-            continue
-        found = _meta(line)
+        long = len(line) >= _SHORTEST_START  # shorter: no start or meta line, no regex
+        found = _meta(line) if long else None
         if found is not None or (
             current is not None and current.in_body and _SEPARATOR.fullmatch(line)
         ):
             if current is not None:
                 yield current.finish()
             current, meta = None, found
-        elif is_start_line(line) or _indented_start(line):
+        elif long and (is_start_line(line) or _indented_start(line)):
             if current is not None:
                 yield current.finish()
             indent = _indented_start(line)
