@@ -654,6 +654,8 @@ _BAD_NAPTR = bytes.fromhex("c00c 0023 0001 0000012c 0005 000a 0064 05".replace("
     [
         (lambda q: [reply(q, rcode=dns.rcode.NXDOMAIN)], None, 0, 0, "nxdomain"),
         (lambda q: [reply(q, rcode=dns.rcode.SERVFAIL)], None, 0, 0, "servfail"),
+        (lambda q: [reply(q, rcode=dns.rcode.REFUSED)], None, 0, 0, "refused"),
+        (lambda q: [reply(q, rcode=dns.rcode.NOTIMP)], None, 0, 0, "servfail"),
         (lambda q: [reply(q)], None, 0, 0, "no-answer"),
         # truncated over UDP: the same question again over TCP
         (lambda q: [reply(q, tc=True)], lambda q: [reply(q, _PTR)], 0, 1, None),
@@ -679,6 +681,8 @@ _BAD_NAPTR = bytes.fromhex("c00c 0023 0001 0000012c 0005 000a 0064 05".replace("
     ids=[
         "nxdomain",
         "servfail",
+        "refused",
+        "not-implemented",
         "no-answer",
         "truncated-then-tcp",
         "huge-over-tcp",

@@ -54,7 +54,15 @@ _URI_HOST = re.compile(r"sips?:(?:[^@!;>]*@)?(?P<host>[A-Za-z0-9.\-]+)(?=[!;:>?]
 
 
 def _error_code(exc: BaseException) -> str:
-    """Map a dnspython (or address) exception onto a stable error code."""
+    """Map a dnspython (or address) exception onto a stable error code.
+
+    Every nameserver answering REFUSED (an access list, a resolver not serving us)
+    is ``refused``, not ``servfail``: the fix is on our side, not theirs.
+    """
+    if isinstance(exc, dns.resolver.NoNameservers):
+        said = {error[3] for error in exc.kwargs.get("errors") or () if len(error) > 3}
+        if said == {"REFUSED"}:
+            return "refused"
     return next(code for kind, code in _ERRORS if isinstance(exc, kind))
 
 
@@ -69,7 +77,7 @@ class DnsAnswer:
         names: Host names the answer points to (PTR target, SRV target, NAPTR
             replacement or the host of its regexp's SIP URI), lowercase, no final dot.
         server: The nameserver(s) asked, for the evidence trail.
-        error: ``None``, or ``nxdomain``/``no-answer``/``servfail``/``timeout``/
+        error: ``None``, or ``nxdomain``/``no-answer``/``servfail``/``refused``/``timeout``/
             ``no-resolver``/``bad-query``/``dns-error``.
     """
 
