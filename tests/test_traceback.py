@@ -153,6 +153,24 @@ def test_c_attestation_is_beyond_the_gateway(ca: Signers) -> None:
     assert hop.finding_codes == ("c-attested-domestic-cli",)
 
 
+@pytest.mark.parametrize(
+    ("cli", "domestic"),
+    [
+        ("12155550111", True),
+        ("2155550111", True),  # national NANP form
+        ("8613812345678", False),  # China mobile: +86 138…, the 11th digit from the end is 1
+        ("5215512345678", False),  # Mexico mobile: +52 1 55…
+        ("442079460000", False),
+    ],
+)
+def test_c_attested_domestic_cli_needs_a_nanp_number(ca: Signers, cli: str, domestic: bool) -> None:
+    """A NANP number is +1 and ten digits (ITU-T E.164 country code 1): a foreign mobile CLI whose
+    eleventh digit from the end happens to be 1 is not the U.S.-CLI pattern of FCC 22-37."""
+    raw = invite(identity=_identity(ca, "903G", "C", orig=cli), orig=cli)
+    codes = _hop(raw).finding_codes
+    assert ("c-attested-domestic-cli" in codes) is domestic
+
+
 def test_unsigned_call_continues_hop_by_hop() -> None:
     hop = _hop(invite())
     assert hop.signer is None

@@ -27,6 +27,7 @@ __all__ = [
     "from_tns",
     "hop_time",
     "iat_of",
+    "is_nanp",
     "orig_ioi",
     "passport_key",
     "same_tn",
@@ -49,6 +50,16 @@ def same_tn(a: str | None, b: str | None) -> bool:
     if not da or not db:
         return False
     return da == db or (len(da) >= 10 and len(db) >= 10 and da[-10:] == db[-10:])
+
+
+def is_nanp(tn: str | None) -> bool:
+    """Whether a TN is a NANP number: ``1`` and ten digits, or the ten national digits.
+
+    Only the whole length decides (ITU-T E.164: country code 1, NPA-NXX-XXXX): a
+    foreign number whose eleventh digit from the end is 1 (+86 138…, +52 1 55…) is not one.
+    """
+    found = digits(tn)
+    return len(found) == 10 or (len(found) == 11 and found[0] == "1")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

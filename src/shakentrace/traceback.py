@@ -180,9 +180,7 @@ def _facts(
         signers=tuple(signer for _, signer in passports),
         orig_matches=any(obs.same_tn(orig, tn) for tn in presented) if orig and presented else None,
         stale="stale" in codes or obs.is_stale(signer.iat if signer else None, when, _FRESHNESS),
-        orig_domestic=(obs.digits(orig)[-11:-10] == "1" or len(obs.digits(orig)) == 10)
-        if orig
-        else None,
+        orig_domestic=obs.is_nanp(orig) if orig else None,
         verstat_claimed=message.verstat,
         verstat_ours=outcome.verstat,
         upstream_known=upstream.name is not None,
