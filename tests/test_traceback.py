@@ -217,6 +217,7 @@ def test_findings_orig_spoofed_stale_verstat(ca: Signers) -> None:
         ("TN-Validation-Passed-A", ("verstat-attestation-mismatch",)),
         ("TN-Validation-Passed-X", ("verstat-mismatch",)),  # no verstat 3GPP or a carrier gives
         ("TN-Validation-Failed", ("verstat-mismatch",)),
+        ("No-TN-Validation", ()),  # the upstream claims no result: nothing to contradict
     ],
 )
 def test_verstat_suffix_names_the_attestation(
@@ -232,6 +233,18 @@ def test_stripped_identity_shows_in_a_leftover_verstat() -> None:
         b"P-Asserted-Identity: <sip:+12155550111;verstat=TN-Validation-Passed@",
     )
     assert _hop(raw).finding_codes == ("identity-stripped",)
+
+
+@pytest.mark.parametrize(
+    ("verstat", "stripped"), [("TN-Validation-Failed", True), ("No-TN-Validation", False)]
+)
+def test_only_a_verstat_with_a_result_shows_a_stripped_identity(
+    verstat: str, stripped: bool
+) -> None:
+    """No-TN-Validation says no validation was done (3GPP TS 24.229 §7.2A.20), as a
+    verifier writes for a call without an Identity: no sign one was ever there."""
+    raw = with_verstat(invite(), ORIG, verstat)
+    assert ("identity-stripped" in _hop(raw).finding_codes) is stripped
 
 
 def test_two_signers_mean_resigned(ca: Signers) -> None:

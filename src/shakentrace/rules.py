@@ -231,6 +231,15 @@ def _verstat(value: str | None) -> tuple[bool, str | None]:
     return False, None
 
 
+def _verstat_result(value: str | None) -> bool:
+    """Whether a ``verstat`` reports a verification result (passed or failed).
+
+    ``No-TN-Validation`` (3GPP TS 24.229 §7.2A.20) says no validation was done,
+    which is what a verifier writes for a call that reached it without an Identity.
+    """
+    return value is not None and value.lower() != "no-tn-validation"
+
+
 #: Findings about one hop; every rule that applies adds its finding.
 FINDING_RULES: tuple[Rule, ...] = (
     Rule(
@@ -242,10 +251,10 @@ FINDING_RULES: tuple[Rule, ...] = (
     ),
     Rule(
         id="identity-stripped",
-        condition="no Identity, but an upstream verstat shows it was verified",
+        condition="no Identity, but an upstream verstat shows it was verified (passed or failed)",
         conclusion="the Identity header was removed after verification",
         source="47 CFR 64.6302(a) (pass Identity unaltered); 3GPP TS 24.229 verstat",
-        applies=lambda f: f.identity_count == 0 and f.verstat_claimed is not None,
+        applies=lambda f: f.identity_count == 0 and _verstat_result(f.verstat_claimed),
     ),
     Rule(
         id="resigned",
@@ -274,7 +283,7 @@ FINDING_RULES: tuple[Rule, ...] = (
         conclusion="verstat is unsigned: an upstream claimed a result we do not get",
         source="3GPP TS 24.229 §7.2A.20 (verstat); traceback-domain §2.10",
         applies=lambda f: (
-            f.verstat_claimed is not None
+            _verstat_result(f.verstat_claimed)
             and f.identity_count > 0
             and _verstat(f.verstat_claimed)[0] != _verstat(f.verstat_ours)[0]
         ),
