@@ -439,6 +439,22 @@ def test_link_entry_point_by_country() -> None:
     assert link([]).hops == ()
 
 
+def test_a_c_signer_seen_receiving_a_domestic_call_is_no_entry_point(ca: Signers) -> None:
+    """FCC 23-18: the first intermediate signs unauthenticated calls from a U.S.
+    originating provider, with C. Its own capture shows it received the call from
+    Origin Voice (U.S.), so it is not where the call entered the U.S. (FCC 22-37)."""
+    signed = invite(identity=_identity(ca, "902T", "C"))
+    unsigned = invite(via=("198.51.100.1:5060",))
+    earlier = NOW - timedelta(seconds=1)
+    transit = _hop(unsigned, provider="902T", peer="198.51.100.1", at=earlier)
+    assert transit.upstream.name == "Origin Voice"
+    trace = link([_hop(signed), transit])
+    assert [e.code for e in trace.events] == ["first-signed"]
+    assert trace.entry_point is None
+    # Without the signer's own capture, the C signer is still the best lead.
+    assert link([_hop(signed)]).entry_point == "Transit Co"
+
+
 def test_linked_calls_group_into_campaigns_by_their_first_signer(ca: Signers) -> None:
     cert = ca.issue("901O")
     traces = []

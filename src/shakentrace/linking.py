@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from shakentrace.hop import Finding, Hop, Originator, TraceRequest
+from shakentrace.hop import Finding, Hop, Originator, Signer, TraceRequest
 from shakentrace.rules import PATH_RULES
 
 if TYPE_CHECKING:
@@ -218,8 +218,23 @@ def _entry_point(path: Sequence[Hop]) -> str | None:
         if _crosses_border(hop):
             return hop.provider
     gateways = [h.signer for h in path if h.signer and h.signer.verified]
-    gateway = next((s for s in reversed(gateways) if s.attestation == "C"), None)
+    gateway = next(
+        (s for s in reversed(gateways) if s.attestation == "C" and not _took_domestic(s, path)),
+        None,
+    )
     return gateway.organization if gateway else None
+
+
+def _took_domestic(signer: Signer, path: Sequence[Hop]) -> bool:
+    """The signer's own capture shows the call coming from a U.S. provider or a customer.
+
+    Such a C signer is an intermediate signing an unauthenticated domestic call
+    (FCC 23-18), not the point where the call entered the U.S.
+    """
+    ours = {_key(signer.spc), _key(signer.organization)} - {""}
+    return any(
+        ours & _names(h) and (h.upstream.customer or h.upstream.country == _DOMESTIC) for h in path
+    )
 
 
 def _with_events(path: Sequence[Hop], events: Sequence[PathEvent]) -> tuple[Hop, ...]:

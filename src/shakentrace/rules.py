@@ -340,9 +340,15 @@ PATH_RULES: tuple[Rule, ...] = (
     ),
     Rule(
         id="entry-point",
-        condition="a U.S. provider received the call from a foreign one; else a C signer",
+        condition=(
+            "a U.S. provider received the call from a foreign one; else a C signer, "
+            "unless its own capture shows the call coming from a U.S. provider or a customer"
+        ),
         conclusion="the U.S. point of entry (gateway provider)",
-        source="FCC 22-37 (gateway provider: first U.S. provider from a foreign one)",
+        source=(
+            "FCC 22-37 (gateway provider: first U.S. provider from a foreign one); "
+            "FCC 23-18 (intermediates sign unauthenticated domestic calls too)"
+        ),
     ),
     Rule(
         id="gap",
