@@ -209,6 +209,23 @@ def test_findings_orig_spoofed_stale_verstat(ca: Signers) -> None:
     assert all(f.source for f in hop.findings)
 
 
+def test_a_rewritten_p_asserted_identity_is_spoofing_even_if_from_agrees(ca: Signers) -> None:
+    """orig comes from P-Asserted-Identity when there is one, else From (RFC 8224 §5.2),
+    and downstream shows the asserted number: a PAI that no longer matches orig was
+    changed after signing, whatever From says."""
+    raw = invite(identity=_identity(ca, "901O", "A")).replace(
+        b"P-Asserted-Identity: <sip:+12155550111@", b"P-Asserted-Identity: <sip:+12155550999@"
+    )
+    hop = _hop(raw)
+    assert hop.finding_codes == ("orig-spoofed",)
+    assert hop.likely_originator.kind == "signer-customer"  # verified: the signer's word stands
+    # From rewritten, PAI as signed: what the network asserts is what was signed.
+    raw = invite(identity=_identity(ca, "901O", "A")).replace(
+        b"From: <sip:+12155550111@", b"From: <sip:+12155550999@"
+    )
+    assert _hop(raw).finding_codes == ()
+
+
 @pytest.mark.parametrize(
     ("verstat", "findings"),
     [

@@ -23,6 +23,7 @@ from shakentrace.verify import Outcome
 
 __all__ = [
     "MessageView",
+    "asserted_tns",
     "digits",
     "from_tns",
     "hop_time",
@@ -116,6 +117,12 @@ def from_tns(message: MessageView) -> tuple[str, ...]:
     addresses = (*message.pai, message.from_)
     tns = (a.uri.tn or a.uri.user for a in addresses if a is not None)
     return tuple(tn for tn in tns if tn and digits(tn))
+
+
+def asserted_tns(message: MessageView) -> tuple[str, ...]:
+    """The numbers ``orig`` stands for: P-Asserted-Identity's, else From's (RFC 8224 §5.2)."""
+    pai = tuple(tn for tn in (a.uri.tn or a.uri.user for a in message.pai) if tn and digits(tn))
+    return pai or from_tns(message)
 
 
 def via_facts(message: MessageView) -> tuple[str | None, str | None]:

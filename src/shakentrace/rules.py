@@ -37,7 +37,8 @@ class HopFacts:
         verified: Verification succeeded (``Outcome.status == "valid"``).
         attestation: ``A``/``B``/``C`` from the PASSporT, if any.
         signers: Signer (SPC, else x5u) of every SHAKEN PASSporT present.
-        orig_matches: ``orig`` equals the From/PAI number; ``None`` if not comparable.
+        orig_matches: ``orig`` equals a P-Asserted-Identity number (without one, the
+            From number); ``None`` if not comparable.
         stale: ``iat`` is older than the freshness window when the hop received it.
         orig_domestic: ``orig`` is a NANP (+1) number; ``None`` if no PASSporT.
         verstat_claimed: The ``verstat`` an upstream put in PAI/From, if any.
@@ -244,7 +245,7 @@ def _verstat_result(value: str | None) -> bool:
 FINDING_RULES: tuple[Rule, ...] = (
     Rule(
         id="orig-spoofed",
-        condition="orig differs from the From/P-Asserted-Identity number",
+        condition="orig differs from the P-Asserted-Identity number (else From's)",
         conclusion="caller ID changed after signing, or a reused PASSporT",
         source="RFC 8224 §5.2; RFC 8588 §5 (orig must be the calling TN)",
         applies=lambda f: f.shaken and f.orig_matches is False,

@@ -170,7 +170,7 @@ def _facts(
 ) -> HopFacts:
     passports = obs.shaken_passports(outcome)
     orig = outcome.orig_tn if signer else None
-    presented = obs.from_tns(message)
+    presented = obs.asserted_tns(message)
     codes = {r.code for r in outcome.reasons}
     return HopFacts(
         identity_count=len(message.identities),
