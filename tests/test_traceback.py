@@ -189,6 +189,26 @@ def test_failed_verification_is_not_trusted(ca: Signers) -> None:
     assert hop.likely_originator.rule == "O2-unusable-passport"
 
 
+def test_a_diverted_call_points_at_the_originating_signer_not_the_diverter(ca: Signers) -> None:
+    """Transit Co forwarded the call to a new number and added a div PASSporT (RFC 8946,
+    ATIS-1000085), rewriting To and the Request-URI: the originator is still the shaken
+    PASSporT's signer; the diverter's signature neither replaces it nor counts as a re-sign."""
+    forwarded = "13125550100"
+    signer, diverter = ca.issue("901O"), ca.issue("902T")
+    token = signer.sign_passport(orig=ORIG, dest=DEST, attest="A", iat=NOW)
+    div = diverter.divert(token, to=forwarded)
+    raw = invite(identity=[signer.identity_for(token), diverter.identity_for(div)], dest=forwarded)
+    hop = _hop(raw)
+    assert hop.signer is not None
+    assert hop.signer.verified
+    assert (hop.signer.spc, hop.signer.attestation) == ("901O", "A")
+    assert hop.likely_originator.kind == "signer-customer"
+    assert hop.next_request.target == "Origin Voice"
+    assert f"the call to {DEST}" in hop.next_request.ask  # as the signer saw it
+    assert hop.finding_codes == ()
+    assert len(hop.passport_keys) == 1
+
+
 def test_unknown_peer_asks_our_own_records() -> None:
     hop = _hop(invite(via=("192.0.2.99:5060",)), peer="192.0.2.99")
     assert hop.upstream.name is None

@@ -318,6 +318,30 @@ def test_broken_div_fails_the_call() -> None:
     assert out.identities[1].status == "invalid"
 
 
+def test_retargeted_to_and_request_uri_verify_through_the_div_passport() -> None:
+    """A forwarding B2BUA that rewrites To as well as the Request-URI: the shaken
+    PASSporT's dest names the original callee, the chained div PASSporT's dest the
+    new target (RFC 8946 §4.2). The call verifies; the old dest is only noted."""
+    shaken = CERT.sign_passport(orig=ORIG, dest=DEST)
+    div = CERT.divert(shaken, to="12155559999")
+    raw = build_invite(
+        identity=[CERT.identity_for(shaken), CERT.identity_for(div)], orig=ORIG, dest="12155559999"
+    )
+    out = verifier().verify(raw, now=NOW)
+    assert out.status == "valid"
+    noted = {(r.code, r.severity) for r in out.reasons}
+    assert noted == {("dest-mismatch", "warning")}
+    assert all("RFC 8946" in r.message for r in out.reasons)
+    # Without the div PASSporT (or with one that does not chain) dest is still an error.
+    alone = build_invite(identity=CERT.identity_for(shaken), orig=ORIG, dest="12155559999")
+    assert errors(verifier().verify(alone, now=NOW)) == {"dest-mismatch"}
+    stray = CERT.identity_for(CERT.sign_div(orig=ORIG, dest="12155559999", div="12155550000"))
+    broken = build_invite(
+        identity=[CERT.identity_for(shaken), stray], orig=ORIG, dest="12155559999"
+    )
+    assert errors(verifier().verify(broken, now=NOW)) == {"dest-mismatch", "div-broken"}
+
+
 def test_comma_joined_identity_values() -> None:
     shaken = CERT.sign_passport(orig=ORIG, dest=DEST)
     div = CERT.divert(shaken, to="12155559999")

@@ -37,6 +37,7 @@ __all__ = [
     "decode_identity",
     "evaluate_identity",
     "link_div",
+    "retargeted",
 ]
 
 
@@ -363,6 +364,27 @@ def link_div(
         problems.append(f"div orig {div.orig_tn!r} ≠ shaken orig {shaken.orig_tn!r}")
     extra = tuple(Reason.of("div-broken", p) for p in problems)
     return IdentityResult(**{**_fields(result), "reasons": result.reasons + extra})
+
+
+def retargeted(primary: IdentityResult, results: Sequence[IdentityResult]) -> IdentityResult:
+    """The shaken result with ``dest-mismatch`` noted, not failed, when a div PASSporT explains it.
+
+    After retargeting, the shaken PASSporT's ``dest`` still names the original
+    callee; a valid div PASSporT chained to it (:func:`link_div`) whose ``dest``
+    matches To or the Request-URI names the new one (RFC 8946 §4.2).
+    """
+    if primary.ppt != "shaken" or not any(
+        r.ppt == "div" and r is not primary and r.status == "valid" for r in results
+    ):
+        return primary
+    reasons = tuple(
+        Reason.of(r.code, f"{r.message}; retargeted: a valid div PASSporT names the new "
+                  "target (RFC 8946 §4.2)", severity="warning")
+        if r.code == "dest-mismatch" and r.severity == "error"
+        else r
+        for r in primary.reasons
+    )  # fmt: skip
+    return IdentityResult(**{**_fields(primary), "reasons": reasons})
 
 
 def _same_tn(a: str, b: str, policy: Policy) -> bool:

@@ -36,6 +36,7 @@ from shakentrace._rebuild import (
     decode_identity,
     evaluate_identity,
     link_div,
+    retargeted,
 )
 from shakentrace.certs import load_chain
 from shakentrace.claims import DEFAULT_LIMITS, PassportLimits
@@ -170,7 +171,8 @@ def evaluate(
     broken: tuple[Reason, ...] = ()
     if len(results) > 1:  # div PASSporTs to link (one value is its own primary)
         results = [link_div(r, primary, results, policy) for r in results]
-        primary = results[primary.index]
+        primary = retargeted(results[primary.index], results)
+        results[primary.index] = primary
         # A div PASSporT that does not chain breaks the call's identity chain (DESIGN §5).
         broken = tuple(
             r
