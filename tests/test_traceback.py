@@ -293,6 +293,23 @@ def test_two_signers_mean_resigned(ca: Signers) -> None:
     assert len(hop.passport_keys) == 2
 
 
+@pytest.mark.parametrize("launderer_first", [True, False])
+def test_two_signers_name_no_originator_whatever_the_header_order(
+    ca: Signers, launderer_first: bool
+) -> None:
+    """Gateway Inc signed C, Transit Co added its own A (47 CFR 64.6302 asks it to pass
+    the PASSporT unaltered). Header order does not say who signed first, so neither
+    signer is named the originator: the call goes back hop by hop, to the upstream."""
+    gateway, launderer = _identity(ca, "903G", "C"), _identity(ca, "902T", "A")
+    order = [launderer, gateway] if launderer_first else [gateway, launderer]
+    hop = _hop(invite(identity=order))
+    assert hop.likely_originator.kind == "unknown"
+    assert hop.likely_originator.rule == "O6-several-signers"
+    assert hop.likely_originator.provider is None
+    assert (hop.next_request.target, hop.next_request.rule) == ("Transit Co", "N3-ask-upstream")
+    assert "resigned" in hop.finding_codes
+
+
 def test_evidence_from_every_header_and_ptr() -> None:
     raw = invite(
         orig=ORIG,

@@ -164,6 +164,16 @@ ORIGINATOR_RULES: tuple[Rule, ...] = (
         applies=lambda f: f.shaken and not f.verified,
     ),
     Rule(
+        id="O6-several-signers",
+        condition="verified, but SHAKEN PASSporTs from several signers",
+        conclusion="unknown",
+        source=(
+            "47 CFR 64.6302 (a provider in the path added its own PASSporT); "
+            "no standard orders Identity header fields by when they were signed"
+        ),
+        applies=lambda f: f.verified and len(set(f.signers)) > 1,
+    ),
+    Rule(
         id="O3-full-or-partial",
         condition="verified, attestation A or B",
         conclusion="signer-customer",

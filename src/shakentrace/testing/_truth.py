@@ -238,6 +238,8 @@ def hop_truth(
     verified = bool(first) and call.from_tn == call.cli and not call.replayed
     if first is None or not verified:
         kind, by = "upstream-unsigned", None
+    elif len({t.signer.name for t in call.tokens}) > 1:  # who signed first is not shown
+        kind, by = "unknown", None
     else:
         kind = "beyond-gateway" if first.attest == "C" else "signer-customer"
         by = first.signer.name
