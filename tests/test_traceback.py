@@ -509,6 +509,30 @@ def test_a_c_signer_seen_receiving_a_domestic_call_is_no_entry_point(ca: Signers
     assert link([_hop(signed)]).entry_point == "Transit Co"
 
 
+@pytest.mark.parametrize(
+    ("transit_clock", "skewed"),
+    [
+        (timedelta(seconds=-1), False),  # received a second before Terminus Tel: as it should be
+        (timedelta(minutes=3), True),  # "received" three minutes after the hop it handed it to
+        (timedelta(seconds=2), False),  # within the skew a verifier allows a clock
+        (timedelta(minutes=-5), True),  # an INVITE does not wait five minutes (Timer B: 32 s)
+    ],
+)
+def test_captures_whose_clocks_disagree_are_flagged(
+    ca: Signers, transit_clock: timedelta, skewed: bool
+) -> None:
+    """Transit Co handed the call to Terminus Tel, so it received it first, and within
+    Timer B: capture times that say otherwise show a wrong clock at one of the two, and
+    then the freshness verdicts and the times quoted in requests are suspect."""
+    identity = _identity(ca, "901O", "A")
+    raw = invite(identity=identity, via=("198.51.100.1:5060",))
+    transit = _hop(raw, provider="902T", peer="198.51.100.1", at=NOW + transit_clock)
+    trace = link([_hop(invite(identity=identity)), transit])
+    codes = [(e.code, e.hop) for e in trace.events]
+    assert (("clock-skew", 0) in codes) is skewed
+    assert ("clock-skew" in trace.hops[0].finding_codes) is skewed
+
+
 def test_linked_calls_group_into_campaigns_by_their_first_signer(ca: Signers) -> None:
     cert = ca.issue("901O")
     traces = []

@@ -211,7 +211,7 @@ class Finding:
     Attributes:
         code: ``orig-spoofed``, ``identity-stripped``, ``resigned``, ``downstream-signed``,
             ``stale-at-hop``, ``c-attested-domestic-cli``, ``verstat-mismatch``,
-            ``verstat-attestation-mismatch``.
+            ``verstat-attestation-mismatch``, ``clock-skew``.
         message: The rule's conclusion, with specifics.
         source: The standard or observation it rests on.
     """

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from shakentrace.hop import Finding, Hop, Originator, Signer, TraceRequest
@@ -27,6 +27,10 @@ __all__ = ["Gap", "PathEvent", "Traceback", "link"]
 
 _RULES = {r.id: r for r in PATH_RULES}
 _DOMESTIC = "US"
+# The clock skew a verifier allows by default (Policy.future_skew), and how long an
+# INVITE may take from one provider to the next (RFC 3261 §17.1.1.2, Timer B).
+_SKEW = timedelta(seconds=5)
+_TIMER_B = timedelta(seconds=32)
 
 
 def _key(name: str | None) -> str:
@@ -57,7 +61,8 @@ class PathEvent:
     """Something that happened to the Identity between two providers.
 
     Attributes:
-        code: ``first-signed``, ``identity-stripped``, ``resigned``, ``downstream-signed``.
+        code: ``first-signed``, ``identity-stripped``, ``resigned``, ``downstream-signed``,
+            ``clock-skew``.
         hop: Index of the hop that observed it (the downstream side).
         by: The provider responsible (the upstream side), if known.
         message: The rule's conclusion.
@@ -170,6 +175,8 @@ def _events(path: Sequence[Hop]) -> list[PathEvent]:
     for i in range(len(path) - 1):
         down, up = path[i], path[i + 1]
         by = down.upstream.name or up.provider
+        if _clocks_disagree(down, up):
+            events.append(_event("clock-skew", i, up.provider))
         if up.passport_key and not down.passport_key:
             events.append(_event("identity-stripped", i, by))
         elif up.passport_key and down.passport_key and up.passport_key != down.passport_key:
@@ -179,6 +186,14 @@ def _events(path: Sequence[Hop]) -> list[PathEvent]:
             if _downstream_signed(down, up):
                 events.append(_event("downstream-signed", i, by))
     return events
+
+
+def _clocks_disagree(down: Hop, up: Hop) -> bool:
+    """``up`` handed ``down`` the call, so received it first, and less than Timer B before."""
+    if down.received_at is None or up.received_at is None or _upstream_of(down, [up]) is not up:
+        return False
+    lead = down.received_at - up.received_at
+    return lead < -_SKEW or lead > _TIMER_B + _SKEW
 
 
 def _downstream_signed(hop: Hop, up: Hop) -> bool:

@@ -362,6 +362,18 @@ PATH_RULES: tuple[Rule, ...] = (
         ),
     ),
     Rule(
+        id="clock-skew",
+        condition=(
+            "the upstream capture is timed more than 5 s after this one, "
+            "or more than Timer B (32 s) and 5 s before it"
+        ),
+        conclusion=(
+            "a capture clock is wrong: the receipt times, the freshness verdicts and "
+            "the times quoted in requests at these hops are suspect (check the CDRs)"
+        ),
+        source="RFC 3261 §17.1.1.2 (Timer B); RFC 8224 §6.2.2 (freshness by the receiver's clock)",
+    ),
+    Rule(
         id="gap",
         condition="the upstream named by a hop has no capture",
         conclusion="the traceback waits there (or the provider is non-responsive)",
