@@ -533,6 +533,41 @@ def test_captures_whose_clocks_disagree_are_flagged(
     assert ("clock-skew" in trace.hops[0].finding_codes) is skewed
 
 
+def test_one_origid_is_one_campaign_whatever_numbers_it_sends(ca: Signers) -> None:
+    """Origin Voice's customer behind origid cafe-0001 rotates its caller ID across area
+    codes: origid names that customer at the signer (RFC 8588 §4), so the calls are one
+    campaign and one request, ranked by all their calls, not five campaigns of one."""
+    cert = ca.issue("901O")
+    traces = []
+    for n, orig in enumerate(("13125550101", "14045550102", "17025550103", "16465550104")):
+        ident = cert.identity_header(orig=orig, dest=DEST, attest="B", origid="cafe-0001", iat=NOW)
+        traces.append(
+            link([_hop(invite(identity=ident, orig=orig), at=NOW + timedelta(seconds=n))])
+        )
+    for n in range(2):  # another customer, one area code
+        orig = f"1215555020{n}"
+        ident = cert.identity_header(orig=orig, dest=DEST, attest="B", origid="beef-0002", iat=NOW)
+        traces.append(link([_hop(invite(identity=ident, orig=orig))]))
+    for n in range(2):  # unsigned calls: the calling-number pattern is all there is
+        traces.append(link([_hop(invite(orig=f"1{n + 2}125550300"))]))
+    campaigns = find_campaigns(map(CallRecord.from_traceback, traces))
+    assert [(c.key.origid, c.key.orig_pattern, c.calls) for c in campaigns] == [
+        ("cafe-0001", "*", 4),
+        ("beef-0002", "*", 2),
+        ("-", "1212555XXXX", 1),
+        ("-", "1312555XXXX", 1),
+    ]
+    top = campaigns[0]
+    assert "for 4 calls attested B from 4 calling-number patterns" in top.next_request.ask
+    assert [pattern for pattern, _ in top.orig_patterns] == [
+        "1312555XXXX",
+        "1404555XXXX",
+        "1702555XXXX",
+        "1646555XXXX",
+    ]
+    assert "from 1215555XXXX" in campaigns[1].next_request.ask  # one pattern: named
+
+
 def test_linked_calls_group_into_campaigns_by_their_first_signer(ca: Signers) -> None:
     cert = ca.issue("901O")
     traces = []

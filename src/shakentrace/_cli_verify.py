@@ -371,8 +371,8 @@ def register_campaigns(commands: argparse._SubParsersAction[argparse.ArgumentPar
     campaigns = commands.add_parser(
         "campaigns",
         help="group calls into campaigns, rank, next request",
-        description="Group the INVITEs into campaigns (signer, origid, attestation,"
-        " calling-number pattern), largest first, each with the next traceback request."
+        description="Group the INVITEs into campaigns (signer, origid, attestation;"
+        " without an origid, calling-number pattern), largest first, each with the next traceback request."
         " With --trust the calls are verified first; with only --certs or --fetch the"
         " certificates name the signers, unverified.",
     )
@@ -394,7 +394,8 @@ def add_campaign_options(parser: argparse.ArgumentParser) -> None:
         type=at_least(0),
         default=4,
         metavar="N",
-        help="last calling-number digits masked (XXXX) when grouping (default: 4)",
+        help="last calling-number digits masked (XXXX) when grouping calls without an origid "
+        "(default: 4)",
     )
     parser.add_argument(
         "--min-calls", type=at_least(1), default=1, metavar="N", help="smallest campaign shown"

@@ -216,6 +216,16 @@ def _calls(count: int) -> str:
     return f"{count} call" if count == 1 else f"{count} calls"
 
 
+def _orig(campaign: Campaign) -> str:
+    """The key's calling-number pattern; for ``*``, the one pattern seen if there is one."""
+    seen = campaign.orig_patterns
+    return (
+        seen[0][0]
+        if campaign.key.orig_pattern == "*" and len(seen) == 1
+        else campaign.key.orig_pattern
+    )
+
+
 def campaign_text(campaign: Campaign, console: Console) -> str:
     """A campaign and its next traceback request, a few lines."""
     key, request = campaign.key, campaign.next_request
@@ -225,7 +235,7 @@ def campaign_text(campaign: Campaign, console: Console) -> str:
     return "\n".join(
         [
             console.style(f"#{campaign.rank}  {_calls(campaign.calls)}  {signer}", "bold"),
-            f"    origid={key.origid}  attest={key.attestation}  orig={key.orig_pattern}"
+            f"    origid={key.origid}  attest={key.attestation}  orig={_orig(campaign)}"
             f"  {statuses}",
             f"    next: ask {request.party} to {request.ask}  [{request.rule}]",
             *([f"    contact: {reach}"] if reach else []),

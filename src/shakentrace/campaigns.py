@@ -2,12 +2,15 @@
 
 A robocall campaign shows up in a capture as many calls that share a signer
 (the STI certificate's SPC), an origination identifier (``origid``, RFC 8588
-§4, which the signer maps back to one customer or ingress trunk), an attestation
-level, and often a calling-number pattern (neighbour spoofing keeps the
-NPA-NXX and varies the last digits). Ranking the groups by volume tells an
-analyst which traceback to start first, and the group's key is exactly what the
-next request needs: ask the signer who is behind ``origid``, or, for unsigned
-traffic, ask the upstream peer that handed it over (ITG policies; ATIS-1000088).
+§4, which the signer maps back to one customer or ingress trunk) and an
+attestation level. Calls without an origid are told apart by their
+calling-number pattern (neighbour spoofing keeps the NPA-NXX and varies the last
+digits); with one, the numbers do not split a campaign: robocallers rarely reuse
+numbers (Prasad et al., USENIX Security 2020) and the origid already names who
+sent them. Ranking the groups by volume tells an analyst which traceback to start
+first, and the group's key is exactly what the next request needs: ask the signer
+who is behind ``origid``, or, for unsigned traffic, ask the upstream peer that
+handed it over (ITG policies; ATIS-1000088).
 
 This is the one campaign grouping: ``shakentrace campaigns`` feeds it one
 :class:`CallRecord` per captured INVITE, and traceback feeds it one per linked
@@ -155,16 +158,23 @@ class CampaignKey:
     def of(cls, record: CallRecord, *, mask_digits: int = 4) -> CampaignKey:
         """The campaign ``record`` belongs to (as :func:`find_campaigns` groups it).
 
+        A signed call with an ``origid`` has the pattern ``*``: any calling number.
+
         >>> from shakentrace.campaigns import CallRecord, CampaignKey
         >>> CampaignKey.of(CallRecord(signer_spc="991G", origid="gw-3", attestation="C",
         ...                           orig_tn="13125550037"))
-        CampaignKey(signer='SPC 991G', origid='gw-3', attestation='C', orig_pattern='1312555XXXX')
+        CampaignKey(signer='SPC 991G', origid='gw-3', attestation='C', orig_pattern='*')
+        >>> CampaignKey.of(CallRecord(orig_tn="13125550037"))
+        CampaignKey(signer='unsigned', origid='-', attestation='-', orig_pattern='1312555XXXX')
         """
+        attributed = record.origid and record.signer != "unsigned"
         return cls(
             signer=record.signer,
             origid=record.origid or "-",
             attestation=record.attestation or "-",
-            orig_pattern=orig_pattern(record.orig_tn, mask_digits=mask_digits),
+            orig_pattern="*"
+            if attributed
+            else orig_pattern(record.orig_tn, mask_digits=mask_digits),
         )
 
 
@@ -215,6 +225,8 @@ class Campaign:
         statuses: Verification statuses and their counts.
         upstreams: The peers that handed the calls over, most frequent first (top 5).
         orig_samples: Some calling numbers seen (up to 5).
+        orig_patterns: The calling-number patterns seen, most frequent first (top 5),
+            with their counts: one, or the key's own pattern, unless it is ``*``.
         dest_count: Distinct called numbers (up to 1000 counted).
         call_ids: Some Call-IDs, to quote in the request (up to 5).
         next_request: Whom to ask next.
@@ -232,6 +244,7 @@ class Campaign:
     dest_count: int
     call_ids: tuple[str, ...]
     next_request: NextRequest
+    orig_patterns: tuple[tuple[str, int], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe data."""
@@ -248,6 +261,7 @@ class Campaign:
             "statuses": dict(self.statuses),
             "upstreams": dict(self.upstreams),
             "orig_samples": list(self.orig_samples),
+            "orig_patterns": dict(self.orig_patterns),
             "dest_count": self.dest_count,
             "call_ids": list(self.call_ids),
             "next_request": self.next_request.to_dict(),
@@ -263,11 +277,14 @@ class _Group:
     statuses: Counter[str] = field(default_factory=Counter)
     upstreams: Counter[str] = field(default_factory=Counter)
     origs: list[str] = field(default_factory=list)
+    patterns: Counter[str] = field(default_factory=Counter)
     dests: set[str] = field(default_factory=set)
     call_ids: list[str] = field(default_factory=list)
 
-    def add(self, record: CallRecord) -> None:
+    def add(self, record: CallRecord, pattern: str) -> None:
         self.calls += 1
+        if pattern in self.patterns or len(self.patterns) < _MAX_DISTINCT:
+            self.patterns[pattern] += 1
         when = record.time or record.iat
         if when is not None:
             self.first = when if self.first is None else min(self.first, when)
@@ -290,6 +307,14 @@ def _calls(count: int) -> str:
     return f"{count} call" if count == 1 else f"{count} calls"
 
 
+def _numbers(group: _Group) -> str:
+    """The calling numbers in words: the one pattern, else how many patterns."""
+    if len(group.patterns) == 1:
+        return next(iter(group.patterns))
+    more = "+" if len(group.patterns) >= _MAX_DISTINCT else ""
+    return f"{len(group.patterns)}{more} calling-number patterns"
+
+
 def _next_request(key: CampaignKey, group: _Group) -> NextRequest:
     """Signed and attributable: ask the signer (N1/N2); else the top upstream (N3/N4)."""
     window = "in this capture"
@@ -303,16 +328,14 @@ def _next_request(key: CampaignKey, group: _Group) -> NextRequest:
         whom = "upstream trunk" if key.attestation == "C" else "customer"
         ask = (
             f"identify the {whom} behind origid {key.origid} for {_calls(group.calls)} "
-            f"attested {key.attestation} from {key.orig_pattern} {window}"
+            f"attested {key.attestation} from {_numbers(group)} {window}"
         )
         return NextRequest(kind="signer", party=group.signer_name or key.signer, ask=ask, rule=rule)
     if group.upstreams:
         peer = group.upstreams.most_common(1)[0][0]
-        ask = f"name the provider that sent {_calls(group.calls)} from {key.orig_pattern} {window}"
+        ask = f"name the provider that sent {_calls(group.calls)} from {_numbers(group)} {window}"
         return NextRequest(kind="upstream", party=peer, ask=ask, rule="N3-ask-upstream")
-    ask = (
-        f"find the ingress trunk of {_calls(group.calls)} from {key.orig_pattern} {window} in CDRs"
-    )
+    ask = f"find the ingress trunk of {_calls(group.calls)} from {_numbers(group)} {window} in CDRs"
     return NextRequest(kind="own-records", party="own network", ask=ask, rule="N4-ask-own-records")
 
 
@@ -330,8 +353,8 @@ def find_campaigns(
         records: The calls, in any order (read once): one record per call, e.g.
             :meth:`CallRecord.from_traceback` of each linked call. A record with
             the Call-ID of a recent one is a retransmitted INVITE and counts once.
-        mask_digits: Trailing calling-number digits ignored by the pattern (0 keeps
-            whole numbers).
+        mask_digits: Trailing calling-number digits ignored by the pattern of a call
+            without an origid (0 keeps whole numbers).
         min_calls: Leave out groups smaller than this.
         max_groups: Bound on distinct groups; calls of further groups are counted
             under an ``(other)`` group.
@@ -349,7 +372,8 @@ def find_campaigns(
         key = CampaignKey.of(record, mask_digits=mask_digits)
         if key not in groups and len(groups) >= max_groups:
             key = overflow
-        groups.setdefault(key, _Group()).add(record)
+        pattern = orig_pattern(record.orig_tn, mask_digits=mask_digits)
+        groups.setdefault(key, _Group()).add(record, pattern)
     ranked = sorted(groups.items(), key=lambda item: (-item[1].calls, item[0]))
     return tuple(
         _campaign(rank, key, group, directory)
@@ -402,5 +426,6 @@ def _campaign(
         orig_samples=tuple(group.origs),
         dest_count=len(group.dests),
         call_ids=tuple(group.call_ids),
+        orig_patterns=tuple(group.patterns.most_common(_SAMPLES)),
         next_request=_addressed(_next_request(key, group), key, directory),
     )
