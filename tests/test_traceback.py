@@ -568,6 +568,21 @@ def test_one_origid_is_one_campaign_whatever_numbers_it_sends(ca: Signers) -> No
     assert "from 1215555XXXX" in campaigns[1].next_request.ask  # one pattern: named
 
 
+def test_an_identity_change_across_an_unknown_gap_blames_nobody(ca: Signers) -> None:
+    """Terminus Tel cannot name who handed it the call, so providers it does not know of
+    may sit between it and Transit Co's capture: the Identity vanished somewhere there,
+    not necessarily at Transit Co (47 CFR 64.6302 obliges each of them)."""
+    signed = invite(identity=_identity(ca, "901O", "A"), via=("198.51.100.1:5060",))
+    transit = _hop(signed, provider="902T", peer="198.51.100.1", at=NOW - timedelta(seconds=1))
+    terminus = _hop(invite(via=("192.0.2.77:5060",)), peer="192.0.2.77")
+    assert terminus.upstream.name is None
+    trace = link([terminus, transit])
+    assert [(e.code, e.hop, e.by) for e in trace.events] == [("identity-stripped", 0, None)]
+    (finding,) = trace.hops[0].findings
+    assert "Transit Co" not in finding.message
+    assert "identity-stripped at #0 (?)" in to_text(trace)
+
+
 def test_linked_calls_group_into_campaigns_by_their_first_signer(ca: Signers) -> None:
     cert = ca.issue("901O")
     traces = []

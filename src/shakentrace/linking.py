@@ -174,7 +174,9 @@ def _events(path: Sequence[Hop]) -> list[PathEvent]:
     events = []
     for i in range(len(path) - 1):
         down, up = path[i], path[i + 1]
-        by = down.upstream.name or up.provider
+        # Only the provider that handed ``down`` the call answers for it; without
+        # one, unknown providers may sit between the two captures.
+        by = down.upstream.name
         if _clocks_disagree(down, up):
             events.append(_event("clock-skew", i, up.provider))
         if up.passport_key and not down.passport_key:
@@ -256,7 +258,11 @@ def _with_events(path: Sequence[Hop], events: Sequence[PathEvent]) -> tuple[Hop,
     out = []
     for i, hop in enumerate(path):
         extra = [
-            Finding(code=e.code, message=f"{e.message} ({e.by})", source=_RULES[e.code].source)
+            Finding(
+                code=e.code,
+                message=f"{e.message} ({e.by or 'a provider between the captures'})",
+                source=_RULES[e.code].source,
+            )
             for e in events
             if e.hop == i and e.code != "first-signed" and e.code not in hop.finding_codes
         ]
