@@ -372,7 +372,8 @@ def register_campaigns(commands: argparse._SubParsersAction[argparse.ArgumentPar
         "campaigns",
         help="group calls into campaigns, rank, next request",
         description="Group the INVITEs into campaigns (signer, origid, attestation;"
-        " without an origid, calling-number pattern), largest first, each with the next traceback request."
+        " without an origid, calling-number pattern), largest first, each with the next"
+        " traceback request."
         " With --trust the calls are verified first; with only --certs or --fetch the"
         " certificates name the signers, unverified.",
     )
