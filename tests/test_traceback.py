@@ -209,6 +209,19 @@ def test_a_diverted_call_points_at_the_originating_signer_not_the_diverter(ca: S
     assert len(hop.passport_keys) == 1
 
 
+def test_requests_for_the_upstream_quote_the_number_we_received(ca: Signers) -> None:
+    """The upstream handed us the call to the Request-URI's number; a PASSporT that
+    failed (here its dest is another number) is not what the upstream's CDRs show."""
+    raw = invite(identity=_identity(ca, "901O", "A"), dest="13125550100")
+    hop = _hop(raw)
+    assert hop.likely_originator.rule == "O2-unusable-passport"
+    assert hop.next_request.rule == "N3-ask-upstream"
+    assert "the call to 13125550100 at" in hop.next_request.ask
+    unknown = _hop(raw.replace(b"198.51.100.2", b"192.0.2.99"), peer="192.0.2.99")
+    assert unknown.next_request.rule == "N4-ask-own-records"
+    assert "the call to 13125550100 at" in unknown.next_request.ask
+
+
 def test_unknown_peer_asks_our_own_records() -> None:
     hop = _hop(invite(via=("192.0.2.99:5060",)), peer="192.0.2.99")
     assert hop.upstream.name is None

@@ -201,9 +201,15 @@ def _originator(facts: HopFacts, signer: Signer | None) -> Originator:
 
 
 def _next_request(
-    originator: Originator, signer: Signer | None, upstream: Upstream, dest: str, when: str
+    originator: Originator,
+    signer: Signer | None,
+    upstream: Upstream,
+    dests: tuple[str, str],
+    when: str,
 ) -> TraceRequest:
+    """``dests``: the called number as the signer signed it, and as we received it."""
     rule = {r.id: r for r in NEXT_REQUEST_RULES}[_NEXT_RULE[originator.kind]]
+    dest, received = dests
     if originator.kind in ("signer-customer", "beyond-gateway") and signer is not None:
         what = _ASK_SIGNER[originator.kind]
         ask = (
@@ -212,9 +218,12 @@ def _next_request(
         )
         return TraceRequest(target=signer.organization, ocn=signer.spc, ask=ask, rule=rule.id)
     if upstream.name is not None:
-        ask = f"identify the provider from which you directly received the call to {dest} at {when}"
+        ask = (
+            f"identify the provider from which you directly received the call to {received} "
+            f"at {when}"
+        )
         return TraceRequest(target=upstream.name, ocn=upstream.ocn, ask=ask, rule="N3-ask-upstream")
-    ask = f"find the ingress trunk of the call to {dest} at {when} in our own CDRs and SBC logs"
+    ask = f"find the ingress trunk of the call to {received} at {when} in our own CDRs and SBC logs"
     return TraceRequest(target=None, ocn=None, ask=ask, rule="N4-ask-own-records")
 
 
@@ -264,6 +273,9 @@ def infer_hop(
     r_uri_tn = seen.request_uri.tn if seen.request_uri is not None else None
     dest_tns = outcome.dest_tns or ((r_uri_tn,) if r_uri_tn else ())
     dest = dest_tns[0] if dest_tns else "?"
+    # The upstream and our own CDRs know the call by the number it was sent to,
+    # not by a retargeted or unverified PASSporT's dest.
+    received = r_uri_tn or dest
     main = outcome.passport
     return Hop(
         provider=me.name if me else str(provider),
@@ -273,9 +285,9 @@ def infer_hop(
         upstream=upstream,
         signer=signer,
         likely_originator=originator,
-        next_request=_next_request(originator, signer, upstream, dest, iso(when) or "?").addressed(
-            directory
-        ),
+        next_request=_next_request(
+            originator, signer, upstream, (dest, received), iso(when) or "?"
+        ).addressed(directory),
         findings=_findings(facts),
         passport_key=obs.passport_key(main) if main is not None else None,
         passport_keys=tuple(obs.passport_key(p) for p, _ in passports),
