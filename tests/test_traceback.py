@@ -259,6 +259,20 @@ def test_a_rewritten_p_asserted_identity_is_spoofing_even_if_from_agrees(ca: Sig
     assert _hop(raw).finding_codes == ()
 
 
+def test_stale_at_hop_is_judged_when_the_hop_received_the_call(ca: Signers) -> None:
+    """A capture verified a day later (a pasted INVITE without a capture time, judged
+    as of now) fails as stale, but the hop received it fresh: no replay indicator."""
+    message = parse_sip(invite(identity=_identity(ca, "901O", "A")))
+    late = SIGNERS.verifier.verify(message, now=NOW + timedelta(days=1))
+    assert "stale" in {r.code for r in late.reasons}
+    hop = infer_hop(message, late, DIRECTORY, provider="900T", received_at=NOW)
+    assert "stale-at-hop" not in hop.finding_codes
+    replayed = infer_hop(
+        message, late, DIRECTORY, provider="900T", received_at=NOW + timedelta(minutes=2)
+    )
+    assert "stale-at-hop" in replayed.finding_codes
+
+
 @pytest.mark.parametrize(
     ("verstat", "findings"),
     [

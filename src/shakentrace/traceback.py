@@ -179,7 +179,10 @@ def _facts(
         attestation=signer.attestation if signer else None,
         signers=tuple(signer for _, signer in passports),
         orig_matches=any(obs.same_tn(orig, tn) for tn in presented) if orig and presented else None,
-        stale="stale" in codes or obs.is_stale(signer.iat if signer else None, when, _FRESHNESS),
+        # At the hop's receipt when known: the verifier may have judged at another moment.
+        stale=obs.is_stale(signer.iat if signer else None, when, _FRESHNESS)
+        if when is not None
+        else "stale" in codes,
         orig_domestic=obs.is_nanp(orig) if orig else None,
         verstat_claimed=message.verstat,
         verstat_ours=outcome.verstat,
