@@ -320,6 +320,22 @@ def test_two_signers_mean_resigned(ca: Signers) -> None:
     assert len(hop.passport_keys) == 2
 
 
+def test_a_base_passport_beside_the_shaken_one_is_no_second_signer(ca: Signers) -> None:
+    """An enterprise's own PASSporT without ppt (RFC 8225 base, e.g. from an ATIS-1000092
+    delegate certificate) travels beside its provider's SHAKEN PASSporT: nobody re-signed."""
+    enterprise = ca.issue("777E", "Enterprise Delegate")
+    base = enterprise.identity_for(
+        enterprise.sign_passport(orig=ORIG, dest=DEST, ppt=None, iat=NOW)
+    )
+    hop = _hop(invite(identity=[_identity(ca, "901O", "A"), base]))
+    assert hop.finding_codes == ()
+    assert len(hop.passport_keys) == 1
+    assert (hop.likely_originator.kind, hop.likely_originator.provider) == (
+        "signer-customer",
+        "Origin Voice",
+    )
+
+
 @pytest.mark.parametrize("launderer_first", [True, False])
 def test_two_signers_name_no_originator_whatever_the_header_order(
     ca: Signers, launderer_first: bool

@@ -151,11 +151,15 @@ def trunk_groups(message: MessageView) -> tuple[tuple[str, str | None], ...]:
 
 
 def shaken_passports(outcome: Outcome) -> tuple[tuple[Passport, str], ...]:
-    """Every decoded SHAKEN PASSporT of the call, with its signer (SPC, else x5u)."""
+    """Every decoded SHAKEN PASSporT of the call, with its signer (SPC, else x5u).
+
+    A PASSporT without ``ppt`` (RFC 8225 base, e.g. an enterprise's from a delegate
+    certificate) counts only as the call's main one, when there is no SHAKEN one.
+    """
     found = [
         (r.passport, (r.signer.spc if r.signer else None) or r.passport.x5u or "")
         for r in outcome.identities
-        if r.passport is not None and (r.ppt or "shaken") == "shaken"
+        if r.passport is not None and r.ppt == "shaken"
     ]
     main = outcome.passport
     if main is not None and all(p is not main for p, _ in found):
