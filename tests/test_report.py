@@ -84,12 +84,12 @@ def test_an_unnamed_signer_is_shown_by_its_spc_else_its_x5u(trace: Traceback) ->
         return to_text(replace(trace, hops=(replace(hop, signer=shown),)))
 
     by_spc = text(spc="1234", x5u=None)
-    assert f"identity    {signer.attestation} by SPC 1234 (NOT verified)" in by_spc
+    assert f"identity    claimed {signer.attestation} by SPC 1234 (NOT verified)" in by_spc
     x5u = "https://cr.example/sp.pem"
     by_x5u = text(spc=None, x5u=x5u)
     assert f"by the holder of x5u {x5u} (NOT verified)" in by_x5u
     unknown = text(spc=None, x5u=None)
-    assert f"identity    {signer.attestation} by ? (NOT verified)" in unknown
+    assert f"identity    claimed {signer.attestation} by ? (NOT verified)" in unknown
 
 
 def test_the_call_path_labels_an_unnamed_signer_by_spc_else_x5u_host(trace: Traceback) -> None:

@@ -17,7 +17,7 @@ from shakentrace.providers import Peer, Provider, ProviderDirectory, TrunkGroup
 from shakentrace.report import to_html, to_text
 from shakentrace.rules import FINDING_RULES, ORIGINATOR_RULES, HopFacts, rules_table
 from shakentrace.sip import parse_sip
-from shakentrace.testing import StiCA, build_invite
+from shakentrace.testing import StiCA, build_invite, sign_with_wrong_key
 from shakentrace.traceback import infer_hop, weigh
 from verified import Signers
 
@@ -220,6 +220,19 @@ def test_requests_for_the_upstream_quote_the_number_we_received(ca: Signers) -> 
     unknown = _hop(raw.replace(b"198.51.100.2", b"192.0.2.99"), peer="192.0.2.99")
     assert unknown.next_request.rule == "N4-ask-own-records"
     assert "the call to 13125550100 at" in unknown.next_request.ask
+
+
+def test_a_forged_passport_is_shown_as_a_claim_not_as_the_signers_word(ca: Signers) -> None:
+    """A PASSporT whose signature does not verify names Origin Voice's certificate, but
+    Origin Voice never vouched for it (RFC 8224 §6.2): the record says what is claimed."""
+    cert = ca.issue("901O")
+    forged = sign_with_wrong_key(cert.sign_passport(orig=ORIG, dest=DEST, attest="A", iat=NOW))
+    hop = _hop(invite(identity=cert.identity_for(forged)))
+    assert hop.signer is not None
+    assert not hop.signer.verified
+    assert hop.likely_originator.provider is None
+    assert hop.next_request.target == "Transit Co"  # not the claimed signer
+    assert "identity    claimed A by Origin Voice (NOT verified)" in to_text(link([hop]))
 
 
 def test_unknown_peer_asks_our_own_records() -> None:

@@ -37,8 +37,9 @@ def _identity(hop: Hop) -> str:
     signer = hop.signer
     if signer is None:
         return "no Identity" if hop.identity_count == 0 else "Identity without a SHAKEN PASSporT"
-    state = "verified" if signer.verified else "NOT verified"
-    return f"{signer.attestation or '?'} by {_signer_name(signer, long=True)} ({state})"
+    said = f"{signer.attestation or '?'} by {_signer_name(signer, long=True)}"
+    # An unverified PASSporT is nobody's word (RFC 8224 §6.2): only what it claims.
+    return f"{said} (verified)" if signer.verified else f"claimed {said} (NOT verified)"
 
 
 def _signer_name(signer: Signer, *, long: bool) -> str:
