@@ -235,6 +235,38 @@ def test_a_forged_passport_is_shown_as_a_claim_not_as_the_signers_word(ca: Signe
     assert "identity    claimed A by Origin Voice (NOT verified)" in to_text(link([hop]))
 
 
+def test_a_call_from_our_own_customer_was_originated_here() -> None:
+    """Origin Voice captured the call arriving from Dialer Co, one of its customers: the
+    traceback has reached the originating provider (ITG P&P), which identifies and acts
+    on its customer's caller; Dialer Co is no provider to ask for an upstream."""
+    directory = replace(
+        DIRECTORY,
+        peers=(
+            *DIRECTORY.peers,
+            Peer(provider="Dialer Co", networks=(ip_network("192.0.2.50/32"),), customer=True),
+        ),
+    )
+    message = parse_sip(invite(via=("192.0.2.50:5060",)))
+    outcome = SIGNERS.outcome_for(message, NOW)
+    hop = infer_hop(
+        message, outcome, directory, provider="901O", peer="192.0.2.50", received_at=NOW
+    )
+    assert (hop.upstream.name, hop.upstream.customer) == ("Dialer Co", True)
+    origin = hop.likely_originator
+    assert (origin.kind, origin.provider, origin.rule) == (
+        "signer-customer",
+        "Origin Voice",
+        "O7-our-customer",
+    )
+    request = hop.next_request
+    assert (request.target, request.rule) == ("Origin Voice", "N5-act-on-customer")
+    assert "your customer Dialer Co" in request.ask
+    assert request.contact == "traceback@origin.example"
+    trace = link([hop], directory=directory)
+    assert trace.gaps == ()
+    assert trace.originator == origin
+
+
 def test_unknown_peer_asks_our_own_records() -> None:
     hop = _hop(invite(via=("192.0.2.99:5060",)), peer="192.0.2.99")
     assert hop.upstream.name is None

@@ -44,6 +44,7 @@ class HopFacts:
         verstat_claimed: The ``verstat`` an upstream put in PAI/From, if any.
         verstat_ours: The ``verstat`` our own verification gives.
         upstream_known: The upstream provider was identified.
+        upstream_customer: The upstream is a customer of the capturing provider.
     """
 
     identity_count: int = 0
@@ -57,6 +58,7 @@ class HopFacts:
     verstat_claimed: str | None = None
     verstat_ours: str | None = None
     upstream_known: bool = False
+    upstream_customer: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -150,6 +152,16 @@ MARGIN = 0.3
 #: Who most likely originated the call; the first rule that applies wins.
 ORIGINATOR_RULES: tuple[Rule, ...] = (
     Rule(
+        id="O7-our-customer",
+        condition="the call came from a customer of the capturing provider",
+        conclusion="signer-customer",
+        source=(
+            "ITG P&P (a traceback ends at the originating provider, which identifies "
+            "its customer); 47 CFR 64.1200(n) (originating providers act on it)"
+        ),
+        applies=lambda f: f.upstream_customer,
+    ),
+    Rule(
         id="O1-no-passport",
         condition="no SHAKEN PASSporT",
         conclusion="upstream-unsigned",
@@ -215,6 +227,12 @@ NEXT_REQUEST_RULES: tuple[Rule, ...] = (
         condition="upstream-unsigned, upstream identified",
         conclusion="upstream: the provider it received the call from",
         source="47 CFR 64.1200(n)(1) (24-hour traceback response)",
+    ),
+    Rule(
+        id="N5-act-on-customer",
+        condition="signer-customer, the call came from our own customer",
+        conclusion="ourselves: the caller at that customer, and act on it",
+        source="ITG P&P (originating provider: identify the customer, warn or terminate)",
     ),
     Rule(
         id="N4-ask-own-records",

@@ -48,6 +48,7 @@ _NEXT_RULE = {
     "upstream-unsigned": "N3-ask-upstream",
     "unknown": "N3-ask-upstream",
 }
+_OURS = "O7-our-customer"
 _ASK_SIGNER = {
     "signer-customer": "customer",
     "beyond-gateway": "upstream provider (ingress trunk)",
@@ -187,12 +188,21 @@ def _facts(
         verstat_claimed=message.verstat,
         verstat_ours=outcome.verstat,
         upstream_known=upstream.name is not None,
+        upstream_customer=upstream.customer,
     )
 
 
-def _originator(facts: HopFacts, signer: Signer | None) -> Originator:
+def _originator(facts: HopFacts, signer: Signer | None, me: str) -> Originator:
     rule = next(r for r in ORIGINATOR_RULES if r.applies(facts))
     kind: OriginatorKind = rule.conclusion  # type: ignore[assignment]
+    if rule.id == _OURS:  # originated here: the customer is ours to name
+        return Originator(
+            kind=kind,
+            provider=me,
+            origid=None,
+            reason=f"{rule.condition}: {rule.source}",
+            rule=rule.id,
+        )
     named = kind in ("signer-customer", "beyond-gateway") and signer is not None
     return Originator(
         kind=kind,
@@ -213,6 +223,14 @@ def _next_request(
     """``dests``: the called number as the signer signed it, and as we received it."""
     rule = {r.id: r for r in NEXT_REQUEST_RULES}[_NEXT_RULE[originator.kind]]
     dest, received = dests
+    if originator.rule == _OURS:
+        ask = (
+            f"identify the caller at your customer {upstream.name} of the call to {received} "
+            f"at {when}, and act on it"
+        )
+        return TraceRequest(
+            target=originator.provider, ocn=None, ask=ask, rule="N5-act-on-customer"
+        )
     if originator.kind in ("signer-customer", "beyond-gateway") and signer is not None:
         what = _ASK_SIGNER[originator.kind]
         ask = (
@@ -271,7 +289,7 @@ def infer_hop(
     upstream = weigh(tuple(_upstream_evidence(seen, directory, peer, resolver)), directory)
     signer = _signer(outcome, directory)
     facts = _facts(seen, outcome, signer, upstream, when)
-    originator = _originator(facts, signer)
+    originator = _originator(facts, signer, me.name if me else str(provider))
     passports = obs.shaken_passports(outcome)
     r_uri_tn = seen.request_uri.tn if seen.request_uri is not None else None
     dest_tns = outcome.dest_tns or ((r_uri_tn,) if r_uri_tn else ())

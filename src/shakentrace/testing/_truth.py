@@ -236,7 +236,10 @@ def hop_truth(
     upstream = decide(_evidence(sender, peer, forged))
     first = call.tokens[0] if call.tokens else None
     verified = bool(first) and call.from_tn == call.cli and not call.replayed
-    if first is None or not verified:
+    customer = sender.action == "customer" and upstream == sender.name
+    if customer:  # originated here: the capturing provider names its customer
+        kind, by = "signer-customer", me.name
+    elif first is None or not verified:
         kind, by = "upstream-unsigned", None
     elif len({t.signer.name for t in call.tokens}) > 1:  # who signed first is not shown
         kind, by = "unknown", None
@@ -248,7 +251,7 @@ def hop_truth(
         provider=me.name,
         true_upstream=sender.name,
         upstream=upstream,
-        customer=sender.action == "customer" and upstream == sender.name,
+        customer=customer,
         signer=first.signer.ocn if first else None,
         signer_name=first.signer.name if first else None,
         attestation=first.attest if first else None,
