@@ -267,6 +267,20 @@ def test_a_call_from_our_own_customer_was_originated_here() -> None:
     assert trace.originator == origin
 
 
+def test_findings_about_what_was_signed_need_a_verified_passport(ca: Signers) -> None:
+    """A forged C PASSporT proves no gateway signed anything (RFC 8224 §6.2), nor does
+    a forged B show what attestation was signed: neither finding rests on its claims."""
+    gateway = ca.issue("903G")
+    forged_c = sign_with_wrong_key(gateway.sign_passport(orig=ORIG, dest=DEST, attest="C"))
+    assert _hop(invite(identity=gateway.identity_for(forged_c))).finding_codes == ()
+    origin = ca.issue("901O")
+    forged_b = sign_with_wrong_key(origin.sign_passport(orig=ORIG, dest=DEST, attest="B"))
+    raw = with_verstat(
+        invite(identity=origin.identity_for(forged_b)), ORIG, "TN-Validation-Passed-A"
+    )
+    assert _hop(raw).finding_codes == ("verstat-mismatch",)
+
+
 def test_unknown_peer_asks_our_own_records() -> None:
     hop = _hop(invite(via=("192.0.2.99:5060",)), peer="192.0.2.99")
     assert hop.upstream.name is None

@@ -301,10 +301,10 @@ FINDING_RULES: tuple[Rule, ...] = (
     ),
     Rule(
         id="c-attested-domestic-cli",
-        condition="attestation C with a NANP calling number",
+        condition="verified, attestation C with a NANP calling number",
         conclusion="gateway-signed call presenting a U.S. number (foreign spoofing pattern)",
         source="FCC 22-37; FR 2025-22063 (proposed ban on U.S. CLI on foreign calls)",
-        applies=lambda f: f.attestation == "C" and bool(f.orig_domestic),
+        applies=lambda f: f.verified and f.attestation == "C" and bool(f.orig_domestic),
     ),
     Rule(
         id="verstat-mismatch",
@@ -319,11 +319,12 @@ FINDING_RULES: tuple[Rule, ...] = (
     ),
     Rule(
         id="verstat-attestation-mismatch",
-        condition="an upstream's verstat names another attestation than the PASSporT's",
+        condition="an upstream's verstat names another attestation than the verified PASSporT's",
         conclusion="the attestation shown downstream is not the one signed",
         source="traceback-domain §2.9 (attestation in headers vs PASSporT), §2.10 (-A/-B/-C)",
         applies=lambda f: (
-            f.attestation is not None
+            f.verified
+            and f.attestation is not None
             and _verstat(f.verstat_claimed)[1] not in (None, f.attestation)
         ),
     ),

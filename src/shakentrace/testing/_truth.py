@@ -217,7 +217,7 @@ def _findings(call: Call, verified: bool) -> frozenset[str]:
         found.add("resigned")
     if first and call.replayed:
         found.add("stale-at-hop")
-    if first and first.attest == "C":
+    if first and first.attest == "C" and verified:
         found.add("c-attested-domestic-cli")
     if first and call.verstat and (call.verstat == PASSED) != verified:
         found.add("verstat-mismatch")
