@@ -3,8 +3,8 @@
 A provider's captures hold many calls. :func:`split_calls` sorts hop records into
 calls, by the PASSporT they carry (the cross-carrier key, DESIGN §6) and, where it
 was stripped, replaced or never there, by the next capture upstream of the same
-called number. Calls that share signer, ``origid``, attestation and calling-number
-pattern form a campaign, which one traceback request answers:
+called number. Calls that share signer, ``origid`` and attestation (and, without an
+origid, calling-number pattern) form a campaign, which one traceback request answers:
 :meth:`shakentrace.campaigns.CallRecord.from_traceback` of each linked call, then
 :func:`shakentrace.campaigns.find_campaigns`.
 """
