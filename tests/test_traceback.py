@@ -235,7 +235,7 @@ def test_a_forged_passport_is_shown_as_a_claim_not_as_the_signers_word(ca: Signe
     assert "identity    claimed A by Origin Voice (NOT verified)" in to_text(link([hop]))
 
 
-def test_a_call_from_our_own_customer_was_originated_here() -> None:
+def test_a_call_from_our_own_customer_was_originated_here(ca: Signers) -> None:
     """Origin Voice captured the call arriving from Dialer Co, one of its customers: the
     traceback has reached the originating provider (ITG P&P), which identifies and acts
     on its customer's caller; Dialer Co is no provider to ask for an upstream."""
@@ -265,6 +265,16 @@ def test_a_call_from_our_own_customer_was_originated_here() -> None:
     trace = link([hop], directory=directory)
     assert trace.gaps == ()
     assert trace.originator == origin
+    # Already signed by another provider: the "customer" carried someone else's call,
+    # and the verified PASSporT points there.
+    signed = parse_sip(invite(identity=_identity(ca, "903G", "B"), via=("192.0.2.50:5060",)))
+    elsewhere = infer_hop(
+        signed, SIGNERS.outcome_for(signed, NOW), directory, provider="901O", peer="192.0.2.50"
+    )
+    assert (elsewhere.likely_originator.rule, elsewhere.likely_originator.provider) == (
+        "O3-full-or-partial",
+        "Gateway Inc",
+    )
 
 
 def test_findings_about_what_was_signed_need_a_verified_passport(ca: Signers) -> None:

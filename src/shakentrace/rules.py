@@ -153,13 +153,16 @@ MARGIN = 0.3
 ORIGINATOR_RULES: tuple[Rule, ...] = (
     Rule(
         id="O7-our-customer",
-        condition="the call came from a customer of the capturing provider",
+        condition=(
+            "the call came from a customer of the capturing provider, with no verified "
+            "PASSporT (one would name its signer, O3/O4)"
+        ),
         conclusion="signer-customer",
         source=(
             "ITG P&P (a traceback ends at the originating provider, which identifies "
             "its customer); 47 CFR 64.1200(n) (originating providers act on it)"
         ),
-        applies=lambda f: f.upstream_customer,
+        applies=lambda f: f.upstream_customer and not f.verified,
     ),
     Rule(
         id="O1-no-passport",
