@@ -233,6 +233,9 @@ def test_a_forged_passport_is_shown_as_a_claim_not_as_the_signers_word(ca: Signe
     assert hop.likely_originator.provider is None
     assert hop.next_request.target == "Transit Co"  # not the claimed signer
     assert "identity    claimed A by Origin Voice (NOT verified)" in to_text(link([hop]))
+    # Nor is its orig the call's number: the record keeps what the network asserted.
+    other = sign_with_wrong_key(cert.sign_passport(orig="12155550999", dest=DEST, iat=NOW))
+    assert _hop(invite(identity=cert.identity_for(other))).orig_tn == ORIG
 
 
 def test_a_call_from_our_own_customer_was_originated_here(ca: Signers) -> None:

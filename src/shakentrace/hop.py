@@ -243,7 +243,8 @@ class Hop:
             signature), or ``None`` without one.
         passport_keys: Keys of every SHAKEN PASSporT present.
         identity_count: Identity headers present.
-        orig_tn: The PASSporT's ``orig`` TN, else the From/PAI number.
+        orig_tn: The verified PASSporT's ``orig`` TN, else the P-Asserted-Identity
+            (else From) number, else an unverified ``orig``.
         dest_tns: The PASSporT's ``dest`` TNs, else the Request-URI's number.
         call_id: The Call-ID at this hop (it changes at every B2BUA).
         number_carrier: The carrier of record of the calling number, from ENUM

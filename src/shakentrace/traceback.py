@@ -248,6 +248,14 @@ def _next_request(
     return TraceRequest(target=None, ocn=None, ask=ask, rule="N4-ask-own-records")
 
 
+def _orig_tn(outcome: Outcome, seen: obs.MessageView, signer: Signer | None) -> str | None:
+    """The calling number: a verified orig, else what the network asserted (RFC 8224 §6.2)."""
+    asserted = next(iter(obs.asserted_tns(seen)), None)
+    if signer is not None and signer.verified:
+        return outcome.orig_tn or asserted
+    return asserted or outcome.orig_tn
+
+
 def _findings(facts: HopFacts) -> tuple[Finding, ...]:
     return tuple(
         Finding(code=r.id, message=r.conclusion, source=r.source)
@@ -313,7 +321,7 @@ def infer_hop(
         passport_key=obs.passport_key(main) if main is not None else None,
         passport_keys=tuple(obs.passport_key(p) for p, _ in passports),
         identity_count=facts.identity_count,
-        orig_tn=outcome.orig_tn or next(iter(obs.from_tns(seen)), None),
+        orig_tn=_orig_tn(outcome, seen, signer),
         dest_tns=dest_tns,
         call_id=seen.call_id,
         number_carrier=_number_carrier(outcome.orig_tn, directory, resolver),
