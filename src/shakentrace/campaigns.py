@@ -226,7 +226,7 @@ class Campaign:
         upstreams: The peers that handed the calls over, most frequent first (top 5).
         orig_samples: Some calling numbers seen (up to 5).
         orig_patterns: The calling-number patterns seen, most frequent first (top 5),
-            with their counts: one, or the key's own pattern, unless it is ``*``.
+            with their counts; more than one only when the key's pattern is ``*``.
         dest_count: Distinct called numbers (up to 1000 counted).
         call_ids: Some Call-IDs, to quote in the request (up to 5).
         next_request: Whom to ask next.

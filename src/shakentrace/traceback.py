@@ -305,6 +305,7 @@ def infer_hop(
     # The upstream and our own CDRs know the call by the number it was sent to,
     # not by a retargeted or unverified PASSporT's dest.
     received = r_uri_tn or dest
+    orig_tn = _orig_tn(outcome, seen, signer)
     main = outcome.passport
     return Hop(
         provider=me.name if me else str(provider),
@@ -321,8 +322,8 @@ def infer_hop(
         passport_key=obs.passport_key(main) if main is not None else None,
         passport_keys=tuple(obs.passport_key(p) for p, _ in passports),
         identity_count=facts.identity_count,
-        orig_tn=_orig_tn(outcome, seen, signer),
+        orig_tn=orig_tn,
         dest_tns=dest_tns,
         call_id=seen.call_id,
-        number_carrier=_number_carrier(outcome.orig_tn, directory, resolver),
+        number_carrier=_number_carrier(orig_tn, directory, resolver),
     )
