@@ -377,13 +377,13 @@ def retargeted(primary: IdentityResult, results: Sequence[IdentityResult]) -> Id
         r.ppt == "div" and r is not primary and r.status == "valid" for r in results
     ):
         return primary
+    noted = "retargeted: a valid div PASSporT names the new target (RFC 8946 §4.2)"
     reasons = tuple(
-        Reason.of(r.code, f"{r.message}; retargeted: a valid div PASSporT names the new "
-                  "target (RFC 8946 §4.2)", severity="warning")
+        Reason.of(r.code, f"{r.message}; {noted}", severity="warning")
         if r.code == "dest-mismatch" and r.severity == "error"
         else r
         for r in primary.reasons
-    )  # fmt: skip
+    )
     return IdentityResult(**{**_fields(primary), "reasons": reasons})
 
 
