@@ -209,6 +209,48 @@ def test_a_diverted_call_points_at_the_originating_signer_not_the_diverter(ca: S
     assert len(hop.passport_keys) == 1
 
 
+def test_the_hop_record_names_who_diverted_the_call_and_where(ca: Signers) -> None:
+    """The div PASSporT's signer retargeted the call (RFC 8946; ATIS-1000085): the hop
+    record, its JSON and both reports name the diverter and both numbers."""
+    forwarded = "13125550100"
+    signer, diverter = ca.issue("901O"), ca.issue("902T")
+    token = signer.sign_passport(orig=ORIG, dest=DEST, attest="A", iat=NOW)
+    div = diverter.divert(token, to=forwarded)
+    raw = invite(identity=[signer.identity_for(token), diverter.identity_for(div)], dest=forwarded)
+    hop = _hop(raw)
+    (diversion,) = hop.diversions
+    assert (diversion.spc, diversion.organization) == ("902T", "Transit Co")
+    assert diversion.verified
+    assert (diversion.div, diversion.dest) == (DEST, forwarded)
+    assert diversion.iat == NOW
+    assert diversion.x5u == diverter.x5u
+    record = hop.to_dict()["diversions"]
+    assert record == [json.loads(json.dumps(diversion.to_dict()))]
+    assert record[0]["iat"] == "2026-03-02T15:00:00Z"
+    said = f"diverted    from {DEST} to {forwarded} by Transit Co (verified)"
+    assert said in to_text(link([hop]))
+    assert f"diverted from {DEST} to {forwarded} by Transit Co (verified)" in to_html(link([hop]))
+
+
+def test_an_unverified_diversion_reads_as_a_claim(ca: Signers) -> None:
+    """A div PASSporT that does not verify names Transit Co's certificate, but nobody
+    vouched for it (RFC 8224 §6.2): the record and the report say it is only claimed."""
+    forwarded = "13125550100"
+    signer, diverter = ca.issue("901O"), ca.issue("902T")
+    token = signer.sign_passport(orig=ORIG, dest=DEST, attest="A", iat=NOW)
+    forged = sign_with_wrong_key(diverter.divert(token, to=forwarded))
+    raw = invite(
+        identity=[signer.identity_for(token), diverter.identity_for(forged)], dest=forwarded
+    )
+    hop = _hop(raw)
+    (diversion,) = hop.diversions
+    assert not diversion.verified
+    assert (diversion.spc, diversion.div, diversion.dest) == ("902T", DEST, forwarded)
+    said = f"claimed from {DEST} to {forwarded} by Transit Co (NOT verified)"
+    assert said in to_text(link([hop]))
+    assert _hop(invite(identity=_identity(ca, "901O", "A"))).diversions == ()
+
+
 def test_requests_for_the_upstream_quote_the_number_we_received(ca: Signers) -> None:
     """The upstream handed us the call to the Request-URI's number; a PASSporT that
     failed (here its dest is another number) is not what the upstream's CDRs show."""

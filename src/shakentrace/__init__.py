@@ -51,7 +51,16 @@ from shakentrace.fetch import (
     StaticFetcher,
 )
 from shakentrace.headers import HeaderField, Headers
-from shakentrace.hop import Evidence, Finding, Hop, Originator, Signer, TraceRequest, Upstream
+from shakentrace.hop import (
+    Diverter,
+    Evidence,
+    Finding,
+    Hop,
+    Originator,
+    Signer,
+    TraceRequest,
+    Upstream,
+)
 from shakentrace.identity import IdentityHeader, parse_identity
 from shakentrace.linking import Gap, PathEvent, Traceback, link
 from shakentrace.lookup import DnsAnswer, DnsResolver, Resolver, StaticResolver, enum_domain_name
@@ -129,6 +138,7 @@ __all__ = [
     "DirectoryError",
     "DirectoryFetcher",
     "Diversion",
+    "Diverter",
     "DnsAnswer",
     "DnsResolver",
     "Endpoint",

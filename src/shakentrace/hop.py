@@ -3,9 +3,10 @@
 A :class:`Hop` is one provider's view of a call, shaped after the ITG hop record
 (traceback-domain §4.1): who handed the call over (:class:`Upstream`, with every
 piece of :class:`Evidence`), who signed it (:class:`Signer`), who most likely
-originated it (:class:`Originator`), whom to ask next (:class:`TraceRequest`) and
-the spoofing or laundering indicators seen (:class:`Finding`). All are frozen and
-``to_dict()`` gives JSON-safe data.
+originated it (:class:`Originator`), who retargeted it on the way
+(:class:`Diverter`), whom to ask next (:class:`TraceRequest`) and the spoofing or
+laundering indicators seen (:class:`Finding`). All are frozen and ``to_dict()``
+gives JSON-safe data.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from shakentrace.providers import ProviderDirectory
 
 __all__ = [
+    "Diverter",
     "Evidence",
     "Finding",
     "Hop",
@@ -152,6 +154,49 @@ class Signer:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Diverter:
+    """A ``div`` PASSporT (RFC 8946; ATIS-1000085): who retargeted the call, and where.
+
+    A provider that forwards a call to a new number signs a ``div`` PASSporT next
+    to the SHAKEN one. Unverified, it is only what its certificate claims (RFC
+    8224 §6.2), as for :class:`Signer`.
+
+    Attributes:
+        spc: SPC (OCN) of the diverter's certificate.
+        organization: The diverter's company (directory first, else the certificate O).
+        verified: Whether the ``div`` PASSporT verified, chained to the SHAKEN one
+            (RFC 8946 §4.2).
+        div: The number the call was diverted from (the original target), as signed.
+        dest: The number it was diverted to.
+        iat: When it was signed.
+        x5u: The certificate URL it names.
+        organization_source: Where the name comes from, as for :class:`Signer`.
+    """
+
+    spc: str | None
+    organization: str | None
+    verified: bool
+    div: str | None
+    dest: str | None
+    iat: datetime | None = None
+    x5u: str | None = None
+    organization_source: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return JSON-safe data."""
+        return {
+            "spc": self.spc,
+            "organization": self.organization,
+            "organization_source": self.organization_source,
+            "verified": self.verified,
+            "div": self.div,
+            "dest": self.dest,
+            "iat": iso(self.iat),
+            "x5u": self.x5u,
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Originator:
     """Who most likely originated the call.
 
@@ -249,6 +294,8 @@ class Hop:
         call_id: The Call-ID at this hop (it changes at every B2BUA).
         number_carrier: The carrier of record of the calling number, from ENUM
             (RFC 6116) when a resolver was given and the directory knows the domain.
+        diversions: The ``div`` PASSporTs present: who retargeted the call, from
+            which number to which, verified or not (in Identity header order).
     """
 
     provider: str
@@ -267,6 +314,7 @@ class Hop:
     dest_tns: tuple[str, ...] = ()
     call_id: str | None = None
     number_carrier: Evidence | None = None
+    diversions: tuple[Diverter, ...] = ()
 
     @property
     def finding_codes(self) -> tuple[str, ...]:
@@ -290,4 +338,5 @@ class Hop:
             "dest_tns": list(self.dest_tns),
             "call_id": self.call_id,
             "number_carrier": self.number_carrier.to_dict() if self.number_carrier else None,
+            "diversions": [d.to_dict() for d in self.diversions],
         }

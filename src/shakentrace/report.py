@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from shakentrace._printable import printable
-from shakentrace.hop import Hop, Signer, iso
+from shakentrace.hop import Diverter, Hop, Signer, iso
 from shakentrace.linking import Gap, Traceback
 from shakentrace.providers import reach_text
 
@@ -42,7 +42,16 @@ def _identity(hop: Hop) -> str:
     return f"{said} (verified)" if signer.verified else f"claimed {said} (NOT verified)"
 
 
-def _signer_name(signer: Signer, *, long: bool) -> str:
+def _diversion(diversion: Diverter) -> str:
+    """Who retargeted the call, from which number to which; unverified, only a claim."""
+    said = (
+        f"from {diversion.div or '?'} to {diversion.dest or '?'} "
+        f"by {_signer_name(diversion, long=True)}"
+    )
+    return f"{said} (verified)" if diversion.verified else f"claimed {said} (NOT verified)"
+
+
+def _signer_name(signer: Signer | Diverter, *, long: bool) -> str:
     """The company, else ``SPC …``, else the x5u's host (the lead to chase), else ``?``."""
     if signer.organization or signer.spc:
         return signer.organization or f"SPC {signer.spc}"
@@ -74,6 +83,8 @@ def _hop_lines(index: int, hop: Hop) -> Iterator[str]:
     )
     yield f"    upstream    {_who(up.name, up.ocn)}  confidence {up.confidence:.2f}  [{evidence}]"
     yield f"    identity    {_identity(hop)}"
+    for diversion in hop.diversions:
+        yield f"    diverted    {_diversion(diversion)}"
     if hop.signer is not None:
         yield f"    origid      {hop.signer.origid}  iat {iso(hop.signer.iat)}"
     origin = hop.likely_originator
@@ -231,6 +242,7 @@ def _cells(hop: Hop) -> str:
     )
     origin, ask = hop.likely_originator, hop.next_request
     origid = f"<br><code>{_h(hop.signer.origid or '')}</code>" if hop.signer else ""
+    origid += "".join(f"<br>diverted {_h(_diversion(d))}" for d in hop.diversions)
     cells = (
         _h(hop.provider),
         f"{_h(_who(up.name, up.ocn))} ({up.confidence:.2f})<br><small>{evidence}</small>",

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from shakentrace import _observe as obs
 from shakentrace.hop import (
+    Diverter,
     Evidence,
     Finding,
     Hop,
@@ -160,6 +161,33 @@ def _signer(outcome: Outcome, directory: ProviderDirectory) -> Signer | None:
         country=company.country if company else None,
         organization_source=company.source if company else None,
     )
+
+
+def _diversions(outcome: Outcome, directory: ProviderDirectory) -> tuple[Diverter, ...]:
+    """The call's ``div`` PASSporTs (RFC 8946; ATIS-1000085): who retargeted it, and where."""
+    found = []
+    for result in outcome.identities:
+        passport = result.passport
+        if passport is None or result.ppt != "div":
+            continue
+        info = result.signer
+        company = directory.for_signer(
+            info.spc if info else None, info.organization if info else None
+        )
+        found.append(
+            Diverter(
+                spc=info.spc if info else None,
+                organization=company.name if company else None,
+                # div-broken (not chained to the SHAKEN PASSporT) fails it too (RFC 8946 §4.2)
+                verified=result.status == "valid" and result.signature == "valid",
+                div=passport.div.tn if passport.div else None,
+                dest=next(iter(passport.dest_tns), None),
+                iat=passport.issued_at,
+                x5u=passport.x5u,
+                organization_source=company.source if company else None,
+            )
+        )
+    return tuple(found)
 
 
 def _facts(
@@ -326,4 +354,5 @@ def infer_hop(
         dest_tns=dest_tns,
         call_id=seen.call_id,
         number_carrier=_number_carrier(orig_tn, directory, resolver),
+        diversions=_diversions(outcome, directory),
     )
