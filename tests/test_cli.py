@@ -297,6 +297,35 @@ def test_campaigns_without_trust_still_sees_a_forged_signature(tmp_path: Path) -
     assert row["next_request"]["kind"] != "signer"  # not asked: it vouched for nothing
 
 
+def test_campaigns_of_calls_with_several_signers_name_no_signer(tmp_path: Path) -> None:
+    """As the hop record does (O6-several-signers): no signer is attributed, whichever
+    Identity header comes first, and the request goes to the peer that sent the calls."""
+    need_tools()
+    ca = StiCA(seed=13, now=T0)
+    first, second = ca.issue_cert(spc="1111"), ca.issue_cert(spc="2222")
+    calls = []
+    for n, certs in enumerate(((first, second), (second, first))):
+        orig = f"1215555010{n}"
+        ids = [c.identity_header(orig=orig, dest="13105550000", origid=c.spc) for c in certs]
+        invite = build_invite(identity=ids, orig=orig, dest="13105550000", call_id=f"c{n}")
+        sent = udp("192.0.2.10", "198.51.100.1", 5060, 5060, invite)
+        frame = ip_frames("192.0.2.10", "198.51.100.1", 17, sent)[0]
+        calls.append(Packet(data=link(frame), time=T0 + timedelta(seconds=n + 1)))
+    write_capture(tmp_path / "calls.pcap", calls)
+    (tmp_path / "certs").mkdir()
+    for cert in (first, second):
+        (tmp_path / "certs" / cert.x5u.rsplit("/", 1)[1]).write_bytes(bytes(cert.chain_pem))
+    (tmp_path / "trust.pem").write_bytes(ca.trust_pem)
+    trust = ["--trust", str(tmp_path / "trust.pem"), "--certs", str(tmp_path / "certs")]
+    code, out, _ = _run(["campaigns", "--json", *trust, str(tmp_path / "calls.pcap")])
+    assert code == 0
+    (row,) = [json.loads(line) for line in out.splitlines()]
+    assert (row["signer"], row["origid"], row["attestation"]) == ("several signers", "-", "-")
+    assert (row["calls"], row["statuses"]) == (2, {"valid": 2})
+    assert row["next_request"]["kind"] == "upstream"
+    assert row["next_request"]["party"] == "192.0.2.10:5060"
+
+
 @pytest.mark.parametrize("command", ["inspect", "verify", "campaigns"])
 def test_each_command_as_a_process(world: dict[str, Path], command: str) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "NO_COLOR": "1"}

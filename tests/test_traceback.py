@@ -467,6 +467,42 @@ def test_two_signers_name_no_originator_whatever_the_header_order(
     assert "resigned" in hop.finding_codes
 
 
+def test_calls_with_several_signers_group_without_a_signer_and_ask_the_upstream(
+    ca: Signers,
+) -> None:
+    """Two signers at the hop name no originator (O6-several-signers), so the campaign
+    names no signer either (the first Identity header's would be a guess) and its
+    request goes to the upstream that handed the calls over (N3), as the hop's does."""
+    gateway, launderer = ca.issue("903G"), ca.issue("902T")
+    traces = []
+    for n in range(2):
+        orig = f"1215555010{n}"
+        ids = [
+            cert.identity_header(orig=orig, dest=DEST, attest=attest, origid=f"{attest}-1", iat=NOW)
+            for cert, attest in ((launderer, "A"), (gateway, "C"))
+        ]
+        hop = _hop(invite(identity=ids[:: 1 - 2 * n], orig=orig), at=NOW + timedelta(seconds=n))
+        assert hop.likely_originator.rule == "O6-several-signers"
+        traces.append(link([hop]))
+    record = CallRecord.from_traceback(traces[0])
+    assert record.several_signers
+    assert (record.signer_spc, record.origid, record.attestation) == (None, None, None)
+    assert record.status == "valid"
+    (campaign,) = find_campaigns(map(CallRecord.from_traceback, traces))
+    assert (campaign.key.signer, campaign.key.origid, campaign.key.orig_pattern) == (
+        "several signers",
+        "-",
+        "1215555XXXX",
+    )
+    assert campaign.signer_name is None
+    request = campaign.next_request
+    assert (request.kind, request.party, request.rule) == (
+        "upstream",
+        "Transit Co",
+        "N3-ask-upstream",
+    )
+
+
 def test_evidence_from_every_header_and_ptr() -> None:
     raw = invite(
         orig=ORIG,

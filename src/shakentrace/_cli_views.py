@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from shakentrace._observe import shaken_passports
 from shakentrace.campaigns import CallRecord, Campaign
 from shakentrace.certs import cert_facts, load_chain
 from shakentrace.errors import ShakenTraceError
@@ -186,14 +187,18 @@ def call_record(
     the signature itself fails: a forged PASSporT is ``invalid`` whoever it names.
     """
     passport = outcome.passport if outcome is not None else shaken_passport(message)
-    signer = outcome.signer if outcome is not None else None
+    # PASSporTs from several signers: none is attributed, as the hop names no
+    # originator (rule O6-several-signers); the first header's would be a guess.
+    several = outcome is not None and len({s for _, s in shaken_passports(outcome)}) > 1
+    signer = outcome.signer if outcome is not None and not several else None
+    signed = None if several else passport
     callee = _tn(quietly(lambda: message.to))  # a header that does not parse: no number
     return CallRecord(
         signer_spc=signer.spc if signer else None,
         signer_name=signer.organization if signer else None,
-        x5u=passport.x5u if passport else None,
-        origid=passport.origid if passport else None,
-        attestation=passport.attest if passport else None,
+        x5u=signed.x5u if signed else None,
+        origid=signed.origid if signed else None,
+        attestation=signed.attest if signed else None,
         orig_tn=(passport.orig_tn if passport else None) or _tn(quietly(lambda: message.from_)),
         dest_tns=passport.dest_tns if passport else tuple(filter(None, [callee])),
         iat=passport.issued_at if passport else None,
@@ -201,6 +206,7 @@ def call_record(
         status=_status(outcome, judged),
         upstream=str(captured.src) if captured.src else None,
         call_id=quietly(lambda: message.call_id),
+        several_signers=several,
     )
 
 

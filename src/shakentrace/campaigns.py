@@ -10,7 +10,10 @@ numbers (Prasad et al., USENIX Security 2020) and the origid already names who
 sent them. Ranking the groups by volume tells an analyst which traceback to start
 first, and the group's key is exactly what the next request needs: ask the signer
 who is behind ``origid``, or, for unsigned traffic, ask the upstream peer that
-handed it over (ITG policies; ATIS-1000088).
+handed it over (ITG policies; ATIS-1000088). A call carrying SHAKEN PASSporTs
+from several signers is attributed to none of them (signer ``several signers``):
+nothing orders Identity header fields by when they were signed, so its request,
+like the hop's (rule ``O6-several-signers``), goes to the upstream.
 
 This is the one campaign grouping: ``shakentrace campaigns`` feeds it one
 :class:`CallRecord` per captured INVITE, and traceback feeds it one per linked
@@ -41,6 +44,8 @@ __all__ = ["CallRecord", "Campaign", "CampaignKey", "NextRequest", "find_campaig
 
 _SAMPLES = 5
 _MAX_DISTINCT = 1000
+# The signer key of a call with PASSporTs from several signers (no single one attributed).
+_SEVERAL_SIGNERS = "several signers"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -60,6 +65,10 @@ class CallRecord:
         status: ``valid``, ``invalid``, ``no-identity``, or ``None`` if not verified.
         upstream: The peer that handed the call over (``address:port``).
         call_id: The SIP Call-ID.
+        several_signers: The call carried SHAKEN PASSporTs from several signers. No
+            signer is attributed then (the signer fields, ``origid`` and
+            ``attestation`` are ``None``), as the hop record names no originator
+            (rule ``O6-several-signers``): nothing says which one signed first.
     """
 
     signer_spc: str | None = None
@@ -74,10 +83,17 @@ class CallRecord:
     status: str | None = None
     upstream: str | None = None
     call_id: str | None = None
+    several_signers: bool = False
 
     @property
     def signer(self) -> str:
-        """``SPC <spc>``, else the x5u, else ``unsigned``: the grouping key for the signer."""
+        """The grouping key for the signer.
+
+        ``several signers`` (see :attr:`several_signers`), else ``SPC <spc>``, else
+        the x5u, else ``unsigned``.
+        """
+        if self.several_signers:
+            return _SEVERAL_SIGNERS
         if self.signer_spc:
             return f"SPC {self.signer_spc}"
         return self.x5u or "unsigned"
@@ -90,12 +106,15 @@ class CallRecord:
         the origin that carries a SHAKEN PASSporT (where a hop re-signed the call,
         the first signer's: the one the traceback goes back to), else from the
         capture nearest the origin. The upstream peer is the provider that the
-        capture nearest the origin names (else that packet's source address).
+        capture nearest the origin names (else that packet's source address). If
+        that capture carried PASSporTs from several signers, none is attributed
+        (:attr:`several_signers`).
         """
         if not traceback.hops:
             return cls()
         source = next((h for h in reversed(traceback.hops) if h.signer), traceback.hops[-1])
-        signer = source.signer
+        several = _several_signers(source)
+        signer = None if several else source.signer
         return cls(
             signer_spc=signer.spc if signer else None,
             signer_name=signer.organization if signer else None,
@@ -109,7 +128,17 @@ class CallRecord:
             status=_status(source),
             upstream=_peer(traceback.hops[-1]),
             call_id=source.call_id,
+            several_signers=several,
         )
+
+
+def _several_signers(hop: Hop) -> bool:
+    """The hop carried SHAKEN PASSporTs from several signers (its own ``resigned`` finding).
+
+    ``hop`` is the signed capture nearest the origin, so no capture upstream of it
+    carried a PASSporT: a ``resigned`` finding on it is the hop rule's, not the path's.
+    """
+    return "resigned" in hop.finding_codes
 
 
 def _status(hop: Hop) -> str:
