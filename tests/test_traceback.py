@@ -9,6 +9,7 @@ from ipaddress import ip_network
 
 import pytest
 
+from shakentrace.calls import split_calls
 from shakentrace.campaigns import CallRecord, find_campaigns
 from shakentrace.hop import Evidence, Hop, Originator, TraceRequest, Upstream
 from shakentrace.linking import link
@@ -224,6 +225,7 @@ def test_the_hop_record_names_who_diverted_the_call_and_where(ca: Signers) -> No
     assert (diversion.div, diversion.dest) == (DEST, forwarded)
     assert diversion.iat == NOW
     assert diversion.x5u == diverter.x5u
+    assert hop.dest_tns == (DEST,)  # the number as signed: the same at hops before the diversion
     record = hop.to_dict()["diversions"]
     assert record == [json.loads(json.dumps(diversion.to_dict()))]
     assert record[0]["iat"] == "2026-03-02T15:00:00Z"
@@ -501,6 +503,36 @@ def test_calls_with_several_signers_group_without_a_signer_and_ask_the_upstream(
         "Transit Co",
         "N3-ask-upstream",
     )
+
+
+def test_a_replayed_passport_joins_each_call_by_the_number_it_was_sent_to(ca: Signers) -> None:
+    """A robocaller replays one PASSporT (signed for DEST) on calls to other numbers: its
+    dest is only a claim (dest-mismatch, RFC 8224 §6.2), so each hop's called number is
+    the Request-URI's, and split_calls joins Terminus Tel's capture of each call to
+    Transit Co's capture of the same call, not to the one closest in time."""
+    identity = _identity(ca, "901O", "A")
+    first, second = "13125550101", "13125550102"
+    transit = [
+        _hop(
+            invite(identity=identity, dest=callee, via=("198.51.100.1:5060",)),
+            provider="902T",
+            peer="198.51.100.1",
+            at=NOW + timedelta(seconds=offset),
+        )
+        for callee, offset in ((first, 0.0), (second, 1.0))
+    ]
+    terminus = [
+        _hop(invite(identity=identity, dest=callee), at=NOW + timedelta(seconds=offset))
+        for callee, offset in ((first, 1.2), (second, 1.4))
+    ]
+    assert not any(h.signer and h.signer.verified for h in (*transit, *terminus))
+    assert [h.dest_tns for h in terminus] == [(first,), (second,)]
+    calls = split_calls([*transit, *terminus])
+    assert sorted([h.dest_tns[0] for h in call] for call in calls) == [[first] * 2, [second] * 2]
+    verified = _hop(invite(identity=identity))
+    assert verified.signer is not None
+    assert verified.signer.verified
+    assert verified.dest_tns == (DEST,)  # as signed
 
 
 def test_evidence_from_every_header_and_ptr() -> None:

@@ -290,7 +290,10 @@ class Hop:
         identity_count: Identity headers present.
         orig_tn: The verified PASSporT's ``orig`` TN, else the P-Asserted-Identity
             (else From) number, else an unverified ``orig``.
-        dest_tns: The PASSporT's ``dest`` TNs, else the Request-URI's number.
+        dest_tns: The called number: the verified PASSporT's ``dest`` TNs (as
+            signed, before any diversion), else the Request-URI's number (what the
+            hop received), else an unverified ``dest``. :func:`shakentrace.calls.split_calls`
+            joins a capture to the one upstream of it on the first.
         call_id: The Call-ID at this hop (it changes at every B2BUA).
         number_carrier: The carrier of record of the calling number, from ENUM
             (RFC 6116) when a resolver was given and the directory knows the domain.

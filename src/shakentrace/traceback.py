@@ -284,6 +284,19 @@ def _orig_tn(outcome: Outcome, seen: obs.MessageView, signer: Signer | None) -> 
     return asserted or outcome.orig_tn
 
 
+def _dest_tns(outcome: Outcome, signer: Signer | None, r_uri_tn: str | None) -> tuple[str, ...]:
+    """The called number: a verified dest, else the Request-URI's, else an unverified dest.
+
+    A verified dest is the number as signed, the same at every hop even after a
+    diversion (RFC 8946 keeps the shaken PASSporT). An unverified one is only a
+    claim (RFC 8224 §6.2): a replayed PASSporT names the call it was copied from,
+    and :func:`~shakentrace.calls.split_calls` joins captures on this number.
+    """
+    if signer is not None and signer.verified and outcome.dest_tns:
+        return outcome.dest_tns
+    return (r_uri_tn,) if r_uri_tn else outcome.dest_tns
+
+
 def _findings(facts: HopFacts) -> tuple[Finding, ...]:
     return tuple(
         Finding(code=r.id, message=r.conclusion, source=r.source)
@@ -328,7 +341,7 @@ def infer_hop(
     originator = _originator(facts, signer, me.name if me else str(provider))
     passports = obs.shaken_passports(outcome)
     r_uri_tn = seen.request_uri.tn if seen.request_uri is not None else None
-    dest_tns = outcome.dest_tns or ((r_uri_tn,) if r_uri_tn else ())
+    dest_tns = _dest_tns(outcome, signer, r_uri_tn)
     dest = dest_tns[0] if dest_tns else "?"
     # The upstream and our own CDRs know the call by the number it was sent to,
     # not by a retargeted or unverified PASSporT's dest.
