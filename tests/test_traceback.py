@@ -18,7 +18,7 @@ from shakentrace.providers import Peer, Provider, ProviderDirectory, TrunkGroup
 from shakentrace.report import to_html, to_text
 from shakentrace.rules import FINDING_RULES, ORIGINATOR_RULES, HopFacts, rules_table
 from shakentrace.sip import parse_sip
-from shakentrace.testing import StiCA, build_invite, sign_with_wrong_key
+from shakentrace.testing import StiCA, build_invite, forward_invite, sign_with_wrong_key
 from shakentrace.traceback import infer_hop, weigh
 from verified import Signers
 
@@ -667,11 +667,45 @@ def test_link_orders_marks_gaps_and_events() -> None:
     assert [(g.after, g.provider) for g in trace.gaps] == [(1, "Silent"), (2, "Origin Voice")]
     assert [(e.code, e.hop) for e in trace.events] == [
         ("identity-stripped", 0),
+        ("order-uncertain", 1),  # Stripper names Silent: Transit Co is placed by time
         ("first-signed", 1),
     ]
     assert trace.signing_hop == 1
     assert "identity-stripped" in trace.hops[0].finding_codes
     json.dumps(trace.to_dict())
+    # Max-Forwards dropped from Transit Co's capture to Stripper's: the order is confirmed
+    forwards = {"Transit Co": 69, "Stripper": 68, "Terminus Tel": 67}
+    counted = [replace(h, max_forwards=forwards[h.provider]) for h in hops]
+    assert [e.code for e in link(counted).events] == ["identity-stripped", "first-signed"]
+
+
+@pytest.mark.parametrize("fast", [0, 10])
+def test_captures_no_hop_names_are_ordered_by_time_only_with_a_warning(
+    ca: Signers, fast: int
+) -> None:
+    """Terminus Tel cannot name who handed it the call, so only the receipt times order
+    its capture and Transit Co's. Max-Forwards dropped on the way (RFC 3261 §16.6, RFC 7332
+    §3): while the clocks agree it confirms the order; with Transit Co's clock 10 s fast,
+    time puts Transit Co downstream, Max-Forwards does not confirm it, and the path says
+    its order is uncertain instead of passing a wrong one off as fact."""
+    sent = invite(identity=_identity(ca, "901O", "A"), via=("198.51.100.1:5060",))
+    later = forward_invite(forward_invite(sent, by="198.51.100.2:5060"), by="192.0.2.77:5060")
+    at = NOW + timedelta(seconds=fast)
+    transit = _hop(sent, provider="902T", peer="198.51.100.1", at=at - timedelta(seconds=0.2))
+    terminus = _hop(later, peer="192.0.2.77")
+    assert (transit.max_forwards, terminus.max_forwards) == (70, 68)
+    trace = link([terminus, transit])
+    codes = [e.code for e in trace.events]
+    if not fast:
+        assert trace.providers == ("Terminus Tel", "Transit Co")
+        assert "order-uncertain" not in codes
+    else:
+        assert trace.providers == ("Transit Co", "Terminus Tel")  # by time: wrong
+        assert codes == ["order-uncertain"]
+        assert "order-uncertain at #0 (Terminus Tel): the two captures are ordered" in (
+            to_text(trace)
+        )
+    assert trace.to_dict()["hops"][0]["max_forwards"] == trace.hops[0].max_forwards
 
 
 def test_next_request_says_how_to_reach_its_target() -> None:
@@ -802,8 +836,11 @@ def test_an_identity_change_across_an_unknown_gap_blames_nobody(ca: Signers) -> 
     terminus = _hop(invite(via=("192.0.2.77:5060",)), peer="192.0.2.77")
     assert terminus.upstream.name is None
     trace = link([terminus, transit])
-    assert [(e.code, e.hop, e.by) for e in trace.events] == [("identity-stripped", 0, None)]
-    (finding,) = trace.hops[0].findings
+    assert [(e.code, e.hop, e.by) for e in trace.events] == [
+        ("order-uncertain", 0, "Transit Co"),
+        ("identity-stripped", 0, None),
+    ]
+    (finding,) = (f for f in trace.hops[0].findings if f.code == "identity-stripped")
     assert "Transit Co" not in finding.message
     assert "identity-stripped at #0 (?)" in to_text(trace)
 

@@ -83,6 +83,7 @@ class MessageView:
     verstat: str | None = None
     identities: tuple[str, ...] = ()
     call_id: str | None = None
+    max_forwards: int | None = None
 
 
 _T = TypeVar("_T")
@@ -109,6 +110,7 @@ def view(message: SipMessage) -> MessageView:
         verstat=_safe(lambda: message.verstat, None),
         identities=_safe(lambda: message.identities, ()),
         call_id=_safe(lambda: message.call_id, None),
+        max_forwards=_safe(lambda: message.max_forwards, None),
     )
 
 

@@ -256,7 +256,7 @@ class Finding:
     Attributes:
         code: ``orig-spoofed``, ``identity-stripped``, ``resigned``, ``downstream-signed``,
             ``stale-at-hop``, ``c-attested-domestic-cli``, ``verstat-mismatch``,
-            ``verstat-attestation-mismatch``, ``clock-skew``.
+            ``verstat-attestation-mismatch``, ``clock-skew``, ``order-uncertain``.
         message: The rule's conclusion, with specifics.
         source: The standard or observation it rests on.
     """
@@ -297,6 +297,10 @@ class Hop:
         call_id: The Call-ID at this hop (it changes at every B2BUA).
         number_carrier: The carrier of record of the calling number, from ENUM
             (RFC 6116) when a resolver was given and the directory knows the domain.
+        max_forwards: The Max-Forwards the hop received (RFC 3261 §20.22): it
+            drops by one at each proxy, and at each B2BUA that passes it on (RFC
+            7332 §3), so :func:`~shakentrace.linking.link` reads it as evidence of
+            which of two captures is upstream.
         diversions: The ``div`` PASSporTs present: who retargeted the call, from
             which number to which, verified or not (in Identity header order).
     """
@@ -317,6 +321,7 @@ class Hop:
     dest_tns: tuple[str, ...] = ()
     call_id: str | None = None
     number_carrier: Evidence | None = None
+    max_forwards: int | None = None
     diversions: tuple[Diverter, ...] = ()
 
     @property
@@ -341,5 +346,6 @@ class Hop:
             "dest_tns": list(self.dest_tns),
             "call_id": self.call_id,
             "number_carrier": self.number_carrier.to_dict() if self.number_carrier else None,
+            "max_forwards": self.max_forwards,
             "diversions": [d.to_dict() for d in self.diversions],
         }

@@ -3,8 +3,9 @@
 Call-IDs and Vias change at every B2BUA, but the PASSporT travels unaltered
 (47 CFR 64.6302), so its signature is the cross-carrier key. :func:`link` orders
 the captured hops from the terminating provider towards the origin by their
-upstream relations (then by time), marks each gap where a provider in the path has
-no capture, and reads the path for where the Identity first appeared, changed or
+upstream relations (then by time, flagged ``order-uncertain`` unless Max-Forwards
+confirms it), marks each gap where a provider in the path has no capture, and
+reads the path for where the Identity first appeared, changed or
 vanished and where the call entered the U.S. (:data:`shakentrace.rules.PATH_RULES`).
 :mod:`shakentrace.calls` sorts many calls' hops into calls; :mod:`shakentrace.campaigns`
 groups the linked calls into campaigns.
@@ -62,7 +63,7 @@ class PathEvent:
 
     Attributes:
         code: ``first-signed``, ``identity-stripped``, ``resigned``, ``downstream-signed``,
-            ``clock-skew``.
+            ``clock-skew``, ``order-uncertain``.
         hop: Index of the hop that observed it (the downstream side).
         by: The provider responsible (the upstream side), if known.
         message: The rule's conclusion.
@@ -179,6 +180,8 @@ def _events(path: Sequence[Hop]) -> list[PathEvent]:
         by = down.upstream.name
         if _clocks_disagree(down, up):
             events.append(_event("clock-skew", i, up.provider))
+        if _upstream_of(down, [up]) is not up and not _forwarded(down, up):
+            events.append(_event("order-uncertain", i, up.provider))
         if up.passport_key and not down.passport_key:
             events.append(_event("identity-stripped", i, by))
         elif up.passport_key and down.passport_key and up.passport_key != down.passport_key:
@@ -196,6 +199,20 @@ def _clocks_disagree(down: Hop, up: Hop) -> bool:
         return False
     lead = down.received_at - up.received_at
     return lead < -_SKEW or lead > _TIMER_B + _SKEW
+
+
+def _forwarded(down: Hop, up: Hop) -> bool:
+    """Max-Forwards dropped from ``up`` to ``down``: ``up`` is the upstream capture.
+
+    It drops at each proxy (RFC 3261 §16.6) and at each B2BUA that passes it on
+    (RFC 7332 §3). A B2BUA that resets it can make it rise downstream, so a rise
+    proves nothing either way: it only fails to confirm the order of receipt.
+    """
+    return (
+        down.max_forwards is not None
+        and up.max_forwards is not None
+        and (up.max_forwards > down.max_forwards)
+    )
 
 
 def _downstream_signed(hop: Hop, up: Hop) -> bool:

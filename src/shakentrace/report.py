@@ -76,7 +76,8 @@ def _who(name: str | None, ocn: str | None) -> str:
 
 def _hop_lines(index: int, hop: Hop) -> Iterator[str]:
     when = iso(hop.received_at) or "time unknown"
-    yield f"#{index} {_who(hop.provider, hop.provider_ocn)}  received {when}"
+    forwards = f"  max-forwards {hop.max_forwards}" if hop.max_forwards is not None else ""
+    yield f"#{index} {_who(hop.provider, hop.provider_ocn)}  received {when}{forwards}"
     up = hop.upstream
     evidence = ", ".join(
         f"{e.source} {e.value}" + ("" if e.provider else " (?)") for e in up.evidence
@@ -243,8 +244,13 @@ def _cells(hop: Hop) -> str:
     origin, ask = hop.likely_originator, hop.next_request
     origid = f"<br><code>{_h(hop.signer.origid or '')}</code>" if hop.signer else ""
     origid += "".join(f"<br>diverted {_h(_diversion(d))}" for d in hop.diversions)
+    forwards = (
+        f"<br><small>max-forwards {hop.max_forwards}</small>"
+        if hop.max_forwards is not None
+        else ""
+    )
     cells = (
-        _h(hop.provider),
+        _h(hop.provider) + forwards,
         f"{_h(_who(up.name, up.ocn))} ({up.confidence:.2f})<br><small>{evidence}</small>",
         _h(_identity(hop)) + origid,
         _h(f"{origin.kind}: {origin.provider or '-'}"),

@@ -396,6 +396,21 @@ PATH_RULES: tuple[Rule, ...] = (
         source="RFC 3261 §17.1.1.2 (Timer B); RFC 8224 §6.2.2 (freshness by the receiver's clock)",
     ),
     Rule(
+        id="order-uncertain",
+        condition=(
+            "this hop does not name the next capture's provider as its upstream, and "
+            "Max-Forwards does not drop from that capture to this one"
+        ),
+        conclusion=(
+            "the two captures are ordered by their receipt times alone, which capture "
+            "clocks that disagree can invert: confirm the order (CDRs, the providers' answers)"
+        ),
+        source=(
+            "RFC 3261 §20.22 (Max-Forwards drops at each proxy); RFC 7332 §3 (and at each "
+            "B2BUA that passes it on); RFC 8224 §6.2.2 (each verifier's own clock)"
+        ),
+    ),
+    Rule(
         id="gap",
         condition="the upstream named by a hop has no capture",
         conclusion="the traceback waits there (or the provider is non-responsive)",

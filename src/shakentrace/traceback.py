@@ -367,5 +367,6 @@ def infer_hop(
         dest_tns=dest_tns,
         call_id=seen.call_id,
         number_carrier=_number_carrier(orig_tn, directory, resolver),
+        max_forwards=seen.max_forwards,
         diversions=_diversions(outcome, directory),
     )

@@ -275,6 +275,7 @@ def _invite(
         via=(f"{via_host}:5060",),
         call_id=f"{hop}-{stamp}@{via_host}",
         date=received_at,
+        max_forwards=70 - hop,  # passed on, decremented, at each hop (RFC 7332 §3)
         extra_headers=_headers(sender, forged, f"{hop}-{stamp}"),
     ).decode()
     if via_host != sender.address:  # RFC 3261 §18.2.1: our edge adds received
