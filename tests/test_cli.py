@@ -326,6 +326,30 @@ def test_campaigns_of_calls_with_several_signers_name_no_signer(tmp_path: Path) 
     assert row["next_request"]["party"] == "192.0.2.10:5060"
 
 
+def test_campaigns_count_the_numbers_a_replayed_passport_was_sent_to(tmp_path: Path) -> None:
+    """One PASSporT (signed for 13105550000) replayed on calls to two other numbers: its
+    dest is a claim that failed (dest-mismatch), so the calls count by the numbers they
+    were sent to, as the hop records of ``trace --campaigns`` count them."""
+    ca = StiCA(seed=14, now=T0)
+    cert = ca.issue_cert(spc="3333")
+    replayed = cert.identity_header(orig="12155550100", dest="13105550000", origid="gw-1")
+    calls = tmp_path / "calls.txt"
+    calls.write_bytes(
+        b"".join(
+            build_invite(identity=replayed, orig="12155550100", dest=f"1310555000{n}")
+            for n in (1, 2)
+        )
+    )
+    (tmp_path / "certs").mkdir()
+    (tmp_path / "certs" / cert.x5u.rsplit("/", 1)[1]).write_bytes(bytes(cert.chain_pem))
+    (tmp_path / "trust.pem").write_bytes(ca.trust_pem)
+    trust = ["--trust", str(tmp_path / "trust.pem"), "--certs", str(tmp_path / "certs")]
+    code, out, _ = _run(["campaigns", "--json", "--at", T0.isoformat(), *trust, str(calls)])
+    assert code == 0
+    (row,) = [json.loads(line) for line in out.splitlines()]
+    assert (row["calls"], row["statuses"], row["dest_count"]) == (2, {"invalid": 2}, 2)
+
+
 @pytest.mark.parametrize("command", ["inspect", "verify", "campaigns"])
 def test_each_command_as_a_process(world: dict[str, Path], command: str) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "NO_COLOR": "1"}

@@ -192,7 +192,11 @@ def call_record(
     several = outcome is not None and len({s for _, s in shaken_passports(outcome)}) > 1
     signer = outcome.signer if outcome is not None and not several else None
     signed = None if several else passport
-    callee = _tn(quietly(lambda: message.to))  # a header that does not parse: no number
+    # The called number as Hop.dest_tns has it: a verified dest, else the number
+    # the call was sent to (an unverified dest is a claim: a replay names another).
+    sent_to = _tn(message.request_uri) or _tn(quietly(lambda: message.to))
+    verified = outcome is not None and outcome.status == "valid"
+    dest_tns = passport.dest_tns if passport and (verified or not sent_to) else ()
     return CallRecord(
         signer_spc=signer.spc if signer else None,
         signer_name=signer.organization if signer else None,
@@ -200,7 +204,7 @@ def call_record(
         origid=signed.origid if signed else None,
         attestation=signed.attest if signed else None,
         orig_tn=(passport.orig_tn if passport else None) or _tn(quietly(lambda: message.from_)),
-        dest_tns=passport.dest_tns if passport else tuple(filter(None, [callee])),
+        dest_tns=dest_tns or tuple(filter(None, [sent_to])),
         iat=passport.issued_at if passport else None,
         time=captured.time,
         status=_status(outcome, judged),

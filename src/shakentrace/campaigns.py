@@ -59,7 +59,8 @@ class CallRecord:
         origid: The PASSporT ``origid``.
         attestation: ``A``, ``B`` or ``C``.
         orig_tn: The PASSporT's (else From's) calling number, canonical.
-        dest_tns: Called numbers.
+        dest_tns: Called numbers: a verified PASSporT's ``dest``, else the number the
+            call was sent to (as :attr:`shakentrace.hop.Hop.dest_tns`).
         iat: The PASSporT's ``iat``.
         time: When the call was captured.
         status: ``valid``, ``invalid``, ``no-identity``, or ``None`` if not verified.
