@@ -110,9 +110,11 @@ def split_calls(
     each hop in well under a second), preferring the capture of the provider it
     names as upstream. That is how a PASSporT that was stripped, replaced or never
     there still ends up in one traceback; two calls to the same number within
-    ``window`` of each other may be merged, so keep ``window`` short. A
-    retransmitted INVITE (the same Call-ID captured by the same provider again)
-    counts once. Groups come in the order of their first hop.
+    ``window`` of each other may be merged, so keep ``window`` short. Captures of
+    a call that no PASSporT links, by clocks that disagree by more than
+    ``window``, are not joined (the called number and the time are all that link
+    them). A retransmitted INVITE (the same Call-ID captured by the same provider
+    again) counts once. Groups come in the order of their first hop.
     """
     hops = _first_of_each(hops)
     sets = _Sets(len(hops))
