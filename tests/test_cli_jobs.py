@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
+import struct
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
+from conftest import ROOT
+from pcaptools import ip_frames, link, udp
 from shakentrace import _cli_io
 from shakentrace._cli_io import Console, mapped
 from shakentrace.capture import CapturedMessage
@@ -33,3 +40,37 @@ def test_chunks_in_flight_keep_the_input_order(
     results = list(mapped(args, Console(), _index_of_even, _nothing, ()))
     assert [index for index, _ in results] == list(range(0, 300, 2))
     assert os.getpid() not in {pid for _, pid in results}  # all done by workers
+
+
+def _pcap(messages: list[bytes]) -> bytes:
+    """A classic pcap of one UDP datagram per message (the header is struct's, not dpkt's)."""
+    records = []
+    for n, message in enumerate(messages):
+        frame = link(ip_frames("192.0.2.10", "198.51.100.1", 17, udp(*_ADDRESSES, message))[0])
+        records.append(struct.pack("<IIII", 1772460000 + n, 0, len(frame), len(frame)) + frame)
+    return struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1) + b"".join(records)
+
+
+_ADDRESSES = ("192.0.2.10", "198.51.100.1", 5060, 5060)
+
+
+def test_ctrl_c_with_idle_workers_exits_130_without_a_traceback() -> None:
+    """Ctrl-C reaches the whole process group: idle workers once each printed a
+    KeyboardInterrupt traceback. Here the input stalls after 300 messages (one chunk
+    for the workers, then a read that waits), as a slow capture feed would."""
+    data = _pcap([build_invite(call_id=f"c-{n}") for n in range(300)])
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "NO_COLOR": "1"}
+    read, write = os.pipe()
+    argv = [sys.executable, "-m", "shakentrace", "inspect", "--jobs", "2", "-"]
+    with subprocess.Popen(
+        argv, stdin=read, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
+        start_new_session=True,
+    ) as process:  # fmt: skip
+        os.close(read)
+        os.write(write, data)  # smaller than a pipe's buffer; the pipe stays open
+        time.sleep(4)  # start-up, the first chunk done, both workers idle
+        os.killpg(process.pid, signal.SIGINT)
+        _, err = process.communicate(timeout=60)
+    os.close(write)
+    assert process.returncode == 130
+    assert "Traceback" not in err.decode(), err.decode()

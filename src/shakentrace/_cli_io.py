@@ -15,6 +15,7 @@ import html
 import os
 import re
 import secrets
+import signal
 import sys
 import time
 from collections import deque
@@ -281,13 +282,28 @@ def _mapped(
         return
     from concurrent.futures import Future, ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=args.jobs, initializer=init, initargs=initargs) as pool:
+    with ProcessPoolExecutor(
+        max_workers=args.jobs, initializer=_start_worker, initargs=(init, *initargs)
+    ) as pool:
         flying: deque[Future[list[Any]]] = deque()
-        while chunk or flying:
-            while chunk and len(flying) < _IN_FLIGHT * args.jobs:
-                flying.append(pool.submit(_work_chunk, work, chunk))
-                chunk = list(islice(messages, _CHUNK))
-            yield from flying.popleft().result()
+        try:
+            while chunk or flying:
+                while chunk and len(flying) < _IN_FLIGHT * args.jobs:
+                    flying.append(pool.submit(_work_chunk, work, chunk))
+                    chunk = list(islice(messages, _CHUNK))
+                yield from flying.popleft().result()
+        finally:  # Ctrl-C or a closed pipe: the chunks not started are not worth waiting for
+            pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _start_worker(init: Callable[..., None], *initargs: Any) -> None:
+    """A worker's set-up: ignore Ctrl-C, then ``init``.
+
+    Ctrl-C reaches every process of the terminal's foreground group; the parent
+    answers it (exit 130), where each idle worker would print a traceback.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    init(*initargs)
 
 
 def at_least(minimum: int) -> Callable[[str], int]:
