@@ -150,3 +150,16 @@ def test_bad_files_raise_directory_error(tmp_path: Path, name: str, text: str) -
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(DirectoryError):
         ProviderDirectory.load(tmp_path / "absent.toml")
+
+
+def test_an_unreadable_directory_file_says_why_in_plain_words(tmp_path: Path) -> None:
+    """`trace --directory` with a typo or a wrong file once printed Python's own
+    "[Errno 2] No such file or directory: '…'" or "'utf-8' codec can't decode …"."""
+    with pytest.raises(DirectoryError) as info:
+        ProviderDirectory.load(tmp_path / "nonexistent.toml")
+    assert str(info.value).endswith("nonexistent.toml: No such file or directory")
+    picture = tmp_path / "x.toml"
+    picture.write_bytes(b"\x89PNG\r\n\x1a\n")
+    with pytest.raises(DirectoryError) as info:
+        ProviderDirectory.load(picture)
+    assert str(info.value).endswith("x.toml: not UTF-8 text (TOML, JSON or CSV)")

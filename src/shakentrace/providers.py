@@ -162,8 +162,10 @@ class ProviderDirectory:
         path = Path(path)
         try:
             text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise DirectoryError(f"cannot read {path}: {exc}") from exc
+        except OSError as exc:  # the reason alone, not Python's "[Errno 2] ...: 'path'"
+            raise DirectoryError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        except UnicodeDecodeError as exc:
+            raise DirectoryError(f"cannot read {path}: not UTF-8 text (TOML, JSON or CSV)") from exc
         loaders = {".toml": cls.from_toml, ".json": cls.from_json, ".csv": cls.from_ocn_csv}
         loader = loaders.get(path.suffix.lower())
         if loader is None:
