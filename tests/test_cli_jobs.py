@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import selectors
 import signal
 import struct
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -74,3 +77,40 @@ def test_ctrl_c_with_idle_workers_exits_130_without_a_traceback() -> None:
     os.close(write)
     assert process.returncode == 130
     assert "Traceback" not in err.decode(), err.decode()
+
+
+def _line_within(stream: IO[bytes], seconds: float) -> bytes:
+    """The next line of ``stream``, or ``b""`` if none is whole within ``seconds``."""
+    selector = selectors.DefaultSelector()
+    selector.register(stream, selectors.EVENT_READ)
+    line, deadline = b"", time.monotonic() + seconds
+    while not line.endswith(b"\n") and selector.select(max(deadline - time.monotonic(), 0)):
+        byte = os.read(stream.fileno(), 1)
+        if not byte:
+            break
+        line += byte
+    return line if line.endswith(b"\n") else b""
+
+
+@pytest.mark.parametrize("command", ["inspect", "verify"])
+def test_a_live_feed_is_answered_as_each_message_arrives(command: str) -> None:
+    """``tcpdump -U -w - | shakentrace verify --json -``: the feed stays open and a call
+    comes now and then. Each answer goes out when its message arrives, not when a chunk
+    of 256 messages has come for the worker processes, nor when stdout's buffer fills."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "NO_COLOR": "1"}
+    argv = [sys.executable, "-m", "shakentrace", command, "--json", "-"]
+    data = _pcap([build_invite(call_id=f"live-{n}") for n in range(2)])
+    first = 24 + 16 + struct.unpack_from("<I", data, 24 + 8)[0]  # the end of the first record
+    with subprocess.Popen(
+        argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+    ) as process:
+        assert process.stdin is not None
+        assert process.stdout is not None
+        process.stdin.write(data[:first])  # the pcap header and the first call
+        process.stdin.flush()
+        assert json.loads(_line_within(process.stdout, 20))["capture"]["frame"] == 1
+        process.stdin.write(data[first:])
+        process.stdin.flush()
+        assert json.loads(_line_within(process.stdout, 20))["capture"]["frame"] == 2
+        process.stdin.close()
+        assert process.wait(timeout=20) == (0 if command == "inspect" else 1)  # unsigned calls

@@ -152,7 +152,7 @@ def _run(args: argparse.Namespace) -> int:
         return _identities(args, console)
     failed, shown, left_out = False, 0, 0
     pending: list[str] = []  # written in runs (one write for many lines), not on a terminal
-    run = 1 if is_tty(console.out) else _RUN
+    run = 1 if is_tty(console.out) or console.live else _RUN
     write = console.encoded if args.json else console.lines
     for ok, output in mapped(args, console, _one, _init, setup):
         if ok:

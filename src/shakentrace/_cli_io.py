@@ -16,11 +16,12 @@ import os
 import re
 import secrets
 import signal
+import stat
 import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from itertools import islice
+from itertools import chain, islice
 from typing import IO, Any
 
 from shakentrace._json import dumps_line
@@ -80,6 +81,7 @@ class Console:
         self.mark = mark or f"\ue000{secrets.token_hex(8)}["
         self.progress_on = is_tty(self.err)
         self.empty_inputs: list[str] = []  # inputs without any SIP message: exit code 2
+        self.live = False  # an input is a live feed (live_input): each answer goes out at once
         self._last = 0.0
         self._shown = False
 
@@ -97,7 +99,7 @@ class Console:
     def line(self, text: str = "") -> None:
         """Write one line (or block) of text results."""
         self.clear_progress()
-        print(self.finish(text), file=self.out)
+        print(self.finish(text), file=self.out, flush=self.live)
 
     def json(self, value: Any) -> None:
         """Write one JSON object as one line."""
@@ -112,6 +114,8 @@ class Console:
         if lines:
             self.clear_progress()
             self.out.write("\n".join(lines) + "\n")
+            if self.live:
+                self.out.flush()
 
     def error(self, text: str) -> None:
         """An error line on stderr (the command goes on; the exit code says it)."""
@@ -163,6 +167,22 @@ def open_input(path: str) -> tuple[IO[bytes], int | None, bool]:
         return sys.stdin.buffer, None, False
     stream = open(path, "rb")  # noqa: SIM115 (closed by the caller)
     return stream, os.fstat(stream.fileno()).st_size, True
+
+
+def live_input(paths: Sequence[str]) -> bool:
+    """Whether an input is a live feed: a pipe, FIFO, socket or terminal, not a file.
+
+    ``tcpdump -U -w - | shakentrace verify -`` sends a call now and then; its
+    answer is due when it arrives, not when a chunk for the workers has filled.
+    """
+    for path in paths:
+        try:
+            mode = os.fstat(sys.stdin.fileno()).st_mode if path == "-" else os.stat(path).st_mode
+        except (OSError, ValueError):  # not there (reported when read), or no descriptor
+            continue
+        if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or stat.S_ISCHR(mode):
+            return True
+    return False
 
 
 def read_inputs(paths: Sequence[str], console: Console) -> Iterator[CapturedMessage]:
@@ -274,21 +294,23 @@ def _mapped(
     messages = iter(messages)
     if judged and args.at is None:
         messages = _undated(messages, console)
-    chunk = list(islice(messages, _CHUNK))
-    if args.jobs <= 1 or len(chunk) < _SMALL:  # a few messages: no process start-up
+    jobs = args.jobs or (1 if console.live else os.cpu_count() or 1)
+    chunk = list(islice(messages, _CHUNK)) if jobs > 1 else []
+    # One process: a live feed's answers are not held back for a chunk to fill; a
+    # few messages are not worth the start-up.
+    if jobs <= 1 or len(chunk) < _SMALL:
         init(*initargs)
-        yield from (r for r in map(work, chunk) if r is not None)
-        yield from (r for r in map(work, messages) if r is not None)
+        yield from (r for r in map(work, chain(chunk, messages)) if r is not None)
         return
     from concurrent.futures import Future, ProcessPoolExecutor
 
     with ProcessPoolExecutor(
-        max_workers=args.jobs, initializer=_start_worker, initargs=(init, *initargs)
+        max_workers=jobs, initializer=_start_worker, initargs=(init, *initargs)
     ) as pool:
         flying: deque[Future[list[Any]]] = deque()
         try:
             while chunk or flying:
-                while chunk and len(flying) < _IN_FLIGHT * args.jobs:
+                while chunk and len(flying) < _IN_FLIGHT * jobs:
                     flying.append(pool.submit(_work_chunk, work, chunk))
                     chunk = list(islice(messages, _CHUNK))
                 yield from flying.popleft().result()
@@ -326,9 +348,8 @@ def add_jobs_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--jobs",
         type=at_least(1),
-        default=os.cpu_count() or 1,
         metavar="N",
-        help="processes (default: CPUs)",
+        help="processes (default: CPUs; 1 for a pipe or FIFO, answered as each message comes)",
     )
 
 

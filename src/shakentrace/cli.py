@@ -23,7 +23,7 @@ from shakentrace import __version__
 from shakentrace._cli_cert import register as register_cert
 from shakentrace._cli_filter import CallFilter
 from shakentrace._cli_inspect import register as register_inspect
-from shakentrace._cli_io import Console
+from shakentrace._cli_io import Console, live_input
 from shakentrace._cli_trace import register as register_trace
 from shakentrace._cli_verify import parse_moment, register_campaigns, register_verify
 from shakentrace.errors import ShakenTraceError
@@ -81,6 +81,8 @@ def _main(argv: Sequence[str] | None, console: Console) -> int:
         return int(exc.code or 0)
     args.console = console
     try:
+        if hasattr(args, "files"):
+            console.live = live_input(args.files)
         if hasattr(args, "around"):  # the commands that read captures
             args.keep = CallFilter.from_args(args, functools.partial(parse_moment, flag="--around"))
         code = int(args.handler(args))
