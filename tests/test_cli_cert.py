@@ -99,6 +99,24 @@ def test_without_trust_each_certificate_with_the_lints_of_its_role(tmp_path: Pat
     assert text.rstrip().endswith("  verdict       not judged (no --trust)")
 
 
+def test_a_ca_certificate_alone_is_shown_and_linted_as_a_ca(tmp_path: Path) -> None:
+    """An STI-CA root (a trust anchor file) given to ``cert`` is no signing certificate:
+    it was labelled ``leaf`` and judged by the nine end-entity lints (KeyUsage,
+    TNAuthList, the CN's SPC...). It is a root, or an intermediate when not self-issued."""
+    ca = StiCA(seed="cert-role", now=NOW)
+    root = tmp_path / "root.pem"
+    root.write_bytes(ca.trust_pem)
+    code, out, _ = _run(["cert", "--json", str(root)])
+    (record,) = [json.loads(line) for line in out.splitlines()]
+    (only,) = record["certificates"]
+    assert (code, only["role"], only["is_ca"]) == (0, "root", True)
+    assert not [r for r in only["lints"] if "e_atis_tn_auth_list" in r["message"]]
+    intermediate = tmp_path / "intermediate.pem"
+    intermediate.write_bytes(bytes(ca.intermediate_pem))
+    _, out, _ = _run(["cert", "--json", str(intermediate)])
+    assert [c["role"] for c in json.loads(out)["certificates"]] == ["intermediate"]
+
+
 def test_a_tn_based_certificate_and_orig(tmp_path: Path) -> None:
     ca = StiCA(seed="cli-cert", now=NOW)
     delegate = ca.issue_cert(spc=None, tns=["12155550100"])

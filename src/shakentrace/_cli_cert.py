@@ -108,10 +108,11 @@ def _read(path: str) -> bytes:
 def _links(chain: Sequence[x509.Certificate]) -> list[_Link]:
     links = []
     for index, cert in enumerate(chain):
-        role = "leaf" if index == 0 else "intermediate"
-        if index and index == len(chain) - 1 and cert.subject == cert.issuer:
-            role = "root"
         facts = cert_facts(cert)
+        # The first is the signing certificate, unless it is a CA's (a trust anchor file).
+        role = "leaf" if index == 0 and not facts.is_ca else "intermediate"
+        if (index or facts.is_ca) and index == len(chain) - 1 and cert.subject == cert.issuer:
+            role = "root"
         links.append(_Link(role, facts, lint(cert, role=role, facts=facts)))
     return links
 

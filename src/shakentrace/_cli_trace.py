@@ -57,7 +57,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="hop records and the linked traceback of each call",
         description="Turn providers' captures into hop records and linked tracebacks.",
     )
-    parser.add_argument("files", nargs="+", metavar="FILE", help="one capture per provider")
+    parser.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE",
+        help="one capture per provider (text, pcap or pcapng; '-' reads stdin)",
+    )
     parser.add_argument("--directory", required=True, metavar="FILE", help="provider directory")
     parser.add_argument(
         "--provider",

@@ -305,7 +305,7 @@ def show_campaigns(
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "files", nargs="+", metavar="FILE", help="text, pcap or pcapng; - for stdin"
+        "files", nargs="+", metavar="FILE", help="text, pcap or pcapng; '-' reads stdin"
     )
     parser.add_argument("--json", action="store_true", help="JSON lines on stdout")
 
@@ -399,7 +399,11 @@ def add_campaign_options(parser: argparse.ArgumentParser) -> None:
         "(default: 4)",
     )
     parser.add_argument(
-        "--min-calls", type=at_least(1), default=1, metavar="N", help="smallest campaign shown"
+        "--min-calls",
+        type=at_least(1),
+        default=1,
+        metavar="N",
+        help="smallest campaign shown (default: 1)",
     )
     parser.add_argument(
         "--top",
