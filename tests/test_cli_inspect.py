@@ -24,6 +24,9 @@ def test_inspect_prints_headers_and_numbers(capsys: pytest.CaptureFixture[str]) 
     assert "  Call-ID: a84b4c76e66710" in out
     assert "From         12155551212" in out
     assert "Identity headers: 1" in out
+    # A compact-form Identity (RFC 8225 §7) sends no header or claims: not empty ones.
+    assert "  compact form: header and claims not sent" in out
+    assert "header  {}" not in out
 
 
 def test_inspect_json(capsys: pytest.CaptureFixture[str]) -> None:

@@ -113,8 +113,11 @@ def passport_text(number: int, view: dict[str, Any], console: Console) -> list[s
         error = view["error"]
         return [*lines, console.style(f"  {error['code']}: {error['message']}", "red")]
     passport = view["passport"]
-    lines.append(f"  header  {json.dumps(passport.get('header'), sort_keys=True)}")
-    lines.append(f"  claims  {json.dumps(passport.get('claims'), sort_keys=True)}")
+    if passport.get("compact"):  # RFC 8225 §7: only the signature travels
+        lines.append("  compact form: header and claims not sent (rebuilt from SIP to verify)")
+    else:
+        lines.append(f"  header  {json.dumps(passport.get('header'), sort_keys=True)}")
+        lines.append(f"  claims  {json.dumps(passport.get('claims'), sort_keys=True)}")
     if passport.get("issued_at"):
         lines.append(f"  iat     {passport['iat']} = {passport['issued_at']}")
     return lines + _cert_text(view.get("certificate"), console)
