@@ -46,6 +46,11 @@ def test_inspect_stdin(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFi
     monkeypatch.setattr(sys, "stdin", stdin)
     assert main(["inspect", "-"]) == 0
     assert "Identity headers: 1" in capsys.readouterr().out
+    # stdin can be read once: a second '-' is bad usage, not an empty input.
+    assert main(["inspect", "-", str(EXAMPLE), "-"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == "shakentrace: error: [configuration] '-' (stdin) given twice\n"
 
 
 @pytest.mark.parametrize(

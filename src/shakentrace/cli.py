@@ -26,7 +26,7 @@ from shakentrace._cli_inspect import register as register_inspect
 from shakentrace._cli_io import Console, live_input
 from shakentrace._cli_trace import register as register_trace
 from shakentrace._cli_verify import parse_moment, register_campaigns, register_verify
-from shakentrace.errors import ShakenTraceError
+from shakentrace.errors import ConfigurationError, ShakenTraceError
 from shakentrace.testing._cli import register as register_mint
 
 __all__ = ["main"]
@@ -82,6 +82,8 @@ def _main(argv: Sequence[str] | None, console: Console) -> int:
     args.console = console
     try:
         if hasattr(args, "files"):
+            if args.files.count("-") > 1:
+                raise ConfigurationError("'-' (stdin) given twice")
             console.live = live_input(args.files)
         if hasattr(args, "around"):  # the commands that read captures
             args.keep = CallFilter.from_args(args, functools.partial(parse_moment, flag="--around"))
