@@ -18,7 +18,7 @@ from shakentrace.providers import Peer, Provider, ProviderDirectory, TrunkGroup
 from shakentrace.report import to_html, to_text
 from shakentrace.rules import FINDING_RULES, ORIGINATOR_RULES, HopFacts, rules_table
 from shakentrace.sip import parse_sip
-from shakentrace.testing import StiCA, build_invite, forward_invite, sign_with_wrong_key
+from shakentrace.testing import StiCA, StiCert, build_invite, forward_invite, sign_with_wrong_key
 from shakentrace.traceback import infer_hop, weigh
 from verified import Signers
 
@@ -190,16 +190,24 @@ def test_failed_verification_is_not_trusted(ca: Signers) -> None:
     assert hop.likely_originator.rule == "O2-unusable-passport"
 
 
+FORWARDED = "13125550100"
+
+
+def _diverted(ca: Signers) -> tuple[Hop, StiCert]:
+    """Origin Voice signed A; Transit Co (the certificate returned) forwarded the call to
+    FORWARDED with a div PASSporT."""
+    signer, diverter = ca.issue("901O"), ca.issue("902T")
+    token = signer.sign_passport(orig=ORIG, dest=DEST, attest="A", iat=NOW)
+    div = diverter.divert(token, to=FORWARDED)
+    raw = invite(identity=[signer.identity_for(token), diverter.identity_for(div)], dest=FORWARDED)
+    return _hop(raw), diverter
+
+
 def test_a_diverted_call_points_at_the_originating_signer_not_the_diverter(ca: Signers) -> None:
     """Transit Co forwarded the call to a new number and added a div PASSporT (RFC 8946,
     ATIS-1000085), rewriting To and the Request-URI: the originator is still the shaken
     PASSporT's signer; the diverter's signature neither replaces it nor counts as a re-sign."""
-    forwarded = "13125550100"
-    signer, diverter = ca.issue("901O"), ca.issue("902T")
-    token = signer.sign_passport(orig=ORIG, dest=DEST, attest="A", iat=NOW)
-    div = diverter.divert(token, to=forwarded)
-    raw = invite(identity=[signer.identity_for(token), diverter.identity_for(div)], dest=forwarded)
-    hop = _hop(raw)
+    hop, _ = _diverted(ca)
     assert hop.signer is not None
     assert hop.signer.verified
     assert (hop.signer.spc, hop.signer.attestation) == ("901O", "A")
@@ -213,25 +221,20 @@ def test_a_diverted_call_points_at_the_originating_signer_not_the_diverter(ca: S
 def test_the_hop_record_names_who_diverted_the_call_and_where(ca: Signers) -> None:
     """The div PASSporT's signer retargeted the call (RFC 8946; ATIS-1000085): the hop
     record, its JSON and both reports name the diverter and both numbers."""
-    forwarded = "13125550100"
-    signer, diverter = ca.issue("901O"), ca.issue("902T")
-    token = signer.sign_passport(orig=ORIG, dest=DEST, attest="A", iat=NOW)
-    div = diverter.divert(token, to=forwarded)
-    raw = invite(identity=[signer.identity_for(token), diverter.identity_for(div)], dest=forwarded)
-    hop = _hop(raw)
+    hop, diverter = _diverted(ca)
     (diversion,) = hop.diversions
     assert (diversion.spc, diversion.organization) == ("902T", "Transit Co")
     assert diversion.verified
-    assert (diversion.div, diversion.dest) == (DEST, forwarded)
+    assert (diversion.div, diversion.dest) == (DEST, FORWARDED)
     assert diversion.iat == NOW
     assert diversion.x5u == diverter.x5u
     assert hop.dest_tns == (DEST,)  # the number as signed: the same at hops before the diversion
     record = hop.to_dict()["diversions"]
     assert record == [json.loads(json.dumps(diversion.to_dict()))]
     assert record[0]["iat"] == "2026-03-02T15:00:00Z"
-    said = f"diverted    from {DEST} to {forwarded} by Transit Co (verified)"
+    said = f"diverted    from {DEST} to {FORWARDED} by Transit Co (verified)"
     assert said in to_text(link([hop]))
-    assert f"diverted from {DEST} to {forwarded} by Transit Co (verified)" in to_html(link([hop]))
+    assert f"diverted from {DEST} to {FORWARDED} by Transit Co (verified)" in to_html(link([hop]))
 
 
 def test_an_unverified_diversion_reads_as_a_claim(ca: Signers) -> None:
