@@ -4,7 +4,10 @@
   advance), the cost no ES256 verifier can go below;
 * libsecsipid: Debian's ``libsecsipid1`` (Go, asipto/secsipidx),
   ``SecSIPIDCheckFullPubKey(identity, len, expire, pubkey, len)`` through ctypes
-  on the same Identity values: header parameters, JWT decode, ``iat`` age, ES256.
+  on the same Identity values: header parameters, JWT decode, ``iat`` age, ES256;
+* bare minimum: the least work any CPython verifier of a raw INVITE does on top of
+  the floor (:func:`_bare_minimum`). It is not a verifier and checks far less than
+  shakentrace; it shows which part of the gap to the floor is CPython's own.
 
 shakentrace does more per call: it parses the SIP message, reads From, To,
 each P-Asserted-Identity, the Request-URI and the Date header, judges the
@@ -28,15 +31,20 @@ import ctypes.util
 import json
 import os
 import platform
+import re
 import sys
 import time
+from base64 import urlsafe_b64decode
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
+import orjson
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
@@ -67,6 +75,59 @@ def _floor_inputs(identities: Sequence[str]) -> list[tuple[bytes, bytes]]:
         der = encode_dss_signature(int.from_bytes(raw[:32]), int.from_bytes(raw[32:]))
         out.append((der, f"{head}.{payload}".encode()))
     return out
+
+
+_HEADER = re.compile(rb"^(From|To|Identity):[ \t]*(.*?)\r?$", re.M)
+_TN = re.compile(rb"[:<]\+?(\d+)@")
+
+
+@dataclass(frozen=True, slots=True)
+class _Bare:
+    ok: bool
+    attest: str
+    origid: str
+    orig: str
+    dest: tuple[str, ...]
+    iat: int
+    x5u: str
+
+
+@lru_cache
+def _jws_header(segment: str) -> Any:
+    return orjson.loads(urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+
+
+def _bare_minimum(raw: bytes, public: ec.EllipticCurvePublicKey, now: int) -> _Bare:
+    """The least a CPython verifier of a raw INVITE does beyond the ECDSA verify.
+
+    One regular expression for From, To and Identity (full names only, no folding),
+    the token split, lenient base64url, orjson, the JWS header decoded once per
+    signer, R‖S to DER, the verify, orig/dest against From/To, the ``iat`` age, one
+    frozen record. No P-Asserted-Identity, Request-URI or Date, no chain, no strict
+    decoding, no reasons: not a verifier, a lower bound for one in Python.
+    """
+    found = {m[1]: m[2] for m in _HEADER.finditer(raw, 0, raw.find(b"\r\n\r\n"))}
+    head, payload, signature = found[b"Identity"].split(b";", 1)[0].decode().split(".")
+    raw_signature = urlsafe_b64decode(signature + "==")
+    r, s = int.from_bytes(raw_signature[:32]), int.from_bytes(raw_signature[32:])
+    public.verify(encode_dss_signature(r, s), f"{head}.{payload}".encode(), _ALGORITHM)
+    claims = orjson.loads(urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    orig, dest = claims["orig"]["tn"], tuple(claims["dest"]["tn"])
+    from_tn, to_tn = (_TN.search(found[name])[1].decode() for name in (b"From", b"To"))
+    ok = from_tn == orig and to_tn in dest and abs(now - claims["iat"]) <= 60
+    x5u = _jws_header(head)["x5u"]
+    return _Bare(
+        ok=ok,
+        attest=claims["attest"],
+        origid=claims["origid"],
+        orig=orig,
+        dest=dest,
+        iat=claims["iat"],
+        x5u=x5u,
+    )
+
+
+_ALGORITHM = ec.ECDSA(hashes.SHA256())
 
 
 def _interleaved(
@@ -135,10 +196,18 @@ def run(count: int, rounds: int) -> dict[str, Any]:
         verifier = fresh()
         return lambda: [verifier.verify_identity(v, now=now) for v in identities] and None
 
+    stamp = int(now.timestamp())
+    assert all(_bare_minimum(raw, public, stamp).ok for raw in invites[:50]), "setup: bare"
+
+    def bare() -> Callable[[], None]:
+        _jws_header.cache_clear()
+        return lambda: [_bare_minimum(raw, public, stamp) for raw in invites] and None
+
     tokens = [v.split(";", 1)[0] for v in identities]
     phases: dict[str, Callable[[], Callable[[], None]]] = {
         "floor": lambda: floor,
         "shakentrace": shakentrace,
+        "bare": bare,
         # Where the time goes: the SIP parse alone, the Identity value alone, decoding.
         "parse_sip": lambda: lambda: [parse_sip(raw) for raw in invites] and None,
         "identity_only": identity_only,
@@ -171,11 +240,14 @@ def run(count: int, rounds: int) -> dict[str, Any]:
 def report(figures: dict[str, Any]) -> str:
     """Render the figures and ratios as text."""
     floor, ours = figures["floor_per_s"], figures["shakentrace_per_s"]
+    bare = figures["bare_per_s"]
     lines = [
         f"{figures['calls']} calls, best of {figures['rounds']} interleaved rounds, Python"
         f" {figures['python']}, {figures['cpus']} CPUs, load average {figures['load_average']:.1f}",
         f"  cryptography ECDSA verify (floor): {floor:9.0f}/s  {1e6 / floor:7.1f} µs",
         f"  shakentrace raw INVITE -> Outcome: {ours:9.0f}/s  {1e6 / ours:7.1f} µs",
+        f"  bare minimum in CPython:           {bare:9.0f}/s  {1e6 / bare:7.1f} µs"
+        f"  ({floor / bare:.2f}x the floor)",
         f"  shakentrace time / floor time: {floor / ours:.2f}x (target ≤ 1.25x)",
         "  where the time goes (per call):",
         f"    parse_sip alone                 {1e6 / figures['parse_sip_per_s']:7.1f} µs",

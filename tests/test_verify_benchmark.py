@@ -16,8 +16,16 @@ def test_benchmark_runs_and_reports_every_figure() -> None:
     sys.modules["bench_verify"] = module
     spec.loader.exec_module(module)
     figures = module.run(count=10, rounds=1)
-    for key in ("floor_per_s", "shakentrace_per_s", "parse_sip_per_s", "identity_only_per_s"):
+    keys = (
+        "floor_per_s",
+        "shakentrace_per_s",
+        "bare_per_s",
+        "parse_sip_per_s",
+        "identity_only_per_s",
+    )
+    for key in keys:
         assert figures[key] > 0
     text = module.report(figures)
     assert "floor" in text
     assert "shakentrace" in text
+    assert "bare minimum" in text
