@@ -350,6 +350,30 @@ def test_campaigns_count_the_numbers_a_replayed_passport_was_sent_to(tmp_path: P
     assert (row["calls"], row["statuses"], row["dest_count"]) == (2, {"invalid": 2}, 2)
 
 
+def test_campaigns_count_the_numbers_a_replayed_passport_was_sent_from(tmp_path: Path) -> None:
+    """One PASSporT (signed for orig 12155550100) replayed with two other From numbers:
+    its orig is a claim that failed (orig-mismatch), so the calls count by the numbers
+    the network asserted, as :attr:`Hop.orig_tn` does; a verified orig counts as signed."""
+    ca = StiCA(seed=15, now=T0)
+    cert = ca.issue_cert(spc="3333")
+    replayed = cert.identity_header(orig="12155550100", dest="13105550000", origid="gw-1")
+    calls = tmp_path / "calls.txt"
+    froms = ("12155550201", "12155550202")
+    invites = [build_invite(identity=replayed, orig=f, dest="13105550000") for f in froms]
+    calls.write_bytes(b"".join(invites))
+    (tmp_path / "certs").mkdir()
+    (tmp_path / "certs" / cert.x5u.rsplit("/", 1)[1]).write_bytes(bytes(cert.chain_pem))
+    (tmp_path / "trust.pem").write_bytes(ca.trust_pem)
+    trust = ["--trust", str(tmp_path / "trust.pem"), "--certs", str(tmp_path / "certs")]
+    code, out, _ = _run(["campaigns", "--json", "--at", T0.isoformat(), *trust, str(calls)])
+    (row,) = [json.loads(line) for line in out.splitlines()]
+    assert (code, row["statuses"], row["orig_samples"]) == (0, {"invalid": 2}, list(froms))
+    calls.write_bytes(build_invite(identity=replayed, orig="12155550100", dest="13105550000"))
+    code, out, _ = _run(["campaigns", "--json", "--at", T0.isoformat(), *trust, str(calls)])
+    (row,) = [json.loads(line) for line in out.splitlines()]
+    assert (code, row["statuses"], row["orig_samples"]) == (0, {"valid": 1}, ["12155550100"])
+
+
 @pytest.mark.parametrize("command", ["inspect", "verify", "campaigns"])
 def test_each_command_as_a_process(world: dict[str, Path], command: str) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "NO_COLOR": "1"}

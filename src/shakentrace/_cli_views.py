@@ -195,10 +195,13 @@ def call_record(
     several = outcome is not None and len({s for _, s in shaken_passports(outcome)}) > 1
     signer = outcome.signer if outcome is not None and not several else None
     signed = None if several else passport
-    # The called number as Hop.dest_tns has it: a verified dest, else the number
-    # the call was sent to (an unverified dest is a claim: a replay names another).
-    sent_to = _tn(message.request_uri) or _tn(quietly(lambda: message.to))
+    # The numbers as Hop.orig_tn and Hop.dest_tns have them: verified ones, else what
+    # the network asserted and where the call was sent (an unverified PASSporT's
+    # numbers are claims: a replay names others).
     verified = outcome is not None and outcome.status == "valid"
+    asserted = _asserted_tn(message)
+    orig_tn = passport.orig_tn if passport and (verified or not asserted) else asserted
+    sent_to = _tn(message.request_uri) or _tn(quietly(lambda: message.to))
     dest_tns = passport.dest_tns if passport and (verified or not sent_to) else ()
     return CallRecord(
         signer_spc=signer.spc if signer else None,
@@ -206,7 +209,7 @@ def call_record(
         x5u=signed.x5u if signed else None,
         origid=signed.origid if signed else None,
         attestation=signed.attest if signed else None,
-        orig_tn=(passport.orig_tn if passport else None) or _tn(quietly(lambda: message.from_)),
+        orig_tn=orig_tn,
         dest_tns=dest_tns or tuple(filter(None, [sent_to])),
         iat=passport.issued_at if passport else None,
         time=captured.time,
@@ -215,6 +218,12 @@ def call_record(
         call_id=quietly(lambda: message.call_id),
         several_signers=several,
     )
+
+
+def _asserted_tn(message: SipMessage) -> str | None:
+    """The first P-Asserted-Identity number, else From's (RFC 8224 §5.2)."""
+    pai = quietly(lambda: message.pai) or ()
+    return next(filter(None, map(_tn, pai)), None) or _tn(quietly(lambda: message.from_))
 
 
 def _status(outcome: Outcome | None, judged: bool) -> str | None:

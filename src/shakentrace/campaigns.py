@@ -58,7 +58,9 @@ class CallRecord:
         x5u: The certificate URL, used as the signer's key when the SPC is unknown.
         origid: The PASSporT ``origid``.
         attestation: ``A``, ``B`` or ``C``.
-        orig_tn: The PASSporT's (else From's) calling number, canonical.
+        orig_tn: The calling number, canonical: a verified PASSporT's ``orig``, else
+            the number the network asserted (P-Asserted-Identity, else From), else
+            an unverified ``orig`` (as :attr:`shakentrace.hop.Hop.orig_tn`).
         dest_tns: Called numbers: a verified PASSporT's ``dest``, else the number the
             call was sent to (as :attr:`shakentrace.hop.Hop.dest_tns`).
         iat: The PASSporT's ``iat``.
