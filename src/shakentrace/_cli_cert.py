@@ -59,7 +59,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     parser.add_argument("sources", nargs="+", metavar="SOURCE", help="chain file, or https URL")
     parser.add_argument("--trust", metavar="PEM|DIR", help="STI-CA roots (and CRLs)")
-    parser.add_argument("--at", metavar="TIME", help="judge at this ISO 8601 or Unix time")
+    parser.add_argument(
+        "--at", metavar="TIME", help="judge at this ISO 8601 time or Unix time (default: now)"
+    )
     parser.add_argument("--orig", metavar="TN", help="check a TN-based TNAuthList covers it")
     parser.add_argument("--json", action="store_true", help="one JSON object per chain")
     add_cert_options(

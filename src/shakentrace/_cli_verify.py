@@ -303,11 +303,11 @@ def show_campaigns(
             console.line(campaign_text(campaign, console))
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
+def _common(parser: argparse.ArgumentParser, each: str) -> None:
     parser.add_argument(
         "files", nargs="+", metavar="FILE", help="text, pcap or pcapng; '-' reads stdin"
     )
-    parser.add_argument("--json", action="store_true", help="JSON lines on stdout")
+    parser.add_argument("--json", action="store_true", help=f"JSON lines: one object per {each}")
 
 
 def add_verifying_options(parser: argparse.ArgumentParser, *, trust_required: bool = False) -> None:
@@ -344,7 +344,7 @@ def register_verify(commands: argparse._SubParsersAction[argparse.ArgumentParser
         " from their x5u), chained to the roots of --trust. Exit 0: every call valid;"
         " 1: some call not; 2: bad usage or an unreadable input.",
     )
-    _common(verify)
+    _common(verify, "message")
     add_verifying_options(verify)
     verify.add_argument(
         "--identity",
@@ -377,7 +377,7 @@ def register_campaigns(commands: argparse._SubParsersAction[argparse.ArgumentPar
         " With --trust the calls are verified first; with only --certs or --fetch the"
         " certificates name the signers, unverified.",
     )
-    _common(campaigns)
+    _common(campaigns, "campaign")
     add_verifying_options(campaigns)
     add_campaign_options(campaigns)
     campaigns.add_argument(
