@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -86,3 +87,29 @@ def test_processes_sharing_a_folder_keep_whole_lines_and_files(tmp_path: Path) -
     for record in log:
         kept = (tmp_path / str(record["file"])).read_bytes()
         assert hashlib.sha256(kept).hexdigest() == record["sha256"]
+
+
+def test_threads_keeping_one_url_at_once_all_get_the_body(tmp_path: Path) -> None:
+    # One process, 8 threads, one URL, no cache in front: they all wrote one
+    # ".<name>.<pid>.tmp" and renamed it away from each other (ConfigurationError,
+    # which a Verifier reported as cert-unavailable for a good call).
+    fetcher = RecordingFetcher(StaticFetcher({URL: BODY * 100}), tmp_path)
+    barrier = threading.Barrier(8)
+    failures: list[BaseException] = []
+
+    def fetch() -> None:
+        barrier.wait()
+        for _ in range(50):
+            try:
+                assert fetcher.fetch(URL) == BODY * 100
+            except BaseException as exc:  # counted below
+                failures.append(exc)
+
+    threads = [threading.Thread(target=fetch) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert failures == []
+    assert len(_log(tmp_path)) == 400
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([LOG_NAME, quote(URL, safe="")])

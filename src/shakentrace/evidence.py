@@ -13,8 +13,8 @@ certificate, as served. :class:`RecordingFetcher` wraps any
   the time, and the SHA-256 and size of the body with its file name, or the error
   (a repository that refused or failed is evidence too).
 
-Several processes may share a folder: each body is written to a temporary file
-and renamed into place, and each log line is one append.
+Several processes, and threads, may share a folder: each body is written to a
+temporary file of its own and renamed into place, and each log line is one append.
 
 Example:
     >>> import json, pathlib, tempfile
@@ -39,9 +39,11 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -115,11 +117,18 @@ class RecordingFetcher:
         return body
 
     def _write(self, name: str, body: bytes) -> None:
-        temporary = self._folder / f".{name[:200]}.{os.getpid()}.tmp"
+        # A temporary file of its own for each write: threads of one process fetching
+        # the same URL at once wrote (and renamed away) one shared ``.<name>.<pid>.tmp``.
+        temporary = None
         try:
-            temporary.write_bytes(body)
+            handle, temporary = tempfile.mkstemp(prefix=f".{name[:200]}.", dir=self._folder)
+            with os.fdopen(handle, "wb") as file:
+                file.write(body)
             os.replace(temporary, self._folder / name)
         except OSError as exc:
+            if temporary is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(temporary)
             raise ConfigurationError(f"cannot keep {name} in {self._folder}: {exc}") from exc
 
     def _log(self, record: dict[str, Any]) -> None:

@@ -51,7 +51,8 @@ class Fetcher(Protocol):
     """Anything that returns the bytes published at a URL.
 
     Implementations raise :class:`shakentrace.errors.FetchError` (``x5u-forbidden`` or
-    ``cert-unavailable``) and nothing else for a URL they cannot serve.
+    ``cert-unavailable``) and nothing else for a URL they cannot serve, and are
+    thread-safe when a :class:`~shakentrace.verify.Verifier` is shared by threads.
     """
 
     def fetch(self, url: str) -> bytes:

@@ -226,6 +226,15 @@ def _outcome(
 class Verifier:
     """Verify SIP INVITEs (or Identity values): the I/O shell around :func:`evaluate`.
 
+    Build one and share it: a verifier is safe to use from many threads at once
+    (a service's thread pool, :func:`asyncio.to_thread`), and every thread gets the
+    outcome a lone thread would. Its caches (decoded PASSporTs, parsed chains, and
+    the :class:`~shakentrace.trust.TrustStore`'s chain verdicts) are shared; the
+    fetcher and clock you give it must be thread-safe too, as every fetcher of
+    :mod:`shakentrace.fetch` and :mod:`shakentrace.evidence` is. It does not cache
+    what it fetches: give it a :class:`~shakentrace.fetch.CachingFetcher`, which
+    also makes threads that ask for the same cold x5u at once share one download.
+
     Args:
         trust: STI-CA roots and CRLs the certificate chain must lead to. Without
             one, no chain is checked: every call is ``cert-untrusted``, and
