@@ -7,6 +7,8 @@ from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from shakentrace.errors import ConfigurationError
+
 if TYPE_CHECKING:
     from shakentrace._outcome import Outcome
     from shakentrace.verify import Verifier
@@ -14,15 +16,22 @@ if TYPE_CHECKING:
 __all__ = ["verify_many"]
 
 _WORKER: Verifier | None = None
+_FAILURE = "the factory gave no Verifier"
 
 
 def _init_worker(factory: Callable[[], Verifier]) -> None:
-    global _WORKER
-    _WORKER = factory()
+    global _WORKER, _FAILURE
+    # An initializer that raises breaks the pool, and the caller sees only
+    # BrokenProcessPool: keep the reason for each task to raise instead.
+    try:
+        _WORKER = factory()
+    except Exception as exc:
+        _FAILURE = f"{type(exc).__name__}: {exc}"
 
 
 def _verify_one(item: tuple[bytes | str, datetime | None]) -> Outcome:
-    assert _WORKER is not None
+    if _WORKER is None:
+        raise ConfigurationError(f"verify_many: the factory failed in a worker: {_FAILURE}")
     return _WORKER.verify(item[0], now=item[1])
 
 
@@ -43,6 +52,9 @@ def verify_many(
         now: The moment to judge every message at; default each one's wall clock.
         workers: Processes to use (``None``: one per core); ``1`` verifies in this process.
         chunksize: Messages handed to a worker at a time.
+
+    Raises:
+        ConfigurationError: ``factory`` failed in a worker process (with its error).
     """
     items = [(m, now) for m in messages]
     if workers == 1 or len(items) < 2:

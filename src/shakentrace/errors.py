@@ -21,7 +21,10 @@ Codes are part of the public contract: they may be added, never renamed.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:
+    from shakentrace._outcome import Outcome
 
 __all__ = [
     "CaptureError",
@@ -135,16 +138,22 @@ class VerificationError(ShakenTraceError):
     """Raised by ``Outcome.raise_for_failure()`` for a failed verification.
 
     Attributes:
-        outcome: The ``Outcome`` that failed.
+        outcome: The :class:`~shakentrace.verify.Outcome` that failed (its
+            ``sip_code``, ``reason_header`` and every reason).
     """
 
     default_code = "verification-failed"
 
     def __init__(
-        self, message: str, *, outcome: object, code: str | None = None, sip_code: int | None = None
+        self,
+        message: str,
+        *,
+        outcome: Outcome,
+        code: str | None = None,
+        sip_code: int | None = None,
     ):
         super().__init__(message, code=code, sip_code=sip_code)
-        self.outcome = outcome
+        self.outcome: Outcome = outcome
 
 
 class ConfigurationError(ShakenTraceError, ValueError):

@@ -11,13 +11,11 @@ injected :class:`~shakentrace.fetch.Fetcher`, and judging the chain with the
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from shakentrace import _jose
 from shakentrace._batch import verify_many
 from shakentrace._frozen import builder
 from shakentrace._outcome import (
@@ -28,6 +26,7 @@ from shakentrace._outcome import (
     compact_ppi,
     verdict,
 )
+from shakentrace._policy import DEFAULT_POLICY, Policy
 from shakentrace._rebuild import (
     CallFacts,
     Credential,
@@ -39,7 +38,6 @@ from shakentrace._rebuild import (
     retargeted,
 )
 from shakentrace.certs import load_chain
-from shakentrace.claims import DEFAULT_LIMITS, PassportLimits
 from shakentrace.errors import ConfigurationError, FetchError, ShakenTraceError, SipParseError
 from shakentrace.fetch import Fetcher
 from shakentrace.reasons import Reason
@@ -61,66 +59,19 @@ __all__ = [
     "verify_many",
 ]
 
-for _cls in (IdentityResult, Outcome, SignerInfo, TnPairing, CallFacts, Credential, Decoded):
+for _cls in (
+    Policy,
+    IdentityResult,
+    Outcome,
+    SignerInfo,
+    TnPairing,
+    CallFacts,
+    Credential,
+    Decoded,
+):
     _cls.__module__ = __name__  # documented and pickled as shakentrace.verify.*
 verify_many.__module__ = __name__
 
-#: The PASSporT types shakentrace understands (IANA PASSporT Extensions registry).
-KNOWN_PPTS: tuple[str, ...] = ("shaken", "div", "rcd", "rph")
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Policy:
-    """How strict a verification is. Immutable; make variants with ``dataclasses.replace``.
-
-    Attributes:
-        max_age: Oldest acceptable ``iat`` (and Date header) before now (60 s is
-            common practice: OpenSIPS, FreeSWITCH, vesper, vermouth).
-        future_skew: How far ahead of now an ``iat`` may be (clock skew).
-        algorithms: Allowed ``alg`` values; a subset of ``("ES256",)``.
-        ppts: PASSporT types accepted.
-        require_alg: A missing ``alg`` Identity parameter is an error
-            (ATIS-1000074) rather than a warning (RFC 8224 §4 makes it optional).
-        require_ppt: A missing ``ppt`` Identity parameter is an error (a SHAKEN
-            PASSporT needs ``ppt=shaken``, RFC 8588 §3) rather than a warning.
-        check_date: Judge the SIP Date header against now (RFC 8224 §6.2).
-        accept_last10: Count a last-10-digits TN match as a match.
-        max_identities: Identity values examined per message.
-        limits: Size bounds of the decoder.
-    """
-
-    max_age: timedelta = timedelta(seconds=60)
-    future_skew: timedelta = timedelta(seconds=5)
-    algorithms: tuple[str, ...] = ("ES256",)
-    ppts: tuple[str, ...] = KNOWN_PPTS
-    require_alg: bool = False
-    require_ppt: bool = True
-    check_date: bool = True
-    accept_last10: bool = False
-    max_identities: int = 16
-    limits: PassportLimits = field(default=DEFAULT_LIMITS)
-
-    def __post_init__(self) -> None:
-        if self.max_age < timedelta(0) or self.future_skew < timedelta(0):
-            raise ConfigurationError("max_age and future_skew must not be negative")
-        if not self.algorithms or not set(self.algorithms) <= set(_jose.ALGORITHMS):
-            raise ConfigurationError(f"algorithms must be a subset of {_jose.ALGORITHMS}")
-        if self.max_identities < 1:
-            raise ConfigurationError("max_identities must be at least 1")
-
-    @property
-    def accepted_matches(self) -> frozenset[str]:
-        """The TN match levels that count as agreeing."""
-        return _ACCEPTED[self.accept_last10]
-
-
-_ACCEPTED = {
-    False: frozenset({"equal", "canonical-equal"}),
-    True: frozenset({"equal", "canonical-equal", "last10"}),
-}
-
-
-DEFAULT_POLICY = Policy()
 #: Entries kept by a Verifier's decode and chain-parse caches (cleared when full).
 _CACHE_SIZE = 1024
 
@@ -227,7 +178,7 @@ class Verifier:
     """Verify SIP INVITEs (or Identity values): the I/O shell around :func:`evaluate`.
 
     Build one and share it: a verifier is safe to use from many threads at once
-    (a service's thread pool, :func:`asyncio.to_thread`), and every thread gets the
+    (a service's thread pool, ``asyncio.to_thread``), and every thread gets the
     outcome a lone thread would. Its caches (decoded PASSporTs, parsed chains, and
     the :class:`~shakentrace.trust.TrustStore`'s chain verdicts) are shared; the
     fetcher and clock you give it must be thread-safe too, as every fetcher of
@@ -247,7 +198,8 @@ class Verifier:
             the wall clock by default.
 
     Raises:
-        ConfigurationError: Neither a fetcher nor pinned keys were given.
+        ConfigurationError: Neither a fetcher nor pinned keys were given, or a
+            part is of the wrong type (e.g. PEM bytes for ``trust``).
     """
 
     def __init__(
@@ -259,10 +211,7 @@ class Verifier:
         keys: Mapping[str, ec.EllipticCurvePublicKey] | None = None,
         clock: Callable[[], datetime] = _utc_now,
     ) -> None:
-        if fetcher is None and not keys:
-            raise ConfigurationError("a Verifier needs a fetcher or pinned keys")
-        if not isinstance(policy, Policy):
-            raise ConfigurationError("policy must be a shakentrace.verify.Policy")
+        _check_parts(trust, fetcher, policy, keys)
         self.trust = trust
         self.fetcher = fetcher
         self.policy = policy
@@ -306,7 +255,14 @@ class Verifier:
         return self.verify_call(CallFacts(identities=(value,)), now=now)
 
     def verify_call(self, call: CallFacts, now: datetime | None = None) -> Outcome:
-        """Verify already-extracted call facts (fetching certificates as needed)."""
+        """Verify already-extracted call facts (fetching certificates as needed).
+
+        Raises:
+            TypeError: ``call`` is not a :class:`CallFacts`.
+            ConfigurationError: ``now`` is naive.
+        """
+        if not isinstance(call, CallFacts):
+            raise TypeError(f"verify_call() takes CallFacts, not {type(call).__name__}")
         moment = _moment(now, self.clock)
         decoded = [self._decode(v) for v in call.identities[: self.policy.max_identities]]
         credentials = [self._credential(d, moment) for d in decoded]
@@ -394,6 +350,30 @@ class Verifier:
                 self._chains.clear()
             self._chains[data] = chain
         return chain
+
+
+def _check_parts(
+    trust: object, fetcher: object, policy: object, keys: Mapping[str, object] | None
+) -> None:
+    """Refuse a wrong part when the Verifier is built, not from inside a later verify()."""
+    if fetcher is None and not keys:
+        raise ConfigurationError("a Verifier needs a fetcher or pinned keys")
+    if trust is not None and not isinstance(trust, TrustStore):
+        raise ConfigurationError(
+            f"trust must be a TrustStore, not {type(trust).__name__}"
+            " (TrustStore.from_pem reads a PEM bundle of STI-CA roots)"
+        )
+    if isinstance(fetcher, type):
+        raise ConfigurationError(f"fetcher must be an instance, not the class {fetcher.__name__}")
+    if fetcher is not None and not isinstance(fetcher, Fetcher):
+        raise ConfigurationError(
+            f"fetcher must be a Fetcher (an object with fetch(url) -> bytes),"
+            f" not {type(fetcher).__name__}; StaticFetcher serves a dict of URL to PEM"
+        )
+    if not isinstance(policy, Policy):
+        raise ConfigurationError("policy must be a shakentrace.verify.Policy")
+    if any(not isinstance(k, ec.EllipticCurvePublicKey) for k in (keys or {}).values()):
+        raise ConfigurationError("keys must map x5u URLs to P-256 public keys")
 
 
 def _moment(now: datetime | None, clock: Callable[[], datetime] = _utc_now) -> datetime:

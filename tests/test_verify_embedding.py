@@ -1,0 +1,105 @@
+"""What a provider's engineer trips over when embedding the Verifier in a service.
+
+Misuse is refused where it is made (building a Policy or a Verifier), with a
+message that says what to pass instead, not later from inside ``verify`` as an
+AttributeError of some internal object; failures keep their types for mypy
+--strict callers.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from shakentrace import (
+    ConfigurationError,
+    Outcome,
+    Policy,
+    StaticFetcher,
+    TrustStore,
+    VerificationError,
+    Verifier,
+    verify_many,
+)
+from shakentrace.testing import StiCA, build_invite
+
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+CA = StiCA(seed="embedding", now=NOW)
+CERT = CA.issue_cert(spc="1234")
+INVITE = build_invite(identity=CERT.identity_header(iat=NOW), date=NOW)
+
+
+def _fetcher() -> StaticFetcher:
+    return StaticFetcher({CERT.x5u: bytes(CERT.chain_pem)})
+
+
+@pytest.mark.parametrize(
+    ("options", "says"),
+    [
+        ({"max_age": 60}, "max_age must be a datetime.timedelta"),
+        ({"future_skew": 5.0}, "future_skew must be a datetime.timedelta"),
+        ({"ppts": "shaken"}, "ppts must be a tuple of strings"),
+        ({"algorithms": "ES256"}, "algorithms must be a tuple of strings"),
+        ({"max_identities": "3"}, "max_identities must be an int"),
+    ],
+)
+def test_a_policy_of_the_wrong_types_is_refused_in_words(
+    options: dict[str, Any], says: str
+) -> None:
+    with pytest.raises(ConfigurationError, match=says):
+        Policy(**options)
+
+
+def test_a_policy_with_a_string_of_ppts_does_not_accept_its_substrings() -> None:
+    # "sha" in "shaken" is True: a str where a tuple belongs accepted ppt=sha.
+    with pytest.raises(ConfigurationError):
+        Policy(ppts="shaken")  # type: ignore[arg-type]
+    assert Policy(ppts=("shaken",)).ppts == ("shaken",)
+
+
+@pytest.mark.parametrize(
+    ("parts", "says"),
+    [
+        ({"trust": CA.trust_pem, "fetcher": _fetcher()}, r"TrustStore\.from_pem"),
+        ({"fetcher": {CERT.x5u: bytes(CERT.chain_pem)}}, "fetcher must be a Fetcher"),
+        ({"fetcher": StaticFetcher}, "an instance, not the class StaticFetcher"),
+        ({"keys": {CERT.x5u: bytes(CERT.chain_pem)}}, "P-256 public keys"),
+    ],
+)
+def test_a_verifier_of_the_wrong_parts_is_refused_when_built(
+    parts: dict[str, Any], says: str
+) -> None:
+    # It used to be built, then raise AttributeError from inside verify() at the
+    # first call that needed the part.
+    with pytest.raises(ConfigurationError, match=says):
+        Verifier(**parts)
+
+
+def test_verify_call_names_what_it_takes() -> None:
+    verifier = Verifier(trust=TrustStore.from_pem(CA.trust_pem), fetcher=_fetcher())
+    with pytest.raises(TypeError, match="CallFacts"):
+        verifier.verify_call(INVITE, now=NOW)  # type: ignore[arg-type]
+
+
+def test_a_failure_raised_carries_its_outcome_typed() -> None:
+    verifier = Verifier(trust=TrustStore.from_pem(CA.trust_pem), fetcher=_fetcher())
+    late = verifier.verify(INVITE, now=NOW + timedelta(minutes=5))
+    with pytest.raises(VerificationError) as raised:
+        late.raise_for_failure()
+    # mypy --strict checks these lines: the attribute is an Outcome, not an object.
+    outcome: Outcome = raised.value.outcome
+    assert (outcome.sip_code, raised.value.code) == (403, "stale")
+    assert outcome is late
+
+
+def _no_verifier() -> Verifier:
+    return Verifier()  # no fetcher and no keys: refused in each worker process
+
+
+def test_verify_many_says_why_the_factory_failed_in_a_worker() -> None:
+    # It raised BrokenProcessPool ("a process in the process pool was terminated
+    # abruptly"), and the factory's own error went to stderr only.
+    with pytest.raises(ConfigurationError, match="a Verifier needs a fetcher or pinned keys"):
+        verify_many([INVITE, INVITE], _no_verifier, now=NOW, workers=2)
