@@ -18,6 +18,10 @@ EXPECTED = {
         "online:  valid signed by SPC 991G Harbor Gateway LLC",
         "offline: valid (the repository is gone)",
     ),
+    "verify_batch.py": (
+        "991G  invalid  bad-signature  1",
+        "993W  valid    -              9",
+    ),
     "real_certificates.py": (
         "Bandwidth 997E chain at 2022-06-29: trusted",
         "T-Mobile 6529 chain at 2023-01-01: trusted",
