@@ -146,6 +146,26 @@ def test_bad_policies(changes: dict[str, object]) -> None:
         FetchPolicy(**changes)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize(
+    ("changes", "says"),
+    [
+        ({"ports": 443}, "ports must be a tuple of int, not int"),
+        ({"ports": ("443",)}, "ports must be a tuple of int"),
+        ({"schemes": "https"}, "schemes must be a tuple of str, not str"),
+        ({"allow_networks": "127.0.0.0/8"}, "allow_networks must be a tuple of str"),
+        ({"total_timeout": "5"}, "total_timeout must be a number, not str"),
+        ({"max_bytes": 1.5}, "max_bytes must be a number, not float"),
+    ],
+)
+def test_a_policy_of_the_wrong_types_is_refused_in_words(
+    changes: dict[str, object], says: str
+) -> None:
+    # ports=443 was accepted, and every fetch then raised TypeError ("argument of
+    # type 'int' is not iterable") through Verifier.verify.
+    with pytest.raises(ConfigurationError, match=says):
+        FetchPolicy(**changes)  # type: ignore[arg-type]
+
+
 def _split(url: str) -> tuple[str, str, int, str] | str:
     try:
         return check_url(url, POLICY)

@@ -9,6 +9,7 @@ AttributeError of some internal object; failures keep their types for mypy
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -103,3 +104,12 @@ def test_verify_many_says_why_the_factory_failed_in_a_worker() -> None:
     # abruptly"), and the factory's own error went to stderr only.
     with pytest.raises(ConfigurationError, match="a Verifier needs a fetcher or pinned keys"):
         verify_many([INVITE, INVITE], _no_verifier, now=NOW, workers=2)
+
+
+def test_a_trust_store_reads_pem_text_as_well_as_bytes(tmp_path: Path) -> None:
+    # Path.read_text() gave "TypeError: 'in <string>' requires string as left operand".
+    (tmp_path / "roots.pem").write_bytes(CA.trust_pem)
+    store = TrustStore.from_pem((tmp_path / "roots.pem").read_text())
+    assert store.roots == TrustStore.from_pem(CA.trust_pem).roots
+    verifier = Verifier(trust=store, fetcher=_fetcher())
+    assert verifier.verify(INVITE, now=NOW).status == "valid"

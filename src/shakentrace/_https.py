@@ -114,6 +114,7 @@ class FetchPolicy:
     _allowed: tuple[IPNetwork, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        _check_types(self)
         try:
             allowed = tuple(ipaddress.ip_network(n) for n in self.allow_networks)
         except ValueError as exc:
@@ -127,6 +128,24 @@ class FetchPolicy:
         if any(address in net for net in self._allowed):
             return True
         return not any(address in net for net in FORBIDDEN_NETWORKS)
+
+
+_TUPLES = {"schemes": str, "ports": int, "allow_networks": str, "content_types": str}
+_NUMBERS = {"connect_timeout": (int, float), "total_timeout": (int, float), "max_bytes": (int,)}
+
+
+def _check_types(policy: FetchPolicy) -> None:
+    """Refuse a value of the wrong type in words (``ports=443`` made every fetch a TypeError)."""
+    for name, kind in _TUPLES.items():
+        value = getattr(policy, name)
+        if not isinstance(value, tuple) or not all(isinstance(v, kind) for v in value):
+            raise ConfigurationError(
+                f"{name} must be a tuple of {kind.__name__}, not {type(value).__name__}"
+            )
+    for name, kinds in _NUMBERS.items():
+        value = getattr(policy, name)
+        if isinstance(value, bool) or not isinstance(value, kinds):
+            raise ConfigurationError(f"{name} must be a number, not {type(value).__name__}")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

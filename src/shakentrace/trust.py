@@ -152,17 +152,19 @@ class TrustStore:
         self._lock = threading.Lock()
 
     @classmethod
-    def from_pem(cls, data: bytes, **options: Any) -> TrustStore:
+    def from_pem(cls, data: bytes | str, **options: Any) -> TrustStore:
         """Build a store from a PEM bundle of root certificates (and optionally CRLs).
 
         Args:
-            data: Concatenated PEM certificates; ``X509 CRL`` blocks are loaded as CRLs.
+            data: Concatenated PEM certificates (bytes, or text as read from a file
+                in text mode); ``X509 CRL`` blocks are loaded as CRLs.
             **options: Passed to :class:`TrustStore`.
 
         Raises:
             CertificateParseError: The bundle holds no certificate.
         """
-        roots, crls = _truststore.roots_from_pem(data)
+        text = data.encode() if isinstance(data, str) else data
+        roots, crls = _truststore.roots_from_pem(text)
         return cls(roots, crls=(*crls, *options.pop("crls", ())), **options)
 
     @classmethod

@@ -227,7 +227,7 @@ class Verifier:
         Args:
             message: Raw SIP text or bytes, or a parsed :class:`~shakentrace.sip.SipMessage`.
             now: The moment to judge at (capture time for a capture); default
-                the wall clock.
+                the verifier's ``clock`` (the wall clock unless one was given).
 
         Raises:
             TypeError: ``message`` is of another type.
@@ -249,7 +249,16 @@ class Verifier:
         return self.verify_call(CallFacts.from_message(parsed), now=moment)
 
     def verify_identity(self, value: str, now: datetime | None = None) -> Outcome:
-        """Verify one Identity header value alone (no SIP headers to compare with)."""
+        """Verify one Identity header value alone (no SIP headers to compare with).
+
+        Args:
+            value: The header value, without the ``Identity:`` name.
+            now: The moment to judge at; default the verifier's ``clock``.
+
+        Raises:
+            TypeError: ``value`` is not a ``str``.
+            ConfigurationError: ``now`` is naive.
+        """
         if not isinstance(value, str):
             raise TypeError("verify_identity() takes a str")
         return self.verify_call(CallFacts(identities=(value,)), now=now)
