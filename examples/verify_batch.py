@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import tempfile
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
@@ -29,8 +29,11 @@ def build_verifier(roots: Path, certs: Path) -> Verifier:
     return Verifier(trust=TrustStore.from_pem(roots.read_bytes()), fetcher=DirectoryFetcher(certs))
 
 
-def captured_calls(work: Path) -> list[bytes]:
-    """Ten calls from each signer, the last one tampered with; their chains kept in ``work``."""
+def captured_calls(work: Path) -> list[tuple[bytes, datetime]]:
+    """Ten calls from each signer, the last one tampered with, and when each was captured.
+
+    Their chains are kept in ``work``, as a folder of chains collected earlier.
+    """
     ca = StiCA(seed="batch", now=CAPTURED)
     (work / "roots.pem").write_bytes(ca.trust_pem)
     (work / "certs").mkdir()
@@ -39,10 +42,12 @@ def captured_calls(work: Path) -> list[bytes]:
         cert = ca.issue_cert(spc=spc)
         (work / "certs" / quote(cert.x5u, safe="")).write_bytes(bytes(cert.chain_pem))
         for n in range(10):
-            identity = cert.identity_header(orig=f"131255500{n:02d}", iat=CAPTURED)
+            signed = CAPTURED + timedelta(minutes=len(calls))  # one call a minute
+            identity = cert.identity_header(orig=f"131255500{n:02d}", iat=signed)
             if n == 9:
                 identity = MUTATIONS["tamper-attest"].apply(cert, identity)
-            calls.append(build_invite(identity=identity, orig=f"131255500{n:02d}", date=CAPTURED))
+            raw = build_invite(identity=identity, orig=f"131255500{n:02d}", date=signed)
+            calls.append((raw, signed + timedelta(milliseconds=40)))
     return calls
 
 
@@ -50,7 +55,9 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="shakentrace-batch-"))
     calls = captured_calls(work)
     factory = functools.partial(build_verifier, work / "roots.pem", work / "certs")
-    outcomes = verify_many(calls, factory, now=CAPTURED, workers=2)
+    # Each call judged when it was captured: one moment for all would find most stale.
+    invites, captured = [raw for raw, _ in calls], [when for _, when in calls]
+    outcomes = verify_many(invites, factory, times=captured, workers=2)
     tally = Counter(
         (o.signer.spc if o.signer else None, o.status, o.reasons[0].code if o.reasons else "-")
         for o in outcomes

@@ -113,3 +113,29 @@ def test_a_trust_store_reads_pem_text_as_well_as_bytes(tmp_path: Path) -> None:
     assert store.roots == TrustStore.from_pem(CA.trust_pem).roots
     verifier = Verifier(trust=store, fetcher=_fetcher())
     assert verifier.verify(INVITE, now=NOW).status == "valid"
+
+
+def _verifier() -> Verifier:
+    return Verifier(trust=TrustStore.from_pem(CA.trust_pem), fetcher=_fetcher())
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_verify_many_judges_each_message_at_its_own_capture_time(workers: int) -> None:
+    # A queue of captured INVITEs: each is judged when it was captured (DESIGN §2),
+    # not all at one moment, which made every call but those of one minute stale.
+    later = NOW + timedelta(minutes=10)
+    second = build_invite(identity=CERT.identity_header(iat=later), date=later)
+    calls = [INVITE, second, INVITE]
+    outcomes = verify_many(calls, _verifier, times=[NOW, later, None], workers=workers)
+    assert [o.now for o in outcomes[:2]] == [NOW, later]
+    assert [o.status for o in outcomes[:2]] == ["valid", "valid"]
+    assert outcomes[2].now > later  # None: the wall clock
+    at_once = verify_many(calls[:2], _verifier, now=NOW, workers=workers)
+    assert [o.status for o in at_once] == ["valid", "invalid"]
+
+
+def test_verify_many_takes_one_time_per_message() -> None:
+    with pytest.raises(ConfigurationError, match=r"2 message\(s\) and 1 time\(s\)"):
+        verify_many([INVITE, INVITE], _verifier, times=[NOW])
+    with pytest.raises(ConfigurationError, match="now or times, not both"):
+        verify_many([INVITE], _verifier, now=NOW, times=[NOW])

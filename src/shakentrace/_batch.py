@@ -40,6 +40,7 @@ def verify_many(
     factory: Callable[[], Verifier],
     *,
     now: datetime | None = None,
+    times: Iterable[datetime | None] | None = None,
     workers: int | None = 2,
     chunksize: int = 16,
 ) -> list[Outcome]:
@@ -50,13 +51,16 @@ def verify_many(
         factory: Builds the :class:`Verifier` in each worker process (a
             module-level function or ``functools.partial``, so it pickles).
         now: The moment to judge every message at; default each one's wall clock.
+        times: Instead of ``now``, the moment to judge each message at, in order
+            (e.g. capture times; ``None`` for the wall clock).
         workers: Processes to use (``None``: one per core); ``1`` verifies in this process.
         chunksize: Messages handed to a worker at a time.
 
     Raises:
-        ConfigurationError: ``factory`` failed in a worker process (with its error).
+        ConfigurationError: ``factory`` failed in a worker process (with its
+            error), or ``times`` does not give one time per message.
     """
-    items = [(m, now) for m in messages]
+    items = _items(list(messages), now, times)
     if workers == 1 or len(items) < 2:
         verifier = factory()
         return [verifier.verify(m, now=when) for m, when in items]
@@ -64,3 +68,19 @@ def verify_many(
         max_workers=workers, initializer=_init_worker, initargs=(factory,)
     ) as pool:
         return list(pool.map(_verify_one, items, chunksize=chunksize))
+
+
+def _items(
+    messages: list[bytes | str], now: datetime | None, times: Iterable[datetime | None] | None
+) -> list[tuple[bytes | str, datetime | None]]:
+    if times is None:
+        return [(m, now) for m in messages]
+    if now is not None:
+        raise ConfigurationError("verify_many takes now or times, not both")
+    moments = list(times)
+    if len(moments) != len(messages):
+        raise ConfigurationError(
+            f"verify_many got {len(messages)} message(s) and {len(moments)} time(s):"
+            " give one time per message"
+        )
+    return list(zip(messages, moments, strict=True))
