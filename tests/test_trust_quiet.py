@@ -8,13 +8,14 @@ boundary, in any order, and compare each answer with a new store's.
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 from cryptography import x509
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shakentrace import TrustStore
+from shakentrace import FetchError, TrustStore
 from shakentrace.testing import StiCA
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -84,3 +85,35 @@ def test_new_crls_forget_kept_verdicts() -> None:
     assert store.verify_chain(chain, at=NOW + timedelta(hours=2)).trusted
     store.add_crls([_CRL])
     assert not store.verify_chain(chain, at=NOW + timedelta(hours=2)).trusted
+
+
+class _HeldCrlFetcher:
+    """A CRL fetcher (the Fetcher protocol) whose fetches wait until released."""
+
+    def __init__(self) -> None:
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    def fetch(self, url: str) -> bytes:
+        self.entered.set()
+        self.release.wait(10)
+        raise FetchError(f"no CRL at {url} in this test")
+
+
+def test_crls_added_while_a_chain_is_judged_are_not_forgotten() -> None:
+    # A service refreshes the STI-PA CRL while its threads verify calls. A verdict
+    # computed with the old CRLs was stored after add_crls had cleared the caches,
+    # and then handed out for good: the revoked certificate stayed trusted.
+    crl_fetcher = _HeldCrlFetcher()
+    store = TrustStore.from_pem(_PEM, crl_fetcher=crl_fetcher)
+    chain, at = _CHAINS[1], NOW + timedelta(hours=2)
+    during: list[bool] = []
+    judge = threading.Thread(target=lambda: during.append(store.verify_chain(chain, at=at).trusted))
+    judge.start()
+    assert crl_fetcher.entered.wait(10)
+    store.add_crls([_CRL])  # the new CRL revokes the certificate being judged
+    crl_fetcher.release.set()
+    judge.join(10)
+    assert during == [True]  # judged with the CRLs it started with
+    after = store.verify_chain(chain, at=at)
+    assert [r.code for r in after.reasons if r.severity == "error"] == ["cert-revoked"]

@@ -114,6 +114,9 @@ class _Static:
 class TrustStore:
     """STI-CA trust anchors and CRLs, and chain validation against them.
 
+    Safe to share between threads, and :meth:`add_crls` may run while they verify:
+    verdicts begun before it are not kept.
+
     Args:
         roots: The trusted STI-CA root certificates.
         crls: CRLs to consult (verified against the roots, ``crl_signers`` and the
@@ -150,6 +153,8 @@ class TrustStore:
         self._cache: OrderedDict[tuple[x509.Certificate, ...], _Static] = OrderedDict()
         self._quiet: QuietVerdicts[ChainResult] = QuietVerdicts(cache_size)
         self._lock = threading.Lock()
+        # Counts add_crls calls: a verdict computed with older CRLs is not kept.
+        self._generation = 0
 
     @classmethod
     def from_pem(cls, data: bytes | str, **options: Any) -> TrustStore:
@@ -213,6 +218,7 @@ class TrustStore:
         """Add CRLs (e.g. a fresh STI-PA CRL) and forget cached chain verdicts."""
         with self._lock:
             self._crls = (*self._crls, *crls)
+            self._generation += 1
             self._cache.clear()
             self._quiet.clear()
 
@@ -241,7 +247,8 @@ class TrustStore:
         quiet = self._quiet.get(chain, at)
         if quiet is not None:
             return quiet
-        static = self._static(tuple(chain))
+        generation = self._generation
+        static = self._static(tuple(chain), generation)
         path = static.path or tuple(chain)
         moment = (
             *_quiet.validity(path, at),
@@ -259,10 +266,12 @@ class TrustStore:
         tn_auth = static.facts.tn_auth
         if not moment and (tn_auth is None or not tn_auth.has_numbers):
             revoked = [hit.revoked_at for _, hit in static.revocations]
-            self._quiet.put(chain, path, revoked, result)
+            with self._lock:
+                if generation == self._generation:
+                    self._quiet.put(chain, path, revoked, result)
         return result
 
-    def _static(self, chain: tuple[x509.Certificate, ...]) -> _Static:
+    def _static(self, chain: tuple[x509.Certificate, ...], generation: int) -> _Static:
         key = chain  # certificates hash and compare by their DER
         with self._lock:
             hit = self._cache.get(key)
@@ -271,6 +280,8 @@ class TrustStore:
                 return hit
         static = self._compute(chain)
         with self._lock:
+            if generation != self._generation:  # add_crls ran meanwhile
+                return static
             self._cache[key] = static
             while len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
