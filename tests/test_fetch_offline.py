@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
-from shakentrace import ConfigurationError, FetchError, StaticFetcher, load_chain
+from shakentrace import (
+    ConfigurationError,
+    FetchError,
+    StaticFetcher,
+    TrustStore,
+    Verifier,
+    load_chain,
+)
 from shakentrace.fetch import DirectoryFetcher, Fetcher, LayeredFetcher, parse_bundle
-from shakentrace.testing import StiCA
+from shakentrace.testing import StiCA, build_invite, encode_jws, format_identity
 
 URL = "https://cr.example.com/certs/sp-1234.pem"
 
@@ -89,3 +99,48 @@ def test_layered_fetcher_takes_the_first_body_and_raises_the_last_error() -> Non
     assert network.calls == ["https://cr.example/b.pem", "https://cr.example/c.pem"]
     with pytest.raises(ConfigurationError):
         LayeredFetcher()
+
+
+def test_an_x5u_too_long_for_a_file_name_is_a_miss_through_the_verifier(
+    tmp_path: Path, chain_pem: bytes
+) -> None:
+    # The x5u is the signer's (or forger's) choice: a 300-character one made the
+    # folder look-up raise OSError (ENAMETOOLONG) out of Verifier.verify.
+    ca = StiCA(seed=51)
+    cert = ca.issue_cert()
+    long = "https://cr.example.com/" + "a" * 300 + ".pem"
+    identity = format_identity(cert.sign_passport(x5u=long), info=long)
+    verifier = Verifier(trust=TrustStore.from_pem(ca.trust_pem), fetcher=DirectoryFetcher(tmp_path))
+    outcome = verifier.verify(build_invite(identity=identity))
+    assert [r.code for r in outcome.reasons][:1] == ["cert-unavailable"]
+
+
+def _miss(folder: str, url: str) -> str:
+    try:
+        DirectoryFetcher(folder).fetch(url)
+    except FetchError as exc:
+        return exc.code
+    return "found"
+
+
+_URLS = st.text(max_size=100) | st.integers(200, 600).map(lambda n: "https://x/" + "a" * n)
+
+
+def test_an_x5u_that_is_no_utf_8_text_is_a_miss_through_the_verifier(tmp_path: Path) -> None:
+    # A JSON escape gives the x5u a lone surrogate, which no encoding takes:
+    # quoting it for the file name raised UnicodeEncodeError out of Verifier.verify.
+    ca = StiCA(seed=51)
+    cert = ca.issue_cert()
+    header = b'{"alg":"ES256","ppt":"shaken","typ":"passport","x5u":"https://x/\\udcff.pem"}'
+    claims = {"attest": "A", "dest": {"tn": ["12155551213"]}, "iat": 1, "orig": {"tn": "1"}}
+    token = encode_jws(header, {**claims, "origid": "x"}, cert.private_key)
+    verifier = Verifier(trust=TrustStore.from_pem(ca.trust_pem), fetcher=DirectoryFetcher(tmp_path))
+    outcome = verifier.verify_identity(token, now=ca.now())
+    assert "cert-unavailable" in [r.code for r in outcome.reasons]
+
+
+@example("https://x/\udcff.pem")
+@given(_URLS)
+def test_an_empty_folder_answers_any_url_with_our_error(url: str) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        assert _miss(folder, url) == "cert-unavailable"

@@ -180,12 +180,26 @@ class DirectoryFetcher:
                 return self._bundle[url]
             raise FetchError(f"{url} is not in the certificate bundle {self._path.name}")
         last = PurePosixPath(urlsplit(url).path).name
-        for name in (quote(url, safe=""), last):
-            candidate = self._path / name
-            if name and name not in (".", "..") and candidate.is_file():
+        # surrogatepass: a JSON escape can put a lone surrogate in the x5u.
+        for name in (quote(url, safe="", errors="surrogatepass"), last):
+            candidate = self._stored(name)
+            if candidate is not None:
                 return self._read(candidate)
         wanted = f": no file {last}" if last not in ("", ".", "..") else ""
         raise FetchError(f"{url} is not in the certificate folder {self._path}{wanted}")
+
+    def _stored(self, name: str) -> Path | None:
+        """The file named ``name`` in the folder, if there is one.
+
+        The name comes from the x5u, the signer's (or a forger's) choice: one
+        longer than a file name can be, or that the system refuses, is no file.
+        """
+        if not name or name in (".", "..") or len(name.encode(errors="replace")) > _MAX_NAME:
+            return None
+        try:
+            return self._path / name if (self._path / name).is_file() else None
+        except (OSError, ValueError):
+            return None
 
     def _read(self, file: Path) -> bytes:
         with file.open("rb") as handle:
@@ -226,6 +240,8 @@ def parse_bundle(data: bytes) -> dict[str, bytes]:
     return {url: b"".join(lines) for url, lines in chains.items()}
 
 
+# NAME_MAX of common file systems, in bytes.
+_MAX_NAME = 255
 _X5U_LINE = re.compile(rb"^\s*#?\s*X5U:\s*(\S+)\s*$", re.IGNORECASE)
 
 
