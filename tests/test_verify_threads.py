@@ -78,7 +78,10 @@ def _calls(certs: dict[str, StiCert], server: CertServer) -> list[bytes]:
 
 
 def _https(server: CertServer) -> HttpsFetcher:
-    return HttpsFetcher(server.policy(), resolver=server.resolver, ssl_context=server.ssl_context)
+    # A generous deadline: a fetch that timed out on a loaded machine would differ
+    # from the sequential verdict for a reason that is not the one under test.
+    policy = server.policy(total_timeout=15.0)
+    return HttpsFetcher(policy, resolver=server.resolver, ssl_context=server.ssl_context)
 
 
 def _in_threads(verifier: Verifier, calls: list[bytes]) -> list[list[Outcome]]:
@@ -140,7 +143,7 @@ def test_an_uncached_recording_fetcher_keeps_its_verdicts_under_threads(
     # failure.
     calls = _calls(certs, server)
     trust = TrustStore([ca.root_cert])
-    alone = Verifier(trust=trust, fetcher=RecordingFetcher(_https(server), tmp_path / "alone"))
+    alone = Verifier(trust=trust, fetcher=STACKS["caching"](server, tmp_path))
     expected = [alone.verify(call, now=WHEN) for call in calls]
     shared = Verifier(trust=trust, fetcher=RecordingFetcher(_https(server), tmp_path / "kept"))
     for got in _in_threads(shared, calls):
