@@ -197,6 +197,12 @@ class Verifier:
         clock: Gives "now" when :meth:`verify` is not told (live verification);
             the wall clock by default.
 
+    Attributes:
+        trust: The trust store given (``add_crls`` on it is seen by later calls).
+        fetcher: The fetcher given.
+        policy: The policy given.
+        clock: The clock given.
+
     Raises:
         ConfigurationError: Neither a fetcher nor pinned keys were given, or a
             part is of the wrong type (e.g. PEM bytes for ``trust``).
