@@ -8,6 +8,7 @@ AttributeError of some internal object; failures keep their types for mypy
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,11 @@ from typing import Any
 import pytest
 
 from shakentrace import (
+    CachingFetcher,
     ConfigurationError,
+    DirectoryFetcher,
+    HttpsFetcher,
+    LayeredFetcher,
     Outcome,
     Policy,
     StaticFetcher,
@@ -24,6 +29,7 @@ from shakentrace import (
     Verifier,
     verify_many,
 )
+from shakentrace.evidence import RecordingFetcher
 from shakentrace.testing import StiCA, build_invite
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -139,3 +145,22 @@ def test_verify_many_takes_one_time_per_message() -> None:
         verify_many([INVITE, INVITE], _verifier, times=[NOW])
     with pytest.raises(ConfigurationError, match="now or times, not both"):
         verify_many([INVITE], _verifier, now=NOW, times=[NOW])
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda folder: CachingFetcher(HttpsFetcher),  # type: ignore[arg-type]
+        lambda folder: LayeredFetcher(DirectoryFetcher(folder), HttpsFetcher),  # type: ignore[arg-type]
+        lambda folder: RecordingFetcher(HttpsFetcher, folder),  # type: ignore[arg-type]
+        lambda folder: TrustStore.from_pem(CA.trust_pem, crl_fetcher=HttpsFetcher),
+    ],
+    ids=["caching", "layered", "recording", "crl-fetcher"],
+)
+def test_a_fetcher_class_in_place_of_a_fetcher_is_refused_when_wrapped(
+    build: Callable[[Path], object], tmp_path: Path
+) -> None:
+    # CachingFetcher(HttpsFetcher) -- the parentheses forgotten -- was accepted, and
+    # every call then raised TypeError out of Verifier.verify.
+    with pytest.raises(ConfigurationError, match="not the class HttpsFetcher"):
+        build(tmp_path)

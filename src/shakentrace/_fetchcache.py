@@ -27,11 +27,32 @@ from shakentrace.errors import CertificateParseError, ConfigurationError, FetchE
 if TYPE_CHECKING:
     from shakentrace.fetch import Fetcher
 
-__all__ = ["CacheStats", "CachingFetcher", "freshness"]
+__all__ = ["CacheStats", "CachingFetcher", "check_fetcher", "freshness"]
 
 _MAX_AGE = re.compile(r"(?:^|,)\s*max-age\s*=\s*\"?(\d{1,10})\"?\s*(?:,|$)", re.IGNORECASE)
 # RFC 9111 §1.2.2: a delta-seconds too large to hold stands for 2**31 seconds.
 _MAX_DELTA = 2**31
+
+
+def check_fetcher(value: object, role: str) -> None:
+    """Refuse what cannot fetch when it is given, not at the first fetch.
+
+    ``CachingFetcher(HttpsFetcher)``, the parentheses forgotten, made every
+    verification raise ``TypeError``.
+
+    Raises:
+        ConfigurationError: ``value`` is a class, or has no ``fetch`` method.
+    """
+    if isinstance(value, type):
+        raise ConfigurationError(
+            f"{role} must be an instance, not the class {value.__name__}"
+            f" (did you mean {value.__name__}()?)"
+        )
+    if not callable(getattr(value, "fetch", None)):
+        raise ConfigurationError(
+            f"{role} must be a Fetcher (an object with fetch(url) -> bytes),"
+            f" not {type(value).__name__}; StaticFetcher serves a dict of URL to body"
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -147,6 +168,7 @@ class CachingFetcher:
         negative_ttl: timedelta = timedelta(seconds=60),
         max_entries: int = 4096,
     ) -> None:
+        check_fetcher(inner, "the fetcher a CachingFetcher wraps")
         if max_entries < 1 or min_ttl > max_ttl:
             raise ConfigurationError("max_entries must be positive and min_ttl <= max_ttl")
         self._inner = inner

@@ -50,6 +50,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from shakentrace._fetchcache import check_fetcher
 from shakentrace.errors import ConfigurationError, FetchError
 from shakentrace.fetch import Fetcher
 
@@ -84,6 +85,7 @@ class RecordingFetcher:
         *,
         clock: Callable[[], datetime] = _utc_now,
     ) -> None:
+        check_fetcher(inner, "the fetcher a RecordingFetcher wraps")
         self._inner = inner
         self._folder = Path(folder)
         self._clock = clock

@@ -114,6 +114,8 @@ class LayeredFetcher:
     def __init__(self, *fetchers: Fetcher) -> None:
         if not fetchers:
             raise ConfigurationError("LayeredFetcher needs at least one fetcher")
+        for fetcher in fetchers:
+            check_fetcher(fetcher, "each fetcher of a LayeredFetcher")
         self.fetchers = fetchers
 
     def fetch(self, url: str) -> bytes:
@@ -246,4 +248,4 @@ _X5U_LINE = re.compile(rb"^\s*#?\s*X5U:\s*(\S+)\s*$", re.IGNORECASE)
 
 
 # Imported last: the caching fetcher's module refers back to this one.
-from shakentrace._fetchcache import CacheStats, CachingFetcher  # noqa: E402
+from shakentrace._fetchcache import CacheStats, CachingFetcher, check_fetcher  # noqa: E402

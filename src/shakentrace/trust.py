@@ -36,6 +36,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509 import verification
 
 from shakentrace import _crl, _nullparams, _quiet, _truststore
+from shakentrace._fetchcache import check_fetcher
 from shakentrace._quiet import QuietVerdicts
 from shakentrace._x509 import public_key
 from shakentrace.certs import CertFacts, cert_facts, crl_distribution_points, lint
@@ -147,6 +148,8 @@ class TrustStore:
         self._store = verification.Store(list(self.roots))
         self._crls: tuple[x509.CertificateRevocationList, ...] = tuple(crls)
         self._crl_signers = tuple(crl_signers)
+        if crl_fetcher is not None:
+            check_fetcher(crl_fetcher, "crl_fetcher")
         self._crl_fetcher = crl_fetcher
         self._lint = lint
         self._cache_size = cache_size

@@ -17,6 +17,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from shakentrace._batch import verify_many
+from shakentrace._fetchcache import check_fetcher
 from shakentrace._frozen import builder
 from shakentrace._outcome import (
     IdentityResult,
@@ -378,13 +379,8 @@ def _check_parts(
             f"trust must be a TrustStore, not {type(trust).__name__}"
             " (TrustStore.from_pem reads a PEM bundle of STI-CA roots)"
         )
-    if isinstance(fetcher, type):
-        raise ConfigurationError(f"fetcher must be an instance, not the class {fetcher.__name__}")
-    if fetcher is not None and not isinstance(fetcher, Fetcher):
-        raise ConfigurationError(
-            f"fetcher must be a Fetcher (an object with fetch(url) -> bytes),"
-            f" not {type(fetcher).__name__}; StaticFetcher serves a dict of URL to PEM"
-        )
+    if fetcher is not None:
+        check_fetcher(fetcher, "fetcher")
     if not isinstance(policy, Policy):
         raise ConfigurationError("policy must be a shakentrace.verify.Policy")
     if any(not isinstance(k, ec.EllipticCurvePublicKey) for k in (keys or {}).values()):
