@@ -19,6 +19,7 @@ from shakentrace import (
     CachingFetcher,
     ConfigurationError,
     DirectoryFetcher,
+    FetchPolicy,
     HttpsFetcher,
     LayeredFetcher,
     Outcome,
@@ -164,3 +165,12 @@ def test_a_fetcher_class_in_place_of_a_fetcher_is_refused_when_wrapped(
     # every call then raised TypeError out of Verifier.verify.
     with pytest.raises(ConfigurationError, match="not the class HttpsFetcher"):
         build(tmp_path)
+
+
+def test_the_two_policies_are_not_taken_for_each_other() -> None:
+    # Policy (the Verifier's) and FetchPolicy (the HttpsFetcher's): HttpsFetcher(Policy())
+    # was accepted, and every fetch raised AttributeError out of Verifier.verify.
+    with pytest.raises(ConfigurationError, match="HttpsFetcher takes a FetchPolicy, not Policy"):
+        HttpsFetcher(Policy())  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError, match="FetchPolicy belongs to the HttpsFetcher"):
+        Verifier(fetcher=_fetcher(), policy=FetchPolicy())  # type: ignore[arg-type]

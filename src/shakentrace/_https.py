@@ -262,6 +262,9 @@ class HttpsFetcher:
             system CAs and checks the hostname (the connection itself goes to the
             checked address).
         clock: A monotonic clock in seconds, for the total deadline.
+
+    Raises:
+        ConfigurationError: ``policy`` is not a :class:`FetchPolicy`.
     """
 
     def __init__(
@@ -273,6 +276,10 @@ class HttpsFetcher:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.policy = policy or FetchPolicy()
+        if not isinstance(self.policy, FetchPolicy):
+            raise ConfigurationError(
+                f"HttpsFetcher takes a FetchPolicy, not {type(self.policy).__name__}"
+            )
         self._resolve = resolver or system_resolver
         self._ssl = ssl_context or ssl.create_default_context()
         self._clock = clock

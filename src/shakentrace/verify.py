@@ -382,7 +382,10 @@ def _check_parts(
     if fetcher is not None:
         check_fetcher(fetcher, "fetcher")
     if not isinstance(policy, Policy):
-        raise ConfigurationError("policy must be a shakentrace.verify.Policy")
+        raise ConfigurationError(
+            f"policy must be a shakentrace.verify.Policy, not {type(policy).__name__}"
+            " (a FetchPolicy belongs to the HttpsFetcher)"
+        )
     if any(not isinstance(k, ec.EllipticCurvePublicKey) for k in (keys or {}).values()):
         raise ConfigurationError("keys must map x5u URLs to P-256 public keys")
 
