@@ -174,3 +174,9 @@ def test_the_two_policies_are_not_taken_for_each_other() -> None:
         HttpsFetcher(Policy())  # type: ignore[arg-type]
     with pytest.raises(ConfigurationError, match="FetchPolicy belongs to the HttpsFetcher"):
         Verifier(fetcher=_fetcher(), policy=FetchPolicy())  # type: ignore[arg-type]
+
+
+def test_a_trust_store_of_pem_bytes_points_to_from_pem() -> None:
+    # TrustStore(pem) said "'int' object is not an instance of 'Certificate'".
+    with pytest.raises(ConfigurationError, match=r"TrustStore\.from_pem"):
+        TrustStore(CA.trust_pem)  # type: ignore[arg-type]

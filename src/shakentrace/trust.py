@@ -129,7 +129,7 @@ class TrustStore:
         cache_size: How many chains to remember.
 
     Raises:
-        ConfigurationError: No roots given.
+        ConfigurationError: No roots given, or roots that are not certificates.
     """
 
     def __init__(
@@ -145,6 +145,11 @@ class TrustStore:
         self.roots: tuple[x509.Certificate, ...] = tuple(roots)
         if not self.roots:
             raise ConfigurationError("a TrustStore needs at least one root certificate")
+        if not all(isinstance(root, x509.Certificate) for root in self.roots):
+            raise ConfigurationError(
+                "roots must be x509.Certificate objects; TrustStore.from_pem reads a PEM"
+                " bundle, TrustStore.from_directory a folder"
+            )
         self._store = verification.Store(list(self.roots))
         self._crls: tuple[x509.CertificateRevocationList, ...] = tuple(crls)
         self._crl_signers = tuple(crl_signers)
