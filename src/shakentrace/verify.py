@@ -28,6 +28,7 @@ from shakentrace._outcome import (
     verdict,
 )
 from shakentrace._policy import DEFAULT_POLICY, Policy
+from shakentrace._policy import KNOWN_PPTS as KNOWN_PPTS  # kept importable from here
 from shakentrace._rebuild import (
     CallFacts,
     Credential,
