@@ -13,6 +13,9 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -207,3 +210,109 @@ def test_campaigns_directory_gives_the_contact_line_and_a_bad_one_is_a_usage_err
     reach = "traceback@harbor-gw.example (Robocall Mitigation Database: RMD0000991)"
     assert lines[3] == f"    contact: {reach}"
     assert err.getvalue().startswith("shakentrace: error: [directory-malformed] not TOML")
+
+
+def _each_provider_alone(argv: list[str], tmp: Path) -> tuple[list[str], list[Path]]:
+    """Each provider's own ``trace --json`` of its own capture, as it would answer.
+
+    Returns the options without providers and files, and the answers' files.
+    """
+    start = argv.index("--provider")
+    options, providers, files = argv[:start], argv[start + 1 : -3 : 2], argv[-3:]
+    answers = []
+    for provider, capture in zip(providers, files, strict=True):
+        code, calls = _trace([*options, "--provider", provider, capture])
+        assert code == 0
+        answers.append(tmp / f"{provider}.jsonl")
+        answers[-1].write_text("".join(json.dumps(c) + "\n" for c in calls))
+    return options, answers
+
+
+def test_other_providers_answers_link_as_their_captures_would(
+    resigned: list[str], tmp_path: Path
+) -> None:
+    """Lakeside holds only its capture and the hop records Prairie and Midwest sent: the
+    tracebacks equal those of all three captures, re-signed call and all."""
+    options, (_, *theirs) = _each_provider_alone(resigned, tmp_path)
+    hops = [a for path in theirs for a in ("--hops", str(path))]
+    assert _trace([*options, "--provider", "994L", resigned[-3], *hops]) == _trace(resigned)
+    received_only = [*options[: options.index("--jobs")], *hops]  # no capture at all
+    code, calls = _trace(received_only)
+    assert code == 0
+    assert [[h["provider"] for h in c["hops"]] for c in calls][:1] == [
+        ["Prairie Wholesale Voice", "Midwest Transit Inc"]
+    ]
+
+
+def test_hop_files_as_a_process_over_the_bundled_example(tmp_path: Path) -> None:
+    """The README's traceback from Lakeside's capture and the others' answers alone."""
+    example = ROOT / "examples"
+    common = [
+        *("--directory", str(example / "directory.toml")),
+        *("--trust", str(example / "capture" / "trust.pem")),
+        *("--certs", str(example / "capture" / "certs")),
+    ]
+    captures = {"994L": "lakeside.pcap", "993W": "prairie.pcapng", "992T": "midwest.pcap"}
+    together = [*common, "--jobs", "1"]
+    for provider in captures:
+        together += ["--provider", provider]
+    together += [str(example / "capture" / name) for name in captures.values()]
+    _, answers = _each_provider_alone(["trace", *together], tmp_path)
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "NO_COLOR": "1"}
+    argv = [sys.executable, "-m", "shakentrace", "trace", *common, "--provider", "994L"]
+    argv += [str(example / "capture" / "lakeside.pcap")]
+    argv += ["--hops", str(answers[1]), "--hops", "-"]  # Midwest's answer on stdin
+    result = subprocess.run(
+        argv,
+        input=answers[2].read_text(),
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert (result.returncode, result.stderr) == (0, "")
+    readme = (ROOT / "README.md").read_text()
+    first_call = result.stdout.split("\ncall 2:")[0]
+    assert first_call.strip() in readme
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ('{"hops": [{"provider": 5}]}\n', "bad.jsonl:1: Hop.provider: expected a string"),
+        ("\n[[[[\n", "bad.jsonl:2: not JSON"),
+        ('{"hops": "all of them"}\n', "bad.jsonl:1: Traceback.hops: expected a list"),
+        ("x" * (4 << 20) + "\n", "bad.jsonl:1: a line longer than 4194304 bytes"),
+    ],
+    ids=["wrong-type", "not-json", "hops-not-a-list", "line-too-long"],
+)
+def test_a_bad_hop_file_is_a_usage_error_naming_file_and_line(
+    tmp_path: Path, text: str, said: str
+) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(text)
+    directory = str(ROOT / "examples" / "directory.toml")
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["trace", "--directory", directory, "--hops", str(bad)])
+    assert (code, out.getvalue()) == (2, "")
+    assert said in err.getvalue()
+    assert err.getvalue().count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        ([], "give a capture FILE, or --hops FILE"),
+        (["x.pcap"], "give --provider: who captured each FILE"),
+        (["--provider", "994L", "-", "--hops", "-"], "'-' (stdin) given twice"),
+    ],
+)
+def test_trace_needs_something_to_trace(argv: list[str], said: str) -> None:
+    directory = str(ROOT / "examples" / "directory.toml")
+    err = io.StringIO()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+        code = main(["trace", "--directory", directory, *argv])
+    assert code == 2
+    assert said in err.getvalue()

@@ -9,7 +9,10 @@ upstream peer evidence). The hops are split into calls
 re-signed it, by the capture upstream of the same called number moments earlier)
 and each call's hops are linked into one path (:func:`shakentrace.linking.link`). Output:
 the :mod:`shakentrace.report` text per call, ``--json`` (one traceback object
-per line), and with ``--html OUT`` a self-contained page per call. With
+per line), and with ``--html OUT`` a self-contained page per call. ``--hops
+FILE`` adds the hop records other providers sent (the JSON lines of their own
+``trace --json``, or single hop records: :meth:`shakentrace.hop.Hop.from_dict`),
+which are linked with ours as if we held their captures. With
 ``--campaigns``, the calls are grouped instead, as ``shakentrace campaigns`` groups
 them (:meth:`shakentrace.campaigns.CallRecord.from_traceback`: each call counts
 once, with the evidence of the capture nearest its origin).
@@ -18,13 +21,15 @@ once, with the evidence of the capture nearest its origin).
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+import functools
+import json
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from shakentrace._cli_certs import CertSource
-from shakentrace._cli_io import Console, mapped
+from shakentrace._cli_io import Console, mapped, open_input
 from shakentrace._cli_verify import (
     Unreadable,
     add_campaign_options,
@@ -38,7 +43,7 @@ from shakentrace._cli_verify import (
 from shakentrace.calls import split_calls
 from shakentrace.campaigns import CallRecord
 from shakentrace.capture import CapturedMessage
-from shakentrace.errors import ConfigurationError
+from shakentrace.errors import ConfigurationError, HopRecordError
 from shakentrace.hop import Hop
 from shakentrace.linking import Traceback, link
 from shakentrace.providers import ProviderDirectory
@@ -59,7 +64,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     parser.add_argument(
         "files",
-        nargs="+",
+        nargs="*",
         metavar="FILE",
         help="one capture per provider (text, pcap or pcapng; '-' reads stdin)",
     )
@@ -67,9 +72,16 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument(
         "--provider",
         action="append",
-        required=True,
+        default=[],
         metavar="NAME",
         help="capturing provider (name or OCN): once for all files, or once per file",
+    )
+    parser.add_argument(
+        "--hops",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="hop records other providers sent: JSON lines of their trace --json, repeatable",
     )
     parser.add_argument("--json", action="store_true", help="JSON lines: one traceback per call")
     parser.add_argument("--html", metavar="OUT", help="also write an HTML report (OUT-N per call)")
@@ -84,6 +96,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def _providers(files: Sequence[str], names: Sequence[str]) -> dict[str, str]:
+    if not files and not names:
+        return {}
     if len(names) == 1:
         return dict.fromkeys(files, names[0])
     if len(names) != len(files):
@@ -121,6 +135,54 @@ def _hop(captured: CapturedMessage) -> Hop | Unreadable | None:
     )
 
 
+# A line of a hop file: a traceback record of a few hops is some KiB; this is generous.
+_MAX_LINE = 4 << 20
+
+
+def _received(paths: Sequence[str]) -> Iterator[Hop]:
+    """The hop records in ``paths`` (``--hops``), in order.
+
+    Raises:
+        HopRecordError: A line that is no hop or traceback record, named by file and line.
+        OSError: A file cannot be read.
+    """
+    for path in paths:
+        stream, _, owned = open_input(path)
+        try:
+            for number, line in enumerate(
+                iter(functools.partial(stream.readline, _MAX_LINE + 1), b""), 1
+            ):
+                if line.strip():
+                    yield from _hops_of(line, f"{path}:{number}")
+        finally:
+            if owned:
+                stream.close()
+
+
+def _hops_of(line: bytes, where: str) -> list[Hop]:
+    """The hops of one JSON line: a hop record, or a traceback record (its hops)."""
+    try:
+        if len(line) > _MAX_LINE:
+            raise HopRecordError(f"a line longer than {_MAX_LINE} bytes")
+        try:
+            data = json.loads(line)
+        except (ValueError, RecursionError) as exc:
+            raise HopRecordError(f"not JSON ({exc})") from None
+        if isinstance(data, dict) and "hops" in data:
+            records = _list(data, "hops") + _list(data, "unlinked")
+            return [Hop.from_dict(record) for record in records]
+        return [Hop.from_dict(data)]
+    except HopRecordError as exc:
+        raise HopRecordError(f"{where}: {exc.message}") from None
+
+
+def _list(data: dict[str, Any], key: str) -> list[Any]:
+    value = data.get(key, [])
+    if not isinstance(value, list):
+        raise HopRecordError(f"Traceback.{key}: expected a list of hop records")
+    return value
+
+
 def _tracebacks(hops: Sequence[Hop]) -> list[Traceback]:
     """One traceback per call (:func:`shakentrace.calls.split_calls`), in order of first capture."""
     return [link(call, directory=_STATE["directory"]) for call in split_calls(hops)]
@@ -152,6 +214,12 @@ def _write_html(path: str, tracebacks: Sequence[Traceback], console: Console) ->
 
 def _run(args: argparse.Namespace) -> int:
     console: Console = args.console
+    if not args.files and not args.hops:
+        raise ConfigurationError("give a capture FILE, or --hops FILE")
+    if args.files and not args.provider:
+        raise ConfigurationError("give --provider: who captured each FILE")
+    if (args.files + args.hops).count("-") > 1:
+        raise ConfigurationError("'-' (stdin) given twice")
     providers = _providers(args.files, args.provider)
     setup = (args.trust, CertSource.from_args(args), tuple(args.policy), parse_moment(args.at))
     _init(setup, args.directory, providers)  # bad options fail before reading (exit 2)
@@ -163,10 +231,11 @@ def _run(args: argparse.Namespace) -> int:
                 f"--provider {name!r} is not in {args.directory} (by name or OCN);"
                 " its hops name it as given"
             )
+    received = list(_received(args.hops))
     unreadable: list[Unreadable] = []
     work = mapped(args, console, _hop, _init, (setup, args.directory, providers), judged=True)
     hops = list(reported(work, console, unreadable))
-    tracebacks = _tracebacks(hops)
+    tracebacks = _tracebacks(hops + received)
     if args.campaigns:
         records = map(CallRecord.from_traceback, tracebacks)
         show_campaigns(records, args, console, _STATE["directory"])
@@ -178,5 +247,6 @@ def _run(args: argparse.Namespace) -> int:
                 console.line(_text(number, traceback, console))
     if args.html:
         _write_html(args.html, tracebacks, console)
+    # Our own verdicts only: a received hop's signer was judged by its sender.
     unverified = any(hop.signer is None or not hop.signer.verified for hop in hops)
     return 2 if unreadable else 1 if unverified else 0

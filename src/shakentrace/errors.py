@@ -11,7 +11,8 @@ SIP status a verification service would answer with (``sip_code``)::
     │   ├── PassportParseError            a PASSporT token (decode_passport)
     │   ├── CertificateParseError         a certificate or chain (certs)
     │   ├── CaptureError                  a capture file (text, pcap, pcapng, HEP)
-    │   └── DirectoryError                a provider directory file
+    │   ├── DirectoryError                a provider directory file
+    │   └── HopRecordError                a hop record's JSON data (Hop.from_dict)
     ├── FetchError                        x5u or CRL retrieval refused or failed
     ├── VerificationError                 Outcome.raise_for_failure()
     └── ConfigurationError (ValueError)   misuse: bad Policy, bad arguments
@@ -32,6 +33,7 @@ __all__ = [
     "ConfigurationError",
     "DirectoryError",
     "FetchError",
+    "HopRecordError",
     "IdentityParseError",
     "ParseError",
     "PassportParseError",
@@ -121,6 +123,12 @@ class DirectoryError(ParseError):
     """A provider directory file that cannot be loaded."""
 
     default_code = "directory-malformed"
+
+
+class HopRecordError(ParseError):
+    """A hop record's data (as another provider sent it) that does not read as one."""
+
+    default_code = "hop-record-malformed"
 
 
 class FetchError(ShakenTraceError):

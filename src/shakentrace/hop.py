@@ -5,15 +5,22 @@ A :class:`Hop` is one provider's view of a call, shaped after the ITG hop record
 piece of :class:`Evidence`), who signed it (:class:`Signer`), who most likely
 originated it (:class:`Originator`), who retargeted it on the way
 (:class:`Diverter`), whom to ask next (:class:`TraceRequest`) and the spoofing or
-laundering indicators seen (:class:`Finding`). All are frozen and ``to_dict()``
-gives JSON-safe data.
+laundering indicators seen (:class:`Finding`). All are frozen; ``to_dict()``
+gives JSON-safe data and ``from_dict()`` reads it back, so that a provider can
+send its hop records (``trace --json``) and another link them with its own
+(:func:`shakentrace.linking.link`). A hop record's keys are only ever added:
+readers ignore keys they do not know and give missing ones their defaults, so
+records of older and newer versions read alike, with no version field.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Self, get_args
+
+from shakentrace import _records
 
 if TYPE_CHECKING:
     from shakentrace.providers import ProviderDirectory
@@ -66,6 +73,11 @@ class Evidence:
         """Return JSON-safe data."""
         return _plain(self)
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        """Read :meth:`to_dict`'s data back (raises :class:`~shakentrace.errors.HopRecordError`)."""
+        return _records.read_record(cls, data, _READERS, cls.__name__)
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Upstream:
@@ -104,6 +116,11 @@ class Upstream:
             "conflicting": self.conflicting,
             "customer": self.customer,
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        """Read :meth:`to_dict`'s data back (raises :class:`~shakentrace.errors.HopRecordError`)."""
+        return _records.read_record(cls, data, _READERS, cls.__name__)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -150,7 +167,13 @@ class Signer:
             "iat": iso(self.iat),
             "certificate_fingerprint": self.certificate_fingerprint,
             "x5u": self.x5u,
+            "country": self.country,
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        """Read :meth:`to_dict`'s data back (raises :class:`~shakentrace.errors.HopRecordError`)."""
+        return _records.read_record(cls, data, _READERS, cls.__name__)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -195,6 +218,11 @@ class Diverter:
             "x5u": self.x5u,
         }
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        """Read :meth:`to_dict`'s data back (raises :class:`~shakentrace.errors.HopRecordError`)."""
+        return _records.read_record(cls, data, _READERS, cls.__name__)
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Originator:
@@ -217,6 +245,11 @@ class Originator:
     def to_dict(self) -> dict[str, Any]:
         """Return JSON-safe data."""
         return _plain(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        """Read :meth:`to_dict`'s data back (raises :class:`~shakentrace.errors.HopRecordError`)."""
+        return _records.read_record(cls, data, _READERS, cls.__name__)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -248,6 +281,11 @@ class TraceRequest:
         """Return JSON-safe data."""
         return _plain(self)
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        """Read :meth:`to_dict`'s data back (raises :class:`~shakentrace.errors.HopRecordError`)."""
+        return _records.read_record(cls, data, _READERS, cls.__name__)
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Finding:
@@ -268,6 +306,11 @@ class Finding:
     def to_dict(self) -> dict[str, Any]:
         """Return JSON-safe data."""
         return _plain(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        """Read :meth:`to_dict`'s data back (raises :class:`~shakentrace.errors.HopRecordError`)."""
+        return _records.read_record(cls, data, _READERS, cls.__name__)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -334,6 +377,7 @@ class Hop:
         return {
             "provider": self.provider,
             "provider_ocn": self.provider_ocn,
+            "provider_country": self.provider_country,
             "received_at": iso(self.received_at),
             "upstream": self.upstream.to_dict(),
             "signer": self.signer.to_dict() if self.signer else None,
@@ -341,6 +385,7 @@ class Hop:
             "next_request": self.next_request.to_dict(),
             "findings": [f.to_dict() for f in self.findings],
             "passport_key": self.passport_key,
+            "passport_keys": list(self.passport_keys),
             "identity_count": self.identity_count,
             "orig_tn": self.orig_tn,
             "dest_tns": list(self.dest_tns),
@@ -349,3 +394,15 @@ class Hop:
             "max_forwards": self.max_forwards,
             "diversions": [d.to_dict() for d in self.diversions],
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        """Read :meth:`to_dict`'s data back (raises :class:`~shakentrace.errors.HopRecordError`)."""
+        return _records.read_record(cls, data, _READERS, cls.__name__)
+
+
+_READERS: _records.Readers = {
+    **{kind.__name__: kind for kind in (Evidence, Upstream, Signer, Diverter, Originator)},
+    **{kind.__name__: kind for kind in (TraceRequest, Finding, Hop)},
+    "OriginatorKind": _records.choice(*get_args(OriginatorKind)),
+}
