@@ -244,6 +244,19 @@ def test_other_providers_answers_link_as_their_captures_would(
     ]
 
 
+def test_received_hops_answer_to_orig_dest_and_around(resigned: list[str], tmp_path: Path) -> None:
+    """``--dest`` picks the call to OTHER out of the received records too, and
+    ``--around`` keeps only records received near the moment asked about."""
+    options, (_, *theirs) = _each_provider_alone(resigned, tmp_path)
+    hops = [a for path in theirs for a in ("--hops", str(path))]
+    received_only = [*options[: options.index("--jobs")], *hops]
+    _, calls = _trace([*received_only, "--dest", OTHER])
+    assert [c["hops"][0]["dest_tns"] for c in calls] == [[OTHER]]
+    assert len(calls[0]["hops"]) == 2
+    _, calls = _trace([*received_only, "--around", (T0 + timedelta(hours=1)).isoformat()])
+    assert calls == []
+
+
 def test_hop_files_as_a_process_over_the_bundled_example(tmp_path: Path) -> None:
     """The README's traceback from Lakeside's capture and the others' answers alone."""
     example = ROOT / "examples"

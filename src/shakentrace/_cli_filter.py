@@ -3,7 +3,10 @@
 A traceback request names one call: its calling and called numbers and when it
 was made. These options keep only the INVITEs that match, in any command that
 reads captures, so an analyst can point ``trace`` (or ``verify``, ``inspect``,
-``campaigns``) at a day's capture and get that call.
+``campaigns``) at a day's capture and get that call. Hop records received with
+``trace --hops`` are kept by their calling and called numbers
+(:attr:`~shakentrace.hop.Hop.orig_tn`, :attr:`~shakentrace.hop.Hop.dest_tns`)
+and receipt time.
 
 * ``--orig TN``: From, a P-Asserted-Identity, or a PASSporT's ``orig`` names it;
 * ``--dest TN``: To, the Request-URI, or a PASSporT's ``dest`` names it;
@@ -27,6 +30,7 @@ from typing import Any, TypeVar
 from shakentrace._cli_views import quietly
 from shakentrace.capture import CapturedMessage
 from shakentrace.errors import ConfigurationError, ShakenTraceError
+from shakentrace.hop import Hop
 from shakentrace.identity import parse_identity
 from shakentrace.passport import decode_passport
 from shakentrace.sip import SipMessage, parse_sip
@@ -100,6 +104,14 @@ class CallFilter:
         if captured.time is None and not self._within(quietly(lambda: message.date)):
             return False
         return self._numbers(message)
+
+    def admits_hop(self, hop: Hop) -> bool:
+        """Whether a hop record another provider sent (``trace --hops``) is of the call."""
+        return (
+            self._within(hop.received_at)
+            and self.orig in (None, hop.orig_tn)
+            and (self.dest is None or self.dest in hop.dest_tns)
+        )
 
     def _within(self, when: datetime | None) -> bool:
         if self.start is None or self.end is None:

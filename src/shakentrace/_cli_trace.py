@@ -231,7 +231,8 @@ def _run(args: argparse.Namespace) -> int:
                 f"--provider {name!r} is not in {args.directory} (by name or OCN);"
                 " its hops name it as given"
             )
-    received = list(_received(args.hops))
+    keep = args.keep  # --orig/--dest/--around (shakentrace._cli_filter)
+    received = [hop for hop in _received(args.hops) if keep is None or keep.admits_hop(hop)]
     unreadable: list[Unreadable] = []
     work = mapped(args, console, _hop, _init, (setup, args.directory, providers), judged=True)
     hops = list(reported(work, console, unreadable))
