@@ -114,7 +114,11 @@ def test_missing_keys_take_their_defaults_and_required_ones_are_named() -> None:
         (("received_at",), "2026-03-02T14:00:00", "Hop.received_at: expected an ISO 8601 time"),
         (("received_at",), "yesterday", "Hop.received_at: expected an ISO 8601 time"),
         (("upstream", "confidence"), "high", "Hop.upstream.confidence: expected a number"),
-        (("upstream", "confidence"), float("nan"), "Hop.upstream.confidence: expected a number"),
+        (("upstream", "confidence"), float("nan"), "Hop.upstream.confidence: expected a finite"),
+        pytest.param(
+            ("upstream", "confidence"), 10**400, "expected a finite number, got a large", id="1e400"
+        ),
+        pytest.param(("max_forwards",), 10**5000, "expected an integer of at most", id="huge-int"),
         (("max_forwards",), True, "Hop.max_forwards: expected an integer"),
         (("signer", "verified"), "yes", "Hop.signer.verified: expected true or false"),
         (("likely_originator", "kind"), "aliens", "Hop.likely_originator.kind: expected one of"),

@@ -31,8 +31,15 @@ _R = TypeVar("_R")
 
 
 def _fail(where: str, expected: str, value: Any) -> HopRecordError:
-    shown = repr(value) if len(repr(value)) <= 40 else f"a {type(value).__name__}"
-    return HopRecordError(f"{where}: expected {expected}, got {shown}")
+    return HopRecordError(f"{where}: expected {expected}, got {_shown(value)}")
+
+
+def _shown(value: Any) -> str:
+    """A short repr, or the type's name (a huge integer has no repr in CPython 3.11+)."""
+    if isinstance(value, int) and value.bit_length() > 64:
+        return "a large integer"
+    text = repr(value) if isinstance(value, str | int | float | None) else ""
+    return text if 0 < len(text) <= 40 else f"a {type(value).__name__}"
 
 
 def _text(value: Any, where: str) -> str:
@@ -42,14 +49,20 @@ def _text(value: Any, where: str) -> str:
 
 
 def _number(value: Any, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, int | float):
         raise _fail(where, "a number", value)
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:
+        number = math.inf
+    if not math.isfinite(number):
+        raise _fail(where, "a finite number", value)
+    return number
 
 
 def _integer(value: Any, where: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise _fail(where, "an integer", value)
+    if isinstance(value, bool) or not isinstance(value, int) or value.bit_length() > 63:
+        raise _fail(where, "an integer of at most 64 bits", value)
     return value
 
 
@@ -128,7 +141,7 @@ def read_record(kind: type[_R], data: Any, records: Readers, where: str) -> _R:
     Raises:
         HopRecordError: A wrong type, a missing required key, a value too large.
     """
-    if not isinstance(data, dict):
+    if not isinstance(data, Mapping):
         raise _fail(where, "an object", data)
     values = {}
     for f in fields(kind):  # type: ignore[arg-type]
