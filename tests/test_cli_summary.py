@@ -87,7 +87,7 @@ def test_summary_text() -> None:
         "20 calls: 20 valid, 0 invalid, 0 no-identity",
         "attestation: A 2, C 18",
         "reasons (calls with each):",
-        "        20  info     passport-malformed",
+        "        20  info     origid-not-uuid",
     ]
 
 

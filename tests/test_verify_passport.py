@@ -186,6 +186,13 @@ def test_decode_keeps_segments_and_signing_input() -> None:
     assert pp.issued_at.timestamp() == 1700000000
 
 
+def test_an_origid_that_is_not_a_uuid_is_noted_not_malformed() -> None:
+    # RFC 8588 §5 only recommends a UUID; real gateways send trunk names.
+    pp = decode_passport(encode_passport(HEADER, {**CLAIMS, "origid": "globex-ingress-3"}, KEY))
+    assert [(r.code, r.severity) for r in pp.findings] == [("origid-not-uuid", "info")]
+    assert pp.origid == "globex-ingress-3"
+
+
 def test_passport_is_frozen_read_only_and_picklable() -> None:
     pp = decode_passport(TOKEN)
     with pytest.raises(TypeError):

@@ -282,7 +282,8 @@ def _shaken(reader: _Reader, claims: Mapping[str, Any]) -> tuple[str | None, str
     if origid is None:
         reader.bad("no origid claim (RFC 8588 §5)")
     elif not _UUID.fullmatch(origid):
-        reader.bad(f"origid {origid!r} is not a UUID (RFC 8588 §5 recommends one)", "info")
+        message = f"origid {origid!r} is not a UUID (RFC 8588 §5 recommends one)"
+        reader.findings.append(Reason.of("origid-not-uuid", message))
     return attest, origid
 
 

@@ -127,6 +127,7 @@ REASON_CODES: dict[str, ReasonCode] = _registry(
         "info",
         "compact-form PASSporT rebuilt from the SIP headers (RFC 8224 §5.2); says how",
     ),
+    ("origid-not-uuid", None, "info", "origid is not a UUID (RFC 8588 §5 recommends one)"),
 )
 
 
