@@ -136,7 +136,7 @@ def read_record(kind: type[_R], data: Any, records: Readers, where: str) -> _R:
         data: The decoded JSON object.
         records: By annotation name, the record types that may nest, and readers
             of other named types (a ``Literal`` alias: :func:`choice`).
-        where: The key path so far, for messages (``hop``, ``hop.upstream``…).
+        where: The key path so far, for messages (``Hop``, ``Hop.upstream``…).
 
     Raises:
         HopRecordError: A wrong type, a missing required key, a value too large.

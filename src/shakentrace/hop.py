@@ -401,8 +401,9 @@ class Hop:
         return _records.read_record(cls, data, _READERS, cls.__name__)
 
 
+# What from_dict reads each annotation name as: the record types, and the kinds.
+_RECORDS = (Evidence, Upstream, Signer, Diverter, Originator, TraceRequest, Finding, Hop)
 _READERS: _records.Readers = {
-    **{kind.__name__: kind for kind in (Evidence, Upstream, Signer, Diverter, Originator)},
-    **{kind.__name__: kind for kind in (TraceRequest, Finding, Hop)},
+    **{kind.__name__: kind for kind in _RECORDS},
     "OriginatorKind": _records.choice(*get_args(OriginatorKind)),
 }
