@@ -1,0 +1,178 @@
+"""A light start: ``import shakentrace`` and the command's start import only what they use.
+
+Structural, not timed (speed figures live in ``benchmarks/startup.py``): which
+modules a fresh interpreter loads, read from its own ``-X importtime`` report, and
+what Ctrl-C does at moments of the start-up.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from typing import IO
+
+import pytest
+
+import shakentrace
+from conftest import ROOT
+from shakentrace._cli_main import _COMMANDS, _parser
+
+#: What the start must not load: third-party parsers and the test kit, the capture layer.
+HEAVY = ("dpkt", "dns", "pyasn1", "pyasn1_modules", "shakentrace.testing", "shakentrace.capture")
+
+ENV = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "NO_COLOR": "1"}
+
+
+@pytest.fixture(scope="module")
+def console_script(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The ``shakentrace`` console script as pip writes it (its own ScriptMaker)."""
+    scripts = pytest.importorskip("pip._vendor.distlib.scripts")
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    entry = next(line for line in pyproject.splitlines() if line.startswith("shakentrace = "))
+    maker = scripts.ScriptMaker(None, str(tmp_path_factory.mktemp("bin")))
+    maker.executable = sys.executable
+    maker.variants = {""}
+    return str(maker.make(entry.replace('"', ""))[0])
+
+
+def _imported(argv: list[str]) -> set[str]:
+    """The modules a run of ``argv`` imports, as the interpreter itself reports them."""
+    env = {**ENV, "PYTHONPROFILEIMPORTTIME": "1"}
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    return {
+        line.rsplit("|", 1)[1].strip()
+        for line in done.stderr.splitlines()
+        if line.startswith("import time:") and "cumulative" not in line
+    }
+
+
+def _heavy(modules: set[str]) -> set[str]:
+    return {m for m in modules if any(m == h or m.startswith(h + ".") for h in HEAVY)}
+
+
+#: Run in a fresh interpreter: ``import shakentrace``, or the console script's work
+#: (import ``shakentrace.cli``, call ``main``) with the arguments after ``-c``'s code.
+LOADED = """import sys
+import shakentrace
+if sys.argv[1:] != ["--no-cli"]:
+    from shakentrace.cli import main
+    main(sys.argv[1:])
+print(*sys.modules, file=sys.stderr)
+"""
+
+
+def _loaded(args: list[str]) -> set[str]:
+    """The modules in ``sys.modules`` at the end of a run of :data:`LOADED` with ``args``."""
+    argv = [sys.executable, "-c", LOADED, *args]
+    done = subprocess.run(argv, env=ENV, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    return set(done.stderr.split())
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--no-cli"], ["--help"], ["--version"], ["bogus"]],  # bad usage: the command list only
+)
+def test_the_start_loads_no_heavy_module(args: list[str]) -> None:
+    modules = _loaded(args)
+    assert "shakentrace" in modules  # the list is read (or the test could never fail)
+    assert _heavy(modules) == set()
+
+
+@pytest.mark.parametrize("how", ["console script", "python -m"])
+def test_the_commands_help_loads_no_heavy_module(how: str, console_script: str) -> None:
+    """The real commands, by the interpreter's own import report (statements only:
+    ``importlib.import_module`` does not report, hence the test above too)."""
+    entry = [console_script] if how == "console script" else [sys.executable, "-m", "shakentrace"]
+    modules = _imported([*entry, "--help"])
+    assert {"shakentrace", "shakentrace.cli"} <= modules
+    assert _heavy(modules) == set()
+
+
+def test_a_command_imports_its_own_module_only() -> None:
+    modules = _loaded(["cert", "--help"])
+    assert "shakentrace._cli_cert" in modules
+    assert "shakentrace._cli_inspect" not in modules
+    assert "shakentrace.testing" not in modules
+
+
+def test_each_lazy_name_is_its_defining_modules_object() -> None:
+    assert shakentrace._LAZY.keys() == set(shakentrace.__all__) - {"__version__"}
+    for name, module in shakentrace._LAZY.items():
+        assert getattr(shakentrace, name) is getattr(importlib.import_module(module), name)
+
+
+def test_the_type_checking_imports_are_the_lazy_names() -> None:
+    """What mypy and IDEs see (the imports under ``if TYPE_CHECKING:``) is what runs."""
+    tree = ast.parse((ROOT / "src" / "shakentrace" / "__init__.py").read_text())
+    block = next(
+        n for n in tree.body if isinstance(n, ast.If) and ast.unparse(n.test) == "TYPE_CHECKING"
+    )
+    seen = {
+        alias.name: node.module
+        for node in block.body
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
+    assert seen == shakentrace._LAZY
+
+
+def test_an_unknown_name_is_an_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        shakentrace.Nope  # type: ignore[attr-defined]  # noqa: B018
+    assert not hasattr(shakentrace, "TYPE_CHECKING")
+
+
+def test_the_help_lists_each_command_as_its_module_registers_it() -> None:
+    """``shakentrace --help`` names the commands from ``_COMMANDS``, without their modules."""
+    listing = _parser([]).format_help()
+    for name in _COMMANDS:
+        assert _parser([name]).format_help() == listing, name
+
+
+def _after_site(stream: IO[bytes]) -> Iterator[bytes]:
+    """The child's stderr lines up to the one that ends the interpreter's site import."""
+    for line in iter(stream.readline, b""):
+        yield line
+        if line.rstrip().endswith(b"| site"):
+            return
+
+
+# From the end of the interpreter's own start-up (``site``), where a Ctrl-C is a
+# fatal error whatever the program: the ``shakentrace`` package and the command line
+# were imported there, about 0.3 s without a handler.
+DELAYS = (0.01, 0.03, 0.06, 0.1, 0.15, 0.2, 0.3, 0.4)
+
+#: Exit 130, or the end by SIGINT a shell shows as 130 too. CPython 3.11 ends
+#: ``python -m`` that way once a KeyboardInterrupt was raised inside ``exec``
+#: (dataclasses build their methods so while a module is imported), even when
+#: caught: the flag it sets is read when the interpreter exits.
+ENDED_BY_CTRL_C = (130, -signal.SIGINT)
+
+
+@pytest.mark.parametrize("how", ["console script", "python -m"])
+def test_ctrl_c_during_the_start_exits_130_without_a_traceback(
+    how: str, console_script: str
+) -> None:
+    entry = [console_script] if how == "console script" else [sys.executable, "-m", "shakentrace"]
+    env = {**ENV, "PYTHONPROFILEIMPORTTIME": "1"}  # to know when site is imported
+    for delay in DELAYS:
+        with subprocess.Popen(
+            [*entry, "verify", "-"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE, env=env,
+        ) as process:  # fmt: skip
+            assert process.stderr is not None
+            start = b"".join(_after_site(process.stderr))
+            time.sleep(delay)
+            process.send_signal(signal.SIGINT)  # stdin stays open: verify waits for it
+            err = start + process.communicate(timeout=60)[1]
+        text = "\n".join(line for line in err.decode().splitlines() if "import time" not in line)
+        assert text == "", f"{how}, {delay} s after site: {text}"
+        assert process.returncode in ENDED_BY_CTRL_C, f"{how}, {delay} s after site"
