@@ -7,6 +7,7 @@ what Ctrl-C does at moments of the start-up.
 
 from __future__ import annotations
 
+import argparse
 import ast
 import importlib
 import os
@@ -14,6 +15,7 @@ import signal
 import subprocess
 import sys
 import time
+import weakref
 from collections.abc import Iterator
 from typing import IO
 
@@ -21,7 +23,9 @@ import pytest
 
 import shakentrace
 from conftest import ROOT
+from shakentrace import _cli_main
 from shakentrace._cli_main import _COMMANDS, _parser
+from shakentrace.cli import main
 
 #: What the start must not load: third-party parsers and the test kit, the capture layer.
 HEAVY = ("dpkt", "dns", "pyasn1", "pyasn1_modules", "shakentrace.testing", "shakentrace.capture")
@@ -150,12 +154,6 @@ def _after_site(stream: IO[bytes]) -> Iterator[bytes]:
 # were imported there, about 0.3 s without a handler.
 DELAYS = (0.01, 0.03, 0.06, 0.1, 0.15, 0.2, 0.3, 0.4)
 
-#: Exit 130, or the end by SIGINT a shell shows as 130 too. CPython 3.11 ends
-#: ``python -m`` that way once a KeyboardInterrupt was raised inside ``exec``
-#: (dataclasses build their methods so while a module is imported), even when
-#: caught: the flag it sets is read when the interpreter exits.
-ENDED_BY_CTRL_C = (130, -signal.SIGINT)
-
 
 @pytest.mark.parametrize("how", ["console script", "python -m"])
 def test_ctrl_c_during_the_start_exits_130_without_a_traceback(
@@ -175,4 +173,22 @@ def test_ctrl_c_during_the_start_exits_130_without_a_traceback(
             err = start + process.communicate(timeout=60)[1]
         text = "\n".join(line for line in err.decode().splitlines() if "import time" not in line)
         assert text == "", f"{how}, {delay} s after site: {text}"
-        assert process.returncode in ENDED_BY_CTRL_C, f"{how}, {delay} s after site"
+        assert process.returncode == 130, f"{how}, {delay} s after site"
+
+
+def test_ctrl_c_in_an_import_callback_is_not_lost(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A KeyboardInterrupt raised in a weakref callback, as the import system runs one
+    after each import, is printed as "Exception ignored" and lost: the command ran on.
+    Seen once in 500 Ctrl-Cs during the start; Ctrl-C is now held back until the
+    command line is imported and parsed."""
+    parser = _cli_main._parser
+
+    def interrupted(argv: list[str]) -> argparse.ArgumentParser:
+        target = argparse.Namespace()
+        witness = weakref.ref(target, lambda _: signal.raise_signal(signal.SIGINT))
+        del target  # the callback runs here, and the signal with it unless held
+        assert witness() is None
+        return parser(argv)
+
+    monkeypatch.setattr(_cli_main, "_parser", interrupted)
+    assert main(["--version"]) == 130

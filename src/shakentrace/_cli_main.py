@@ -9,11 +9,13 @@ from :data:`_COMMANDS` without importing any of them.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import importlib
 import os
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from shakentrace import __version__
@@ -112,15 +114,34 @@ def _silence_stdout() -> None:
 def run(argv: Sequence[str] | None, console: Console | None = None) -> int:
     """Parse ``argv`` (default: ``sys.argv[1:]``), run its command; the exit code."""
     argv = sys.argv[1:] if argv is None else argv
-    parser = _parser(argv)
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # argparse exits 2 on bad usage, 0 on --help
-        return int(exc.code or 0)
-    from shakentrace._cli_io import Console
-
+    with _interrupts_held():
+        parser = _parser(argv)
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exc:  # argparse exits 2 on bad usage, 0 on --help
+            return int(exc.code or 0)
+        from shakentrace._cli_io import Console
     args.console = console = Console() if console is None else console
     return _dispatch(args, console)
+
+
+@contextlib.contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """Ctrl-C held back while the command's modules are imported, then answered.
+
+    A KeyboardInterrupt raised inside the import system's own callbacks is printed
+    and lost ("Exception ignored in ..."), and the command runs on; held, the signal
+    arrives when the imports are done, and :func:`shakentrace.cli.main` exits 130.
+    """
+    hold = getattr(signal, "pthread_sigmask", None)  # not on Windows
+    if hold is None:
+        yield
+        return
+    previous = hold(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        hold(signal.SIG_SETMASK, previous)
 
 
 def _dispatch(args: argparse.Namespace, console: Console) -> int:
