@@ -14,6 +14,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import weakref
 from collections.abc import Iterator
@@ -167,7 +168,11 @@ def test_ctrl_c_during_the_start_exits_130_without_a_traceback(
             stderr=subprocess.PIPE, env=env,
         ) as process:  # fmt: skip
             assert process.stderr is not None
+            watchdog = threading.Timer(60, process.kill)  # no site line: no hang
+            watchdog.start()
             start = b"".join(_after_site(process.stderr))
+            watchdog.cancel()
+            assert start.rstrip().endswith(b"| site"), start.decode()
             time.sleep(delay)
             process.send_signal(signal.SIGINT)  # stdin stays open: verify waits for it
             err = start + process.communicate(timeout=60)[1]
