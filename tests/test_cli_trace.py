@@ -14,6 +14,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -228,6 +229,11 @@ def _each_provider_alone(argv: list[str], tmp: Path) -> tuple[list[str], list[Pa
     return options, answers
 
 
+def _reported_in(calls: list[dict[str, Any]]) -> list[list[str | None]]:
+    """Each call's hops' ``reported_in``, taken out of the hop records."""
+    return [[h.pop("reported_in") for h in c["hops"] + c["unlinked"]] for c in calls]
+
+
 def test_other_providers_answers_link_as_their_captures_would(
     resigned: list[str], tmp_path: Path
 ) -> None:
@@ -235,7 +241,11 @@ def test_other_providers_answers_link_as_their_captures_would(
     tracebacks equal those of all three captures, re-signed call and all."""
     options, (_, *theirs) = _each_provider_alone(resigned, tmp_path)
     hops = [a for path in theirs for a in ("--hops", str(path))]
-    assert _trace([*options, "--provider", "994L", resigned[-3], *hops]) == _trace(resigned)
+    linked = _trace([*options, "--provider", "994L", resigned[-3], *hops])
+    together = _trace(resigned)
+    reported, _ = (_reported_in(calls) for _, calls in (linked, together))
+    assert linked == together  # the same, but for where each hop came from
+    assert reported[0] == [None, f"{theirs[0]}:1", f"{theirs[1]}:1"]
     received_only = [*options[: options.index("--jobs")], *hops]  # no capture at all
     code, calls = _trace(received_only)
     assert code == 0
@@ -285,9 +295,12 @@ def test_hop_files_as_a_process_over_the_bundled_example(tmp_path: Path) -> None
         check=False,
     )
     assert (result.returncode, result.stderr) == (0, "")
-    readme = (ROOT / "README.md").read_text()
     first_call = result.stdout.split("\ncall 2:")[0]
-    assert first_call.strip() in readme
+    assert f"max-forwards 69  reported in {answers[1]}:1\n" in first_call
+    assert "max-forwards 70  reported in -:1\n" in first_call
+    readme = (ROOT / "README.md").read_text()
+    unmarked = re.sub(r"  reported in \S+", "", first_call)
+    assert unmarked.strip() in readme  # otherwise the README's, from the three captures
 
 
 @pytest.mark.parametrize(

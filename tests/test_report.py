@@ -67,6 +67,18 @@ def test_html_is_self_contained_and_escaped(trace: Traceback) -> None:
     assert set(re.findall(r"https?://[^\"' ]+", page)) <= {"http://www.w3.org/2000/svg"}
 
 
+def test_a_hop_another_provider_reported_says_where_it_came_from(trace: Traceback) -> None:
+    reported = replace(trace.hops[1], reported_in="answers/<prairie>.jsonl:3")
+    marked = replace(trace, hops=(trace.hops[0], reported, *trace.hops[2:]))
+    lines = [line for line in to_text(marked).splitlines() if line.startswith("#")]
+    assert [line.endswith("  reported in answers/<prairie>.jsonl:3") for line in lines[:2]] == [
+        False,
+        True,
+    ]
+    assert "reported in answers/&lt;prairie&gt;.jsonl:3" in to_html(marked)
+    assert "reported in" not in to_html(trace)
+
+
 def test_empty_traceback_renders() -> None:
     empty = Traceback(hops=())
     assert "0 captured hop(s)" in to_text(empty)

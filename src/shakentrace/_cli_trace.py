@@ -24,6 +24,7 @@ import argparse
 import functools
 import json
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -168,10 +169,9 @@ def _hops_of(line: bytes, where: str) -> list[Hop]:
             data = json.loads(line)
         except (ValueError, RecursionError) as exc:
             raise HopRecordError(f"not JSON ({exc})") from None
-        if isinstance(data, dict) and "hops" in data:
-            records = _list(data, "hops") + _list(data, "unlinked")
-            return [Hop.from_dict(record) for record in records]
-        return [Hop.from_dict(data)]
+        is_traceback = isinstance(data, dict) and "hops" in data
+        records = _list(data, "hops") + _list(data, "unlinked") if is_traceback else [data]
+        return [replace(Hop.from_dict(record), reported_in=where) for record in records]
     except HopRecordError as exc:
         raise HopRecordError(f"{where}: {exc.message}") from None
 

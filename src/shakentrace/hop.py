@@ -346,6 +346,10 @@ class Hop:
             which of two captures is upstream.
         diversions: The ``div`` PASSporTs present: who retargeted the call, from
             which number to which, verified or not (in Identity header order).
+        reported_in: Where the record was read from when another provider reported
+            it (``trace --hops``: the file and line), ``None`` for a hop inferred
+            here from our own capture. A reported hop is its sender's view: its
+            verdicts were not reached here.
     """
 
     provider: str
@@ -366,6 +370,7 @@ class Hop:
     number_carrier: Evidence | None = None
     max_forwards: int | None = None
     diversions: tuple[Diverter, ...] = ()
+    reported_in: str | None = None
 
     @property
     def finding_codes(self) -> tuple[str, ...]:
@@ -393,6 +398,7 @@ class Hop:
             "number_carrier": self.number_carrier.to_dict() if self.number_carrier else None,
             "max_forwards": self.max_forwards,
             "diversions": [d.to_dict() for d in self.diversions],
+            "reported_in": self.reported_in,
         }
 
     @classmethod

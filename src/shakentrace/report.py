@@ -77,7 +77,8 @@ def _who(name: str | None, ocn: str | None) -> str:
 def _hop_lines(index: int, hop: Hop) -> Iterator[str]:
     when = iso(hop.received_at) or "time unknown"
     forwards = f"  max-forwards {hop.max_forwards}" if hop.max_forwards is not None else ""
-    yield f"#{index} {_who(hop.provider, hop.provider_ocn)}  received {when}{forwards}"
+    reported = f"  reported in {hop.reported_in}" if hop.reported_in else ""
+    yield f"#{index} {_who(hop.provider, hop.provider_ocn)}  received {when}{forwards}{reported}"
     up = hop.upstream
     evidence = ", ".join(
         f"{e.source} {e.value}" + ("" if e.provider else " (?)") for e in up.evidence
@@ -249,6 +250,8 @@ def _cells(hop: Hop) -> str:
         if hop.max_forwards is not None
         else ""
     )
+    if hop.reported_in:
+        forwards += f"<br><small>reported in {_h(hop.reported_in)}</small>"
     cells = (
         _h(hop.provider) + forwards,
         f"{_h(_who(up.name, up.ocn))} ({up.confidence:.2f})<br><small>{evidence}</small>",
