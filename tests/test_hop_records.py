@@ -176,3 +176,23 @@ def test_from_dict_is_total(data: Any) -> None:
         return
     assert isinstance(hop, Hop)
     assert Hop.from_dict(_sent(hop)) == hop  # what was read is a hop like any other
+
+
+def test_a_forwarded_traceback_is_linked_afresh_with_the_hop_it_lacked() -> None:
+    """A provider forwards the traceback it linked from two captures that are not
+    neighbours, which blames the gap between them for stripping the Identity; with
+    the missing middle hop, the receiver's path is the one all three captures give,
+    and the stale finding is gone."""
+    scenario = next(
+        s
+        for s in (NetworkGenerator(seed=5).scenario(n, "tdm-strip") for n in range(40))
+        if len(s.hops) >= 3
+    )
+    _, whole = trace_scenario(scenario, VERIFY)
+    ordered = [replace(h, findings=()) for h in whole.hops]  # as each capture gives it
+    first = link([ordered[0], ordered[2]], directory=scenario.directory)
+    assert "identity-stripped" in first.hops[0].finding_codes
+    forwarded = [Hop.from_dict(_sent(hop)) for hop in first.hops]
+    again = link([*forwarded, ordered[1]], directory=scenario.directory)
+    assert again == link(ordered[:3], directory=scenario.directory)
+    assert link(again.hops, directory=scenario.directory) == again  # linking is idempotent

@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 __all__ = ["Gap", "PathEvent", "Traceback", "link"]
 
 _RULES = {r.id: r for r in PATH_RULES}
+# Findings a linking adds to its hops (a path rule's code and source): a forwarded
+# traceback record carries them, and a path with other hops may not bear them out.
+_PATH_FINDINGS = {(r.id, r.source) for r in PATH_RULES}
 _DOMESTIC = "US"
 # The clock skew a verifier allows by default (Policy.future_skew), and how long an
 # INVITE may take from one provider to the next (RFC 3261 §17.1.1.2, Timer B).
@@ -338,17 +341,26 @@ def _conclusion(
     return originator, request
 
 
+def _as_captured(hop: Hop) -> Hop:
+    """``hop`` without the findings an earlier linking added (``link`` is idempotent)."""
+    kept = tuple(f for f in hop.findings if (f.code, f.source) not in _PATH_FINDINGS)
+    return hop if len(kept) == len(hop.findings) else replace(hop, findings=kept)
+
+
 def link(hops: Iterable[Hop], *, directory: ProviderDirectory | None = None) -> Traceback:
     """Join one call's hops, captured by different providers, into a :class:`Traceback`.
 
     Hops whose PASSporT (by signature) is carried by no other hop and that no
     upstream relation reaches are still placed by time; pass one call's hops only
-    (see :func:`shakentrace.calls.split_calls` for many calls). ``directory``
+    (see :func:`shakentrace.calls.split_calls` for many calls). Hops of an
+    earlier traceback (a provider's forwarded ``trace --json``) are linked afresh:
+    the findings that linking added to them are recomputed for the new path.
+    ``directory``
     gives the next request's target its contact (:meth:`TraceRequest.addressed
     <shakentrace.hop.TraceRequest.addressed>`), as :func:`~shakentrace.traceback.infer_hop`
     does for each hop's.
     """
-    hops = list(hops)
+    hops = [_as_captured(hop) for hop in hops]
     if not hops:
         return Traceback(hops=())
     path = _order(hops)
