@@ -165,7 +165,7 @@ def _prepare(args: argparse.Namespace, console: Console) -> None:
     if hasattr(args, "files"):
         from shakentrace._cli_io import live_input
 
-        if args.files.count("-") > 1:
+        if [*args.files, *getattr(args, "hops", ())].count("-") > 1:  # trace --hops too
             raise ConfigurationError("'-' (stdin) given twice")
         console.live = live_input(args.files)
     if hasattr(args, "around"):

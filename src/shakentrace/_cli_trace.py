@@ -218,8 +218,6 @@ def _run(args: argparse.Namespace) -> int:
         raise ConfigurationError("give a capture FILE, or --hops FILE")
     if args.files and not args.provider:
         raise ConfigurationError("give --provider: who captured each FILE")
-    if (args.files + args.hops).count("-") > 1:
-        raise ConfigurationError("'-' (stdin) given twice")
     providers = _providers(args.files, args.provider)
     setup = (args.trust, CertSource.from_args(args), tuple(args.policy), parse_moment(args.at))
     _init(setup, args.directory, providers)  # bad options fail before reading (exit 2)
