@@ -229,9 +229,12 @@ def _each_provider_alone(argv: list[str], tmp: Path) -> tuple[list[str], list[Pa
     return options, answers
 
 
-def _reported_in(calls: list[dict[str, Any]]) -> list[list[str | None]]:
-    """Each call's hops' ``reported_in``, taken out of the hop records."""
-    return [[h.pop("reported_in") for h in c["hops"] + c["unlinked"]] for c in calls]
+def _reported_in(calls: list[dict[str, Any]]) -> list[list[tuple[str | None, bool | None]]]:
+    """Each call's hops' ``reported_in`` and ``reverified``, taken out of the hop records."""
+    return [
+        [(h.pop("reported_in"), h.pop("reverified")) for h in c["hops"] + c["unlinked"]]
+        for c in calls
+    ]
 
 
 def test_other_providers_answers_link_as_their_captures_would(
@@ -245,13 +248,47 @@ def test_other_providers_answers_link_as_their_captures_would(
     together = _trace(resigned)
     reported, _ = (_reported_in(calls) for _, calls in (linked, together))
     assert linked == together  # the same, but for where each hop came from
-    assert reported[0] == [None, f"{theirs[0]}:1", f"{theirs[1]}:1"]
+    # Their hops are verified again here, from the Identity values their records carry.
+    assert reported[0] == [(None, None), (f"{theirs[0]}:1", True), (f"{theirs[1]}:1", True)]
     received_only = [*options[: options.index("--jobs")], *hops]  # no capture at all
     code, calls = _trace(received_only)
     assert code == 0
     assert [[h["provider"] for h in c["hops"]] for c in calls][:1] == [
         ["Prairie Wholesale Voice", "Midwest Transit Inc"]
     ]
+
+
+def test_received_hops_are_verified_again_here(resigned: list[str], tmp_path: Path) -> None:
+    """Each reported PASSporT is verified again with our trust anchors: a record that
+    names another signer is caught, and one our trust does not confirm fails here."""
+    options, (_, prairie, midwest) = _each_provider_alone(resigned, tmp_path)
+    received_only = options[: options.index("--jobs")]
+    lying = tmp_path / "lying.jsonl"
+    calls = [json.loads(line) for line in midwest.read_text().splitlines()]
+    for hop in calls[0]["hops"]:
+        hop["signer"]["spc"] = "000X"  # Midwest names a signer the certificate does not
+    lying.write_text("".join(json.dumps(c) + "\n" for c in calls))
+    code, traced = _trace([*received_only, "--hops", str(prairie), "--hops", str(lying)])
+    assert code == 0  # every PASSporT verifies here: only the report differs
+    differs = [
+        f["message"]
+        for h in traced[0]["hops"]
+        for f in h["findings"]
+        if f["code"] == "verdict-differs"
+    ]
+    assert differs == [
+        "the reporting provider's verdict is its word only: ask which certificate, trust"
+        " anchors and time it judged with: reported signer SPC 000X, its certificate names 991G"
+    ]
+    assert [h["reverified"] for h in traced[0]["hops"]] == [True, True]
+    stranger = tmp_path / "stranger.pem"
+    stranger.write_bytes(StiCA(seed=7).trust_pem)
+    trusting = received_only.index("--trust") + 1
+    received_only[trusting] = str(stranger)
+    code, traced = _trace([*received_only, "--hops", str(prairie), "--hops", str(midwest)])
+    assert code == 1  # their verdicts are not ours
+    assert [h["reverified"] for h in traced[0]["hops"]] == [False, False]
+    assert all("verdict-differs" in [f["code"] for f in h["findings"]] for h in traced[0]["hops"])
 
 
 def test_received_hops_answer_to_orig_dest_and_around(resigned: list[str], tmp_path: Path) -> None:
@@ -296,10 +333,10 @@ def test_hop_files_as_a_process_over_the_bundled_example(tmp_path: Path) -> None
     )
     assert (result.returncode, result.stderr) == (0, "")
     first_call = result.stdout.split("\ncall 2:")[0]
-    assert f"max-forwards 69  reported in {answers[1]}:1\n" in first_call
-    assert "max-forwards 70  reported in -:1\n" in first_call
+    assert f"max-forwards 69  reported in {answers[1]}:1, PASSporT verified here\n" in first_call
+    assert "max-forwards 70  reported in -:1, PASSporT verified here\n" in first_call
     readme = (ROOT / "README.md").read_text()
-    unmarked = re.sub(r"  reported in \S+", "", first_call)
+    unmarked = re.sub(r"  reported in .+", "", first_call)
     assert unmarked.strip() in readme  # otherwise the README's, from the three captures
 
 

@@ -106,7 +106,7 @@ if TYPE_CHECKING:
         Via,
     )
     from shakentrace.tn import TnMatch, canonical_tn, compare_tns, is_anonymous, tn_from_uri
-    from shakentrace.traceback import infer_hop, weigh
+    from shakentrace.traceback import infer_hop, reverify_hop, weigh
     from shakentrace.trust import ChainResult, TrustStore
     from shakentrace.uri import NameAddr, Params, Uri, parse_name_addr, parse_uri
     from shakentrace.verify import (
@@ -236,6 +236,7 @@ __all__ = [
     "parse_name_addr",
     "parse_sip",
     "parse_uri",
+    "reverify_hop",
     "rules_table",
     "split_calls",
     "tn_from_uri",
@@ -348,6 +349,7 @@ _LAZY = {
     "is_anonymous": "shakentrace.tn",
     "tn_from_uri": "shakentrace.tn",
     "infer_hop": "shakentrace.traceback",
+    "reverify_hop": "shakentrace.traceback",
     "weigh": "shakentrace.traceback",
     "ChainResult": "shakentrace.trust",
     "TrustStore": "shakentrace.trust",

@@ -12,7 +12,8 @@ the :mod:`shakentrace.report` text per call, ``--json`` (one traceback object
 per line), and with ``--html OUT`` a self-contained page per call. ``--hops
 FILE`` adds the hop records other providers sent (the JSON lines of their own
 ``trace --json``, or single hop records: :meth:`shakentrace.hop.Hop.from_dict`),
-which are linked with ours as if we held their captures. With
+which are linked with ours as if we held their captures; the PASSporT of each
+is verified again here (:func:`shakentrace.traceback.reverify_hop`). With
 ``--campaigns``, the calls are grouped instead, as ``shakentrace campaigns`` groups
 them (:meth:`shakentrace.campaigns.CallRecord.from_traceback`: each call counts
 once, with the evidence of the capture nearest its origin).
@@ -49,7 +50,7 @@ from shakentrace.hop import Hop
 from shakentrace.linking import Traceback, link
 from shakentrace.providers import ProviderDirectory
 from shakentrace.report import to_html, to_text
-from shakentrace.traceback import infer_hop
+from shakentrace.traceback import infer_hop, reverify_hop
 
 __all__ = ["register"]
 
@@ -230,7 +231,11 @@ def _run(args: argparse.Namespace) -> int:
                 " its hops name it as given"
             )
     keep = args.keep  # --orig/--dest/--around (shakentrace._cli_filter)
-    received = [hop for hop in _received(args.hops) if keep is None or keep.admits_hop(hop)]
+    received = [
+        reverify_hop(hop, _STATE["verifier"])
+        for hop in _received(args.hops)
+        if keep is None or keep.admits_hop(hop)
+    ]
     unreadable: list[Unreadable] = []
     work = mapped(args, console, _hop, _init, (setup, args.directory, providers), judged=True)
     hops = list(reported(work, console, unreadable))
@@ -246,6 +251,9 @@ def _run(args: argparse.Namespace) -> int:
                 console.line(_text(number, traceback, console))
     if args.html:
         _write_html(args.html, tracebacks, console)
-    # Our own verdicts only: a received hop's signer was judged by its sender.
-    unverified = any(hop.signer is None or not hop.signer.verified for hop in hops)
+    # Our own verdicts only: a received hop's signer was judged by its sender, and
+    # counts only where we verified its PASSporT again and it failed here.
+    unverified = any(hop.signer is None or not hop.signer.verified for hop in hops) or any(
+        hop.reverified is False for hop in received
+    )
     return 2 if unreadable else 1 if unverified else 0

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from shakentrace.errors import HopRecordError
 
-__all__ = ["MAX_ITEMS", "MAX_TEXT", "Readers", "choice", "read_record"]
+__all__ = ["MAX_ITEMS", "MAX_TEXT", "Readers", "choice", "read_record", "text"]
 
 #: Longest text value read (a URL, a reason in words).
 MAX_TEXT = 4096
@@ -42,10 +42,18 @@ def _shown(value: Any) -> str:
     return text if 0 < len(text) <= 40 else f"a {type(value).__name__}"
 
 
-def _text(value: Any, where: str) -> str:
-    if not isinstance(value, str) or len(value) > MAX_TEXT:
-        raise _fail(where, f"a string of at most {MAX_TEXT} characters", value)
-    return value
+def text(limit: int) -> Callable[[Any, str], str]:
+    """A reader of a string of at most ``limit`` characters (a longer kind of text)."""
+
+    def read(value: Any, where: str) -> str:
+        if not isinstance(value, str) or len(value) > limit:
+            raise _fail(where, f"a string of at most {limit} characters", value)
+        return value
+
+    return read
+
+
+_text = text(MAX_TEXT)
 
 
 def _number(value: Any, where: str) -> float:

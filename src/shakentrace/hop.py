@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, Self, get_args
 
 from shakentrace import _records
+from shakentrace.claims import DEFAULT_LIMITS
 
 if TYPE_CHECKING:
     from shakentrace.providers import ProviderDirectory
@@ -30,6 +31,7 @@ __all__ = [
     "Evidence",
     "Finding",
     "Hop",
+    "IdentityValue",
     "Originator",
     "OriginatorKind",
     "Signer",
@@ -39,6 +41,8 @@ __all__ = [
 
 #: The kinds of :attr:`Originator.kind`.
 OriginatorKind = Literal["signer-customer", "beyond-gateway", "upstream-unsigned", "unknown"]
+#: An Identity header value as received (:attr:`Hop.identities`): longer than other text.
+IdentityValue = str
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -349,7 +353,15 @@ class Hop:
         reported_in: Where the record was read from when another provider reported
             it (``trace --hops``: the file and line), ``None`` for a hop inferred
             here from our own capture. A reported hop is its sender's view: its
-            verdicts were not reached here.
+            verdicts were not reached here, unless :attr:`reverified` says so.
+        identities: The Identity header values the hop received, as received
+            (at most 16, each at most 16 384 characters), so that whoever reads
+            the record can verify its PASSporT again.
+        reverified: For a reported hop, the reader's own verdict on its SHAKEN
+            PASSporT (:func:`shakentrace.traceback.reverify_hop`): ``True``
+            verified here, ``False`` not (a ``verdict-differs`` finding says why
+            when the sender reported otherwise), ``None`` not verified here (a
+            hop of our own capture, or a record without its Identity values).
     """
 
     provider: str
@@ -371,6 +383,8 @@ class Hop:
     max_forwards: int | None = None
     diversions: tuple[Diverter, ...] = ()
     reported_in: str | None = None
+    identities: tuple[IdentityValue, ...] = ()
+    reverified: bool | None = None
 
     @property
     def finding_codes(self) -> tuple[str, ...]:
@@ -399,6 +413,8 @@ class Hop:
             "max_forwards": self.max_forwards,
             "diversions": [d.to_dict() for d in self.diversions],
             "reported_in": self.reported_in,
+            "identities": list(self.identities),
+            "reverified": self.reverified,
         }
 
     @classmethod
@@ -412,4 +428,5 @@ _RECORDS = (Evidence, Upstream, Signer, Diverter, Originator, TraceRequest, Find
 _READERS: _records.Readers = {
     **{kind.__name__: kind for kind in _RECORDS},
     "OriginatorKind": _records.choice(*get_args(OriginatorKind)),
+    "IdentityValue": _records.text(DEFAULT_LIMITS.max_identity_length),
 }

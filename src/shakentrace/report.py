@@ -74,10 +74,17 @@ def _who(name: str | None, ocn: str | None) -> str:
     return f"{name} ({ocn})" if ocn else name
 
 
+def _reported(hop: Hop) -> str:
+    """Where a reported hop was read, and whether its PASSporT verified here too."""
+    if hop.reverified is None:
+        return f"{hop.reported_in}"
+    return f"{hop.reported_in}, PASSporT {'' if hop.reverified else 'not '}verified here"
+
+
 def _hop_lines(index: int, hop: Hop) -> Iterator[str]:
     when = iso(hop.received_at) or "time unknown"
     forwards = f"  max-forwards {hop.max_forwards}" if hop.max_forwards is not None else ""
-    reported = f"  reported in {hop.reported_in}" if hop.reported_in else ""
+    reported = f"  reported in {_reported(hop)}" if hop.reported_in else ""
     yield f"#{index} {_who(hop.provider, hop.provider_ocn)}  received {when}{forwards}{reported}"
     up = hop.upstream
     evidence = ", ".join(
@@ -251,7 +258,7 @@ def _cells(hop: Hop) -> str:
         else ""
     )
     if hop.reported_in:
-        forwards += f"<br><small>reported in {_h(hop.reported_in)}</small>"
+        forwards += f"<br><small>reported in {_h(_reported(hop))}</small>"
     cells = (
         _h(hop.provider) + forwards,
         f"{_h(_who(up.name, up.ocn))} ({up.confidence:.2f})<br><small>{evidence}</small>",

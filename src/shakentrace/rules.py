@@ -20,6 +20,7 @@ __all__ = [
     "NEXT_REQUEST_RULES",
     "ORIGINATOR_RULES",
     "PATH_RULES",
+    "REPORT_RULES",
     "EvidenceSource",
     "HopFacts",
     "Rule",
@@ -419,6 +420,24 @@ PATH_RULES: tuple[Rule, ...] = (
 )
 
 
+#: Findings about a hop another provider reported (see
+#: :func:`shakentrace.traceback.reverify_hop`).
+REPORT_RULES: tuple[Rule, ...] = (
+    Rule(
+        id="verdict-differs",
+        condition=(
+            "the reported hop's signer (verified, SPC, attestation) is not what verifying "
+            "the Identity values it carries gives here, or they do not hold its PASSporT"
+        ),
+        conclusion=(
+            "the reporting provider's verdict is its word only: ask which certificate, "
+            "trust anchors and time it judged with"
+        ),
+        source="RFC 8224 §6.2 (each verifier judges with its own trust and clock); ITG P&P",
+    ),
+)
+
+
 def _table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     lines = [f".. list-table:: {title}", "   :header-rows: 1", ""]
     for row in [header, *rows]:
@@ -442,6 +461,7 @@ def rules_table() -> str:
         ("Next request", NEXT_REQUEST_RULES),
         ("Hop findings", FINDING_RULES),
         ("Path findings (link)", PATH_RULES),
+        ("Reported hops (reverify_hop)", REPORT_RULES),
     ):
         rows = [(f"``{r.id}``", r.condition, r.conclusion, r.source) for r in rules]
         sections.append(_table(title, rule_header, rows))

@@ -5,14 +5,18 @@
 :class:`~shakentrace.providers.ProviderDirectory` into a :class:`~shakentrace.hop.Hop` (DESIGN §6).
 Every conclusion names the rule of :mod:`shakentrace.rules` it comes from;
 conflicting evidence is kept and lowers the confidence, and where the evidence does
-not decide, the answer is ``unknown`` rather than a guess.
+not decide, the answer is ``unknown`` rather than a guess. :func:`reverify_hop`
+checks a hop another provider reported against our own verification of the
+PASSporT its record carries.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from shakentrace import _observe as obs
+from shakentrace.claims import DEFAULT_LIMITS
 from shakentrace.hop import (
     Diverter,
     Evidence,
@@ -33,12 +37,13 @@ from shakentrace.rules import (
     MARGIN,
     NEXT_REQUEST_RULES,
     ORIGINATOR_RULES,
+    REPORT_RULES,
     HopFacts,
 )
 from shakentrace.sip import SipMessage
-from shakentrace.verify import Outcome
+from shakentrace.verify import CallFacts, Outcome, Verifier
 
-__all__ = ["infer_hop", "weigh"]
+__all__ = ["infer_hop", "reverify_hop", "weigh"]
 
 
 _WEIGHTS = {e.name: e.weight for e in EVIDENCE_SOURCES}
@@ -50,6 +55,10 @@ _NEXT_RULE = {
     "unknown": "N3-ask-upstream",
 }
 _OURS = "O7-our-customer"
+# The Identity values a hop record carries (Hop.identities): as many as a verifier
+# examines by default (Policy.max_identities), each as long as the decoder reads.
+_MAX_IDENTITIES = 16
+_DIFFERS = REPORT_RULES[0]
 _ASK_SIGNER = {
     "signer-customer": "customer",
     "beyond-gateway": "upstream provider (ingress trunk)",
@@ -369,4 +378,80 @@ def infer_hop(
         number_carrier=_number_carrier(orig_tn, directory, resolver),
         max_forwards=seen.max_forwards,
         diversions=_diversions(outcome, directory),
+        identities=_carried(outcome),
     )
+
+
+def _carried(outcome: Outcome) -> tuple[str, ...]:
+    """The Identity values a hop record carries (:attr:`~shakentrace.hop.Hop.identities`)."""
+    longest = DEFAULT_LIMITS.max_identity_length
+    return tuple(r.raw for r in outcome.identities if len(r.raw) <= longest)[:_MAX_IDENTITIES]
+
+
+def reverify_hop(hop: Hop, verifier: Verifier) -> Hop:
+    """Verify a reported hop's SHAKEN PASSporT here, and say where the sender's verdict differs.
+
+    Another provider's hop record (:meth:`Hop.from_dict <shakentrace.hop.Hop.from_dict>`)
+    carries its verdicts and the Identity values it received
+    (:attr:`~shakentrace.hop.Hop.identities`). This verifies them again with
+    ``verifier`` (our trust anchors and certificates) as of the hop's receipt time,
+    picks the PASSporT the record names (:attr:`~shakentrace.hop.Hop.passport_key`),
+    and sets :attr:`~shakentrace.hop.Hop.reverified`. A ``verdict-differs`` finding
+    (:data:`shakentrace.rules.REPORT_RULES`) says what differs when the record
+    reports that PASSporT verified and it is not verified here, names another SPC or
+    attestation than the PASSporT and its certificate give, or carries Identity
+    values that do not hold the PASSporT it names. Where the sender reports a
+    verification failure and the PASSporT verifies here, only ``reverified`` says
+    so: the sender also compared it with the SIP headers, which the record does not
+    carry.
+
+    Args:
+        hop: The reported hop.
+        verifier: Our verifier.
+
+    Returns:
+        The hop with :attr:`~shakentrace.hop.Hop.reverified` set and an earlier
+        ``verdict-differs`` finding replaced; the hop as given, less that finding,
+        when it carries no Identity values, names no PASSporT, or holds it in
+        compact form only (it cannot be rebuilt without the SIP message). Verifying
+        it again gives the same hop.
+    """
+    kept = tuple(f for f in hop.findings if f.code != _DIFFERS.id)
+    hop = replace(hop, findings=kept, reverified=None)
+    if hop.passport_key is None or not hop.identities:
+        return hop
+    outcome = verifier.verify_call(CallFacts(identities=hop.identities), now=hop.received_at)
+    # A compact form is rebuilt from SIP headers (RFC 8224 §5), which a record lacks.
+    full = [r for r in outcome.identities if r.header is None or not r.header.compact]
+    found = [
+        (r, r.passport)
+        for r in full
+        if r.passport is not None and obs.passport_key(r.passport) == hop.passport_key
+    ]
+    if not found:
+        if len(full) < len(outcome.identities):
+            return hop
+        return _differs(hop, False, ["the Identity values it carries do not hold its PASSporT"])
+    result, passport = found[0]
+    verified = result.status == "valid"
+    differences = []
+    reported = hop.signer
+    if reported is not None and reported.verified and not verified:
+        errors = [r.code for r in result.reasons if r.severity == "error"]
+        differences.append(f"reported verified, here not ({', '.join(errors)})")
+    spc = result.signer.spc if result.signer else None
+    if reported is not None and reported.spc and spc and reported.spc != spc:
+        differences.append(f"reported signer SPC {reported.spc}, its certificate names {spc}")
+    if reported is not None and reported.attestation != passport.attest:
+        differences.append(
+            f"reported attestation {reported.attestation}, the PASSporT has {passport.attest}"
+        )
+    return _differs(hop, verified, differences)
+
+
+def _differs(hop: Hop, verified: bool, differences: list[str]) -> Hop:
+    findings = hop.findings
+    if differences:
+        message = f"{_DIFFERS.conclusion}: {'; '.join(differences)}"
+        findings += (Finding(code=_DIFFERS.id, message=message, source=_DIFFERS.source),)
+    return replace(hop, findings=findings, reverified=verified)
