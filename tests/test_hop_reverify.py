@@ -7,6 +7,8 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from scenario_verify import ScenarioFetcher, real_verifier
 from shakentrace.errors import HopRecordError
@@ -132,3 +134,26 @@ def test_identity_values_are_bounded_in_a_record() -> None:
     data["identities"] = ["x" * 16385]
     with pytest.raises(HopRecordError, match=r"Hop\.identities\[0\]: expected a string of at most"):
         Hop.from_dict(data)
+
+
+_SCENARIO, _HOP = _signed_hop()
+_OURS = _verifier(_SCENARIO)
+
+
+@given(
+    identities=st.lists(
+        st.one_of(
+            st.text(max_size=300),
+            st.sampled_from(_HOP.identities).map(lambda v: v[: len(v) // 2]),
+            st.sampled_from(_HOP.identities).map(lambda v: v.replace(".", "..", 1)),
+        ),
+        max_size=4,
+    ),
+    key=st.one_of(st.none(), st.just(_HOP.passport_key), st.text(max_size=8)),
+)
+def test_reverify_hop_is_total(identities: list[str], key: str | None) -> None:
+    """Whatever Identity values and key a record carries: a hop, never an exception."""
+    hop = replace(_HOP, identities=tuple(identities), passport_key=key)
+    again = reverify_hop(hop, _OURS)
+    assert again.reverified in (None, False) or key == _HOP.passport_key
+    assert reverify_hop(again, _OURS) == again
