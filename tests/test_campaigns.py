@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from ipaddress import ip_network
 from typing import Any
@@ -251,6 +252,10 @@ def test_a_traced_call_without_a_usable_signer() -> None:
         Traceback(hops=(_hop("T", _signer(None, "A", verified=False)),))
     )
     assert (forged.signer, forged.status) == ("https://cr.example/signer.pem", "invalid")
+    reported = _hop("T", _signer("902T", "A"), reported_in="sent.jsonl:1")
+    for reverified, status in ((None, "valid"), (True, "valid"), (False, "invalid")):
+        traced = Traceback(hops=(replace(reported, reverified=reverified),))
+        assert CallRecord.from_traceback(traced).status == status  # our verdict, where we have one
     evidence = (Evidence(source="packet-source", value="192.0.2.7"),)
     unsigned = CallRecord.from_traceback(
         Traceback(hops=(_hop("T", upstream=Upstream(evidence=evidence), identity_count=1),))

@@ -145,8 +145,12 @@ def _several_signers(hop: Hop) -> bool:
 
 
 def _status(hop: Hop) -> str:
-    """The hop's verification status, as :attr:`shakentrace.verify.Outcome.status` names it."""
-    if hop.signer is not None and hop.signer.verified:
+    """The hop's verification status, as :attr:`shakentrace.verify.Outcome.status` names it.
+
+    A reported hop is ``valid`` when its sender verified it and, where it was
+    verified again here (:attr:`~shakentrace.hop.Hop.reverified`), it verified here too.
+    """
+    if hop.signer is not None and hop.signer.verified and hop.reverified is not False:
         return "valid"
     return "invalid" if hop.signer is not None or hop.identity_count else "no-identity"
 
