@@ -16,10 +16,16 @@ from shakentrace.linking import link
 from shakentrace.lookup import StaticResolver
 from shakentrace.providers import Peer, Provider, ProviderDirectory, TrunkGroup
 from shakentrace.report import to_html, to_text
-from shakentrace.rules import FINDING_RULES, ORIGINATOR_RULES, HopFacts, rules_table
+from shakentrace.rules import (
+    FINDING_RULES,
+    ORIGINATOR_RULES,
+    REPORT_RULES,
+    HopFacts,
+    rules_table,
+)
 from shakentrace.sip import parse_sip
 from shakentrace.testing import StiCA, StiCert, build_invite, forward_invite, sign_with_wrong_key
-from shakentrace.traceback import infer_hop, weigh
+from shakentrace.traceback import infer_hop, reverify_hop, weigh
 from verified import Signers
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
@@ -254,6 +260,39 @@ def test_an_unverified_diversion_reads_as_a_claim(ca: Signers) -> None:
     said = f"claimed from {DEST} to {forwarded} by Transit Co (NOT verified)"
     assert said in to_text(link([hop]))
     assert _hop(invite(identity=_identity(ca, "901O", "A"))).diversions == ()
+
+
+def test_a_reported_diversion_is_verified_again_by_the_reader(ca: Signers) -> None:
+    """``reverify_hop`` holds a reported hop's diversions to its Identity values too: a
+    diversion reported verified whose div PASSporT fails here, names another signer,
+    or is not among them at all, is a ``verdict-differs`` finding."""
+    hop, _ = _diverted(ca)
+    (diversion,) = hop.diversions
+    assert reverify_hop(hop, ca.verifier) == replace(hop, reverified=True)
+    what = f"reported diversion {DEST} -> {FORWARDED} "
+    lied = replace(hop, diversions=(replace(diversion, spc="000X"),))
+    assert _differs(reverify_hop(lied, ca.verifier)) == [
+        f"{what}signer SPC 000X, its certificate names 902T"
+    ]
+    shaken, div = hop.identities
+    token, params = div.split(";", 1)
+    forged = replace(hop, identities=(shaken, f"{sign_with_wrong_key(token)};{params}"))
+    assert _differs(reverify_hop(forged, ca.verifier)) == [
+        f"{what}verified, here not (bad-signature)"
+    ]
+    dropped = reverify_hop(replace(hop, identities=(shaken,)), ca.verifier)
+    assert dropped.reverified is True  # the call's own PASSporT is sound
+    assert _differs(dropped) == [f"its Identity values hold no diversion {DEST} -> {FORWARDED}"]
+
+
+def _differs(hop: Hop) -> list[str]:
+    """The ``verdict-differs`` finding's differences."""
+    return [
+        difference
+        for f in hop.findings
+        if f.code == "verdict-differs"
+        for difference in f.message.removeprefix(REPORT_RULES[0].conclusion + ": ").split("; ")
+    ]
 
 
 def test_requests_for_the_upstream_quote_the_number_we_received(ca: Signers) -> None:

@@ -41,7 +41,7 @@ from shakentrace.rules import (
     HopFacts,
 )
 from shakentrace.sip import SipMessage
-from shakentrace.verify import CallFacts, Outcome, Verifier
+from shakentrace.verify import CallFacts, IdentityResult, Outcome, Verifier
 
 __all__ = ["infer_hop", "reverify_hop", "weigh"]
 
@@ -400,10 +400,13 @@ def reverify_hop(hop: Hop, verifier: Verifier) -> Hop:
     (:data:`shakentrace.rules.REPORT_RULES`) says what differs when the record
     reports that PASSporT verified and it is not verified here, names another SPC or
     attestation than the PASSporT and its certificate give, or carries Identity
-    values that do not hold the PASSporT it names. Where the sender reports a
+    values that do not hold the PASSporT it names; and the same for each
+    diversion it reports (:attr:`~shakentrace.hop.Hop.diversions`, matched to the
+    ``div`` PASSporTs by their numbers). Where the sender reports a
     verification failure and the PASSporT verifies here, only ``reverified`` says
     so: the sender also compared it with the SIP headers, which the record does not
-    carry.
+    carry. A record holding an Identity value in compact form is left as reported:
+    compact forms are rebuilt from the SIP message (RFC 8224 §5).
 
     Args:
         hop: The reported hop.
@@ -412,9 +415,8 @@ def reverify_hop(hop: Hop, verifier: Verifier) -> Hop:
     Returns:
         The hop with :attr:`~shakentrace.hop.Hop.reverified` set and an earlier
         ``verdict-differs`` finding replaced; the hop as given, less that finding,
-        when it carries no Identity values, names no PASSporT, or holds it in
-        compact form only (it cannot be rebuilt without the SIP message). Verifying
-        it again gives the same hop.
+        when it carries no Identity values, names no PASSporT, or holds a compact
+        form. Verifying it again gives the same hop.
     """
     kept = tuple(f for f in hop.findings if f.code != _DIFFERS.id)
     hop = replace(hop, findings=kept, reverified=None)
@@ -422,31 +424,54 @@ def reverify_hop(hop: Hop, verifier: Verifier) -> Hop:
         return hop
     outcome = verifier.verify_call(CallFacts(identities=hop.identities), now=hop.received_at)
     # A compact form is rebuilt from SIP headers (RFC 8224 §5), which a record lacks.
-    full = [r for r in outcome.identities if r.header is None or not r.header.compact]
+    if any(r.header is not None and r.header.compact for r in outcome.identities):
+        return hop
     found = [
         (r, r.passport)
-        for r in full
+        for r in outcome.identities
         if r.passport is not None and obs.passport_key(r.passport) == hop.passport_key
     ]
     if not found:
-        if len(full) < len(outcome.identities):
-            return hop
         return _differs(hop, False, ["the Identity values it carries do not hold its PASSporT"])
     result, passport = found[0]
     verified = result.status == "valid"
     differences = []
     reported = hop.signer
-    if reported is not None and reported.verified and not verified:
-        errors = [r.code for r in result.reasons if r.severity == "error"]
-        differences.append(f"reported verified, here not ({', '.join(errors)})")
-    spc = result.signer.spc if result.signer else None
-    if reported is not None and reported.spc and spc and reported.spc != spc:
-        differences.append(f"reported signer SPC {reported.spc}, its certificate names {spc}")
-    if reported is not None and reported.attestation != passport.attest:
-        differences.append(
-            f"reported attestation {reported.attestation}, the PASSporT has {passport.attest}"
-        )
+    if reported is not None:
+        differences += _differences("", reported.verified, reported.spc, result, verified)
+        if reported.attestation != passport.attest:
+            differences.append(
+                f"reported attestation {reported.attestation}, the PASSporT has {passport.attest}"
+            )
+    divs = {
+        (r.passport.div.tn if r.passport.div else None, next(iter(r.passport.dest_tns), None)): r
+        for r in outcome.identities
+        if r.passport is not None and r.ppt == "div"
+    }
+    for d in hop.diversions:
+        ours = divs.get((d.div, d.dest))
+        if ours is None:
+            if d.verified:
+                differences.append(f"its Identity values hold no diversion {d.div} -> {d.dest}")
+            continue
+        good = ours.status == "valid" and ours.signature == "valid"  # as infer_hop judges it
+        what = f"diversion {d.div} -> {d.dest} "
+        differences += _differences(what, d.verified, d.spc, ours, good)
     return _differs(hop, verified, differences)
+
+
+def _differences(
+    what: str, verified: bool, spc: str | None, ours: IdentityResult, good: bool
+) -> list[str]:
+    """Where a reported signer (``what``: of the call, or of a diversion) differs from ours."""
+    found = []
+    if verified and not good:
+        errors = ", ".join(r.code for r in ours.reasons if r.severity == "error")
+        found.append(f"reported {what}verified, here not ({errors})")
+    certified = ours.signer.spc if ours.signer else None
+    if spc and certified and spc != certified:
+        found.append(f"reported {what}signer SPC {spc}, its certificate names {certified}")
+    return found
 
 
 def _differs(hop: Hop, verified: bool, differences: list[str]) -> Hop:
