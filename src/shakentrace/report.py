@@ -76,9 +76,10 @@ def _who(name: str | None, ocn: str | None) -> str:
 
 def _reported(hop: Hop) -> str:
     """Where a reported hop was read, and whether its PASSporT verified here too."""
+    where = hop.reported_in or ""
     if hop.reverified is None:
-        return f"{hop.reported_in}"
-    return f"{hop.reported_in}, PASSporT {'' if hop.reverified else 'not '}verified here"
+        return where
+    return f"{where}, PASSporT {'' if hop.reverified else 'not '}verified here"
 
 
 def _hop_lines(index: int, hop: Hop) -> Iterator[str]:

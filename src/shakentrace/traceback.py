@@ -394,8 +394,8 @@ def reverify_hop(hop: Hop, verifier: Verifier) -> Hop:
     Another provider's hop record (:meth:`Hop.from_dict <shakentrace.hop.Hop.from_dict>`)
     carries its verdicts and the Identity values it received
     (:attr:`~shakentrace.hop.Hop.identities`). This verifies them again with
-    ``verifier`` (our trust anchors and certificates) as of the hop's receipt time,
-    picks the PASSporT the record names (:attr:`~shakentrace.hop.Hop.passport_key`),
+    ``verifier`` (our trust anchors and certificates) as of the hop's receipt time
+    (the verifier's clock if the record has none), picks the PASSporT the record names (:attr:`~shakentrace.hop.Hop.passport_key`),
     and sets :attr:`~shakentrace.hop.Hop.reverified`. A ``verdict-differs`` finding
     (:data:`shakentrace.rules.REPORT_RULES`) says what differs when the record
     reports that PASSporT verified and it is not verified here, names another SPC or
