@@ -396,7 +396,8 @@ def reverify_hop(hop: Hop, verifier: Verifier) -> Hop:
     (:attr:`~shakentrace.hop.Hop.identities`). This verifies them again with
     ``verifier`` (our trust anchors and certificates) as of the hop's receipt time
     (the verifier's clock if the record has none), picks the PASSporT the record
-    names (:attr:`~shakentrace.hop.Hop.passport_key`), and sets :attr:`~shakentrace.hop.Hop.reverified`. A ``verdict-differs`` finding
+    names (:attr:`~shakentrace.hop.Hop.passport_key`), and sets
+    :attr:`~shakentrace.hop.Hop.reverified`. A ``verdict-differs`` finding
     (:data:`shakentrace.rules.REPORT_RULES`) says what differs when the record
     reports that PASSporT verified and it is not verified here, names another SPC or
     attestation than the PASSporT and its certificate give, or carries Identity
