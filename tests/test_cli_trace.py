@@ -276,10 +276,7 @@ def test_received_hops_are_verified_again_here(resigned: list[str], tmp_path: Pa
         for f in h["findings"]
         if f["code"] == "verdict-differs"
     ]
-    assert differs == [
-        "the reporting provider's verdict is its word only: ask which certificate, trust"
-        " anchors and time it judged with: reported signer SPC 000X, its certificate names 991G"
-    ]
+    assert differs == ["reported signer SPC 000X, its certificate names 991G"]
     assert [h["reverified"] for h in traced[0]["hops"]] == [True, True]
     stranger = tmp_path / "stranger.pem"
     stranger.write_bytes(StiCA(seed=7).trust_pem)

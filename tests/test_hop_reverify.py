@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 from dataclasses import replace
 from typing import Any
@@ -13,6 +14,8 @@ from hypothesis import strategies as st
 from scenario_verify import ScenarioFetcher, real_verifier
 from shakentrace.errors import HopRecordError
 from shakentrace.hop import Finding, Hop
+from shakentrace.linking import link
+from shakentrace.report import to_html, to_text
 from shakentrace.testing import StiCA
 from shakentrace.testing._network import SCENARIO_KINDS, NetworkGenerator, Scenario
 from shakentrace.traceback import reverify_hop
@@ -96,6 +99,13 @@ def test_a_record_naming_another_signer_or_attestation_is_caught() -> None:
     assert f"reported signer SPC 000X, its certificate names {hop.signer.spc}" in message
     assert f"reported attestation {lied.attestation}, the PASSporT has " in message
     assert f"has {hop.signer.attestation}" in message
+    reported = replace(again, reported_in="sent.jsonl:1")
+    said = "reported in sent.jsonl:1, PASSporT verified here"
+    assert said in to_text(link([reported]))
+    assert f"\n    differs     {message}\n" in to_text(link([reported]))
+    page = to_html(link([reported]))
+    assert said in page
+    assert f'<span class="finding" title="{html.escape(message)}">verdict-differs</span>' in page
 
 
 def test_identities_that_do_not_hold_the_named_passport_are_caught() -> None:
@@ -104,10 +114,7 @@ def test_identities_that_do_not_hold_the_named_passport_are_caught() -> None:
     swapped = replace(hop, identities=other.identities)
     again = reverify_hop(swapped, _verifier(scenario))
     assert again.reverified is False
-    assert _differs(again) == [
-        "the reporting provider's verdict is its word only: ask which certificate, trust"
-        " anchors and time it judged with: the Identity values it carries do not hold its PASSporT"
-    ]
+    assert _differs(again) == ["the Identity values it carries do not hold its PASSporT"]
 
 
 def test_what_cannot_be_verified_again_is_left_as_the_sender_said() -> None:

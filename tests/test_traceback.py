@@ -19,7 +19,6 @@ from shakentrace.report import to_html, to_text
 from shakentrace.rules import (
     FINDING_RULES,
     ORIGINATOR_RULES,
-    REPORT_RULES,
     HopFacts,
     rules_table,
 )
@@ -291,7 +290,7 @@ def _differs(hop: Hop) -> list[str]:
         difference
         for f in hop.findings
         if f.code == "verdict-differs"
-        for difference in f.message.removeprefix(REPORT_RULES[0].conclusion + ": ").split("; ")
+        for difference in f.message.split("; ")
     ]
 
 

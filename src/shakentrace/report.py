@@ -102,6 +102,9 @@ def _hop_lines(index: int, hop: Hop) -> Iterator[str]:
     yield f"    next        {hop.next_request.target or 'our own records'}: {hop.next_request.ask}"
     if hop.findings:
         yield f"    findings    {', '.join(hop.finding_codes)}"
+    for finding in hop.findings:  # what our verification of a reported hop found otherwise
+        if finding.code == "verdict-differs":
+            yield f"    differs     {finding.message}"
 
 
 def _h(text: str) -> str:
@@ -266,7 +269,10 @@ def _cells(hop: Hop) -> str:
         _h(_identity(hop)) + origid,
         _h(f"{origin.kind}: {origin.provider or '-'}"),
         _h(f"{ask.target or 'own records'}: {ask.ask}"),
-        "".join(f'<span class="finding">{_h(c)}</span> ' for c in hop.finding_codes),
+        "".join(
+            f'<span class="finding" title="{_h(f.message)}">{_h(f.code)}</span> '
+            for f in hop.findings
+        ),
     )
     return "".join(f"<td>{c}</td>" for c in cells)
 

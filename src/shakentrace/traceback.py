@@ -478,6 +478,6 @@ def _differences(
 def _differs(hop: Hop, verified: bool, differences: list[str]) -> Hop:
     findings = hop.findings
     if differences:
-        message = f"{_DIFFERS.conclusion}: {'; '.join(differences)}"
+        message = "; ".join(differences)
         findings += (Finding(code=_DIFFERS.id, message=message, source=_DIFFERS.source),)
     return replace(hop, findings=findings, reverified=verified)
