@@ -108,6 +108,23 @@ def test_a_record_naming_another_signer_or_attestation_is_caught() -> None:
     assert f'<span class="finding" title="{html.escape(message)}">verdict-differs</span>' in page
 
 
+def test_a_verified_record_naming_other_numbers_is_caught() -> None:
+    """The numbers pick the call a traceback asks about: a record reporting a verified
+    PASSporT must carry its numbers."""
+    scenario, hop = _signed_hop()
+    moved = replace(hop, orig_tn="19995550100", dest_tns=("19995550199",))
+    again = reverify_hop(moved, _verifier(scenario))
+    assert again.reverified is True
+    (message,) = _differs(again)
+    assert message == (
+        f"reported calling number 19995550100, the PASSporT has {hop.orig_tn}; "
+        f"reported called number 19995550199, the PASSporT has {', '.join(hop.dest_tns)}"
+    )
+    assert hop.signer is not None
+    unverified = replace(moved, signer=replace(hop.signer, verified=False))
+    assert _differs(reverify_hop(unverified, _verifier(scenario))) == []  # its numbers are claims
+
+
 def test_identities_that_do_not_hold_the_named_passport_are_caught() -> None:
     scenario, hop = _signed_hop()
     _, other = _signed_hop("foreign-gateway")

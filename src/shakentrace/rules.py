@@ -426,9 +426,9 @@ REPORT_RULES: tuple[Rule, ...] = (
     Rule(
         id="verdict-differs",
         condition=(
-            "the reported hop's signer (verified, SPC, attestation) or a diversion's is not "
-            "what verifying the Identity values it carries gives here, or they do not hold "
-            "the PASSporT it names"
+            "the reported hop's signer (verified, SPC, attestation), numbers or a diversion "
+            "are not what verifying the Identity values it carries gives here, or they do "
+            "not hold the PASSporT it names"
         ),
         conclusion=(
             "the reporting provider's verdict is its word only: ask which certificate, "

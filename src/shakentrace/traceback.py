@@ -399,8 +399,9 @@ def reverify_hop(hop: Hop, verifier: Verifier) -> Hop:
     names (:attr:`~shakentrace.hop.Hop.passport_key`), and sets
     :attr:`~shakentrace.hop.Hop.reverified`. A ``verdict-differs`` finding
     (:data:`shakentrace.rules.REPORT_RULES`) says what differs when the record
-    reports that PASSporT verified and it is not verified here, names another SPC or
-    attestation than the PASSporT and its certificate give, or carries Identity
+    reports that PASSporT verified and it is not verified here, names another SPC,
+    attestation or (for a verified PASSporT) calling or called number than the
+    PASSporT and its certificate give, or carries Identity
     values that do not hold the PASSporT it names; and the same for each
     diversion it reports (:attr:`~shakentrace.hop.Hop.diversions`, matched to the
     ``div`` PASSporTs by their numbers). Where the sender reports a
@@ -444,6 +445,8 @@ def reverify_hop(hop: Hop, verifier: Verifier) -> Hop:
             differences.append(
                 f"reported attestation {reported.attestation}, the PASSporT has {passport.attest}"
             )
+        if reported.verified:  # then the record's numbers are the PASSporT's (infer_hop)
+            differences += _number_differences(hop, passport.orig_tn, passport.dest_tns)
     divs = {
         (r.passport.div.tn if r.passport.div else None, next(iter(r.passport.dest_tns), None)): r
         for r in outcome.identities
@@ -459,6 +462,17 @@ def reverify_hop(hop: Hop, verifier: Verifier) -> Hop:
         what = f"diversion {d.div} -> {d.dest} "
         differences += _differences(what, d.verified, d.spc, ours, good)
     return _differs(hop, verified, differences)
+
+
+def _number_differences(hop: Hop, orig: str | None, dest: tuple[str, ...]) -> list[str]:
+    """Where a verified hop's numbers are not its PASSporT's: they pick the call to trace."""
+    found = []
+    if orig and hop.orig_tn != orig:
+        found.append(f"reported calling number {hop.orig_tn}, the PASSporT has {orig}")
+    if dest and hop.dest_tns != dest:
+        reported = ", ".join(hop.dest_tns) or None
+        found.append(f"reported called number {reported}, the PASSporT has {', '.join(dest)}")
+    return found
 
 
 def _differences(
