@@ -167,6 +167,8 @@ def test_c_attestation_is_beyond_the_gateway(ca: Signers) -> None:
         ("8613812345678", False),  # China mobile: +86 138…, the 11th digit from the end is 1
         ("5215512345678", False),  # Mexico mobile: +52 1 55…
         ("442079460000", False),
+        ("4930123456", False),  # Germany, Berlin: ten digits, but no NPA-NXX (its 4th is 0)
+        ("10215550111", False),  # 1 and a ten-digit number whose area code starts with 0
     ],
 )
 def test_c_attested_domestic_cli_needs_a_nanp_number(ca: Signers, cli: str, domestic: bool) -> None:

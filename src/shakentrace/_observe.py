@@ -18,6 +18,7 @@ from shakentrace.errors import ShakenTraceError
 from shakentrace.passport import Passport
 from shakentrace.sip import SipMessage
 from shakentrace.sipheaders import ChargingVector, Via
+from shakentrace.tn import nanp_rule
 from shakentrace.uri import NameAddr, Uri
 from shakentrace.verify import Outcome
 
@@ -54,13 +55,16 @@ def same_tn(a: str | None, b: str | None) -> bool:
 
 
 def is_nanp(tn: str | None) -> bool:
-    """Whether a TN is a NANP number: ``1`` and ten digits, or the ten national digits.
+    """Whether a TN is a NANP number: ``1`` and NPA-NXX-XXXX, or NPA-NXX-XXXX alone.
 
-    Only the whole length decides (ITU-T E.164: country code 1, NPA-NXX-XXXX): a
-    foreign number whose eleventh digit from the end is 1 (+86 138…, +52 1 55…) is not one.
+    The whole number decides (ITU-T E.164: country code 1; the area code and the
+    exchange start with 2 to 9, as :func:`shakentrace.tn.nanp_rule` reads them): a
+    foreign number whose eleventh digit from the end is 1 (+86 138…, +52 1 55…) is
+    not one, nor a ten-digit one of another country (+49 30 123456).
     """
     found = digits(tn)
-    return len(found) == 10 or (len(found) == 11 and found[0] == "1")
+    national = found[1:] if len(found) == 11 and found[0] == "1" else found
+    return len(national) == 10 and nanp_rule(national) != national
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
