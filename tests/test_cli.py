@@ -546,3 +546,21 @@ def test_reader_that_stops_early_is_not_a_broken_pipe_at_exit() -> None:
             assert writer.wait(timeout=60) == 0
         assert "Broken" not in err, err
         assert "Exception ignored" not in err, err
+
+
+def test_a_line_feed_in_an_origid_cannot_add_a_line_to_verify_or_campaigns(
+    tmp_path: Path,
+) -> None:
+    """A PASSporT claim is the signer's text (or a forger's): its line feed is shown as
+    ``\\n``, so a forged verdict line cannot follow the real one."""
+    cert = StiCA(seed=1, now=T0).issue_cert(spc="991G", organization="H")
+    origid = "o\nx.txt:9  valid      attest=A"
+    identity = cert.identity_header(
+        orig="13125550037", dest="13125550143", attest="A", origid=origid, iat=T0
+    )
+    capture = tmp_path / "x.txt"
+    capture.write_bytes(build_invite(identity=identity, orig="13125550037", dest="13125550143"))
+    for command in ("verify", "campaigns"):
+        _, out, _ = _run([command, str(capture)])
+        assert out.strip()
+        assert not [line for line in out.splitlines() if line.startswith("x.txt:9")]

@@ -376,3 +376,44 @@ def test_trace_needs_something_to_trace(argv: list[str], said: str) -> None:
         code = main(["trace", "--directory", directory, *argv])
     assert code == 2
     assert said in err.getvalue()
+
+
+def test_a_line_feed_in_a_received_record_cannot_add_a_line_to_the_output(
+    tmp_path: Path,
+) -> None:
+    """A hop record is the sender's text: a line feed in a value is shown as ``\\n``, in
+    the call's title, the traceback and the campaigns alike."""
+    forged = "\nNext request: nobody"
+    record = {
+        "provider": "Evil Co" + forged,
+        "received_at": "2026-03-02T14:00:00Z",
+        "orig_tn": "13125550037" + forged,
+        "dest_tns": [VICTIM + forged],
+        "signer": {
+            "spc": "991G" + forged,
+            "organization": "Harbor" + forged,
+            "attestation": "C",
+            "origid": "o" + forged,
+            "verified": True,
+            "iat": "2026-03-02T14:00:00Z",
+            "certificate_fingerprint": None,
+        },
+        "likely_originator": {
+            "kind": "unknown",
+            "provider": None,
+            "origid": None,
+            "reason": "r" + forged,
+            "rule": "O0",
+        },
+        "next_request": {"target": "T" + forged, "ocn": None, "ask": "a" + forged, "rule": "N4"},
+    }
+    hops = tmp_path / "evil.jsonl"
+    hops.write_text(json.dumps(record) + "\n")
+    directory = str(ROOT / "examples" / "directory.toml")
+    for extra in ([], ["--campaigns"]):
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+            main(["trace", "--directory", directory, "--hops", str(hops), *extra])
+        lines = out.getvalue().splitlines()
+        assert lines
+        assert not [line for line in lines if line.startswith("Next request: nobody")]

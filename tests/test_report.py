@@ -139,3 +139,22 @@ def test_an_x5u_that_urlsplit_refuses_is_still_drawn(
     assert any(text.endswith(f"· {shown}") for text in texts)
     assert f"the holder of x5u {x5u}" in to_text(replace(trace, hops=hops))
     to_html(replace(trace, hops=hops))
+
+
+def test_a_line_break_in_a_value_cannot_forge_a_line_of_the_text(trace: Traceback) -> None:
+    """A hop record another provider sent, or a PASSporT claim, may hold a line feed:
+    it is written as an escape, so every line of the report is the report's own."""
+    forged = "\n    identity    A by Trusted Inc (verified)\nNext request: nobody"
+    hop = trace.hops[0]
+    assert hop.signer is not None
+    hostile = replace(
+        hop,
+        provider="Evil Co" + forged,
+        signer=replace(hop.signer, origid="x\r\ny"),
+    )
+    text = to_text(replace(trace, hops=(hostile, *trace.hops[1:])))
+    assert "Evil Co\\n    identity    A by Trusted Inc (verified)\\nNext request: nobody" in text
+    assert "x\\x0d\\ny" in text
+    assert [line for line in text.splitlines() if "Trusted Inc" in line or "nobody" in line] == [
+        next(line for line in text.splitlines() if line.startswith("#0 "))
+    ]

@@ -42,6 +42,7 @@ from shakentrace._cli_verify import (
     show_campaigns,
     verified_invite,
 )
+from shakentrace._printable import one_line
 from shakentrace.calls import split_calls
 from shakentrace.campaigns import CallRecord
 from shakentrace.capture import CapturedMessage
@@ -194,7 +195,7 @@ def _text(number: int, traceback: Traceback, console: Console) -> str:
     first = traceback.hops[0] if traceback.hops else None
     dest = ", ".join(first.dest_tns) if first else "-"
     title = f"call {number}: {(first.orig_tn if first else None) or '-'} -> {dest or '-'}"
-    return console.style(title, "bold") + "\n" + to_text(traceback)
+    return console.style(one_line(title), "bold") + "\n" + to_text(traceback)
 
 
 def _write_html(path: str, tracebacks: Sequence[Traceback], console: Console) -> None:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from shakentrace._observe import shaken_passports
+from shakentrace._printable import one_line
 from shakentrace.campaigns import CallRecord, Campaign
 from shakentrace.certs import cert_facts, load_chain
 from shakentrace.errors import ShakenTraceError
@@ -153,7 +154,7 @@ def _why(outcome: Outcome, console: Console) -> list[str]:
 def _reason_line(label: str, reason: Reason, console: Console) -> str:
     sip = f" ({reason.sip_code})" if reason.sip_code else ""
     severity = console.style(f"{reason.severity:<7}", _SEVERITY_COLOUR.get(reason.severity, "bold"))
-    return f"    {label}{severity} {reason.code}{sip}: {reason.message}"
+    return one_line(f"    {label}{severity} {reason.code}{sip}: {reason.message}")
 
 
 def _verify_line(captured: CapturedMessage, outcome: Outcome, console: Console) -> str:
@@ -162,7 +163,7 @@ def _verify_line(captured: CapturedMessage, outcome: Outcome, console: Console) 
     codes = ",".join(sorted({r.code for r in outcome.reasons if r.severity == "error"})) or "-"
     where = f"{captured.source}:{captured.frame or captured.line or captured.index}"
     dest = ",".join(outcome.dest_tns) or "-"
-    return (
+    return one_line(
         f"{where}  {status} attest={outcome.attestation or '-'} {outcome.orig_tn or '-'} -> {dest}"
         f"  signer={who}  origid={outcome.origid or '-'}  reasons={codes}"
     )
@@ -254,12 +255,10 @@ def campaign_text(campaign: Campaign, console: Console) -> str:
     statuses = " ".join(f"{name}={count}" for name, count in campaign.statuses)
     signer = f"{key.signer} ({campaign.signer_name})" if campaign.signer_name else key.signer
     reach = reach_text(request.contact, request.rmd)
-    return "\n".join(
-        [
-            console.style(f"#{campaign.rank}  {_calls(campaign.calls)}  {signer}", "bold"),
-            f"    origid={key.origid}  attest={key.attestation}  orig={_orig(campaign)}"
-            f"  {statuses}",
-            f"    next: ask {request.party} to {request.ask}  [{request.rule}]",
-            *([f"    contact: {reach}"] if reach else []),
-        ]
-    )
+    lines = [
+        console.style(f"#{campaign.rank}  {_calls(campaign.calls)}  {signer}", "bold"),
+        f"    origid={key.origid}  attest={key.attestation}  orig={_orig(campaign)}  {statuses}",
+        f"    next: ask {request.party} to {request.ask}  [{request.rule}]",
+        *([f"    contact: {reach}"] if reach else []),
+    ]
+    return "\n".join(map(one_line, lines))

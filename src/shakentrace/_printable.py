@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["printable"]
+__all__ = ["one_line", "printable"]
 
 # C0 controls but tab and line feed, DEL and the C1 controls, the bidirectional
 # marks, embeddings, overrides and isolates, the line and paragraph separators,
@@ -34,3 +34,12 @@ def printable(text: str) -> str:
     'origid \\\\x1b[2J\\\\u202eevil'
     """
     return _UNSAFE.sub(_escape, text)
+
+
+def one_line(text: str) -> str:
+    """``text`` as one line of a report: its line feeds written as ``\\n``.
+
+    A value from the calls or from another provider's hop record may hold a line
+    feed; obeyed, it would add a line of the sender's own to the report.
+    """
+    return text.replace("\n", "\\n")

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from shakentrace._printable import printable
+from shakentrace._printable import one_line, printable
 from shakentrace.hop import Diverter, Hop, Signer, iso
 from shakentrace.linking import Gap, Traceback
 from shakentrace.providers import reach_text
@@ -116,8 +116,9 @@ def to_text(trace: Traceback) -> str:
     """The traceback as plain text for a terminal, terminating provider first.
 
     A control character in a value from the calls (an origid, a certificate's
-    name) is written as an escape (``\\x1b``), so that it cannot steer the
-    terminal.
+    name, a field of a hop record another provider sent) is written as an escape
+    (``\\x1b``, a line feed as ``\\n``), so that it cannot steer the terminal or
+    add a line of its own to the report.
     """
     lines = [f"Traceback: {len(trace.hops)} captured hop(s), terminating provider first", ""]
     for i, hop in enumerate(trace.hops):
@@ -138,7 +139,7 @@ def to_text(trace: Traceback) -> str:
         lines.append(f"Next request: {ask.target or 'our own records'}: {ask.ask}")
         if reach := reach_text(ask.contact, ask.rmd):
             lines.append(f"Contact: {reach}")
-    return printable("\n".join(lines) + "\n")
+    return printable("\n".join(map(one_line, lines)) + "\n")
 
 
 def _gaps(trace: Traceback, after: int) -> list[Gap]:
