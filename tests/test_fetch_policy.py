@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from ipaddress import IPv4Address, IPv6Address
 
@@ -164,6 +165,15 @@ def test_a_policy_of_the_wrong_types_is_refused_in_words(
     # type 'int' is not iterable") through Verifier.verify.
     with pytest.raises(ConfigurationError, match=says):
         FetchPolicy(**changes)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("name", ["connect_timeout", "total_timeout"])
+@pytest.mark.parametrize("value", [math.nan, math.inf])
+def test_a_timeout_that_never_ends_is_refused(name: str, value: float) -> None:
+    # connect_timeout=nan made every fetch raise ValueError out of Verifier.verify
+    # (socket.settimeout); total_timeout=nan or inf set a deadline never reached.
+    with pytest.raises(ConfigurationError, match=f"{name} must be a finite number"):
+        FetchPolicy(**{name: value})  # type: ignore[arg-type]
 
 
 def _split(url: str) -> tuple[str, str, int, str] | str:

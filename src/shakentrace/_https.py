@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import ipaddress
+import math
 import re
 import socket
 import ssl
@@ -146,6 +147,8 @@ def _check_types(policy: FetchPolicy) -> None:
         value = getattr(policy, name)
         if isinstance(value, bool) or not isinstance(value, kinds):
             raise ConfigurationError(f"{name} must be a number, not {type(value).__name__}")
+        if isinstance(value, float) and not math.isfinite(value):  # nan, inf: no deadline
+            raise ConfigurationError(f"{name} must be a finite number of seconds, not {value}")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
