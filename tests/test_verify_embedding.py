@@ -51,6 +51,12 @@ def _fetcher() -> StaticFetcher:
         ({"ppts": "shaken"}, "ppts must be a tuple of strings"),
         ({"algorithms": "ES256"}, "algorithms must be a tuple of strings"),
         ({"max_identities": "3"}, "max_identities must be an int"),
+        ({"max_identities": True}, "max_identities must be an int"),
+        # limits=None passed, and every verify then raised AttributeError.
+        ({"limits": None}, "limits must be a PassportLimits"),
+        ({"limits": Policy()}, "limits must be a PassportLimits, not Policy"),
+        ({"check_date": "no"}, "check_date must be True or False"),
+        ({"require_ppt": 0}, "require_ppt must be True or False"),
     ],
 )
 def test_a_policy_of_the_wrong_types_is_refused_in_words(

@@ -79,8 +79,17 @@ def _check_types(policy: Policy) -> None:
             raise ConfigurationError(
                 f"{name} must be a tuple of strings, not {type(value).__name__}"
             )
-    if not isinstance(policy.max_identities, int):
+    if isinstance(policy.max_identities, bool) or not isinstance(policy.max_identities, int):
         raise ConfigurationError("max_identities must be an int")
+    for name in ("require_alg", "require_ppt", "check_date", "accept_last10"):
+        if not isinstance(getattr(policy, name), bool):  # "no" would count as true
+            raise ConfigurationError(
+                f"{name} must be True or False, not {type(getattr(policy, name)).__name__}"
+            )
+    if not isinstance(policy.limits, PassportLimits):
+        raise ConfigurationError(
+            f"limits must be a PassportLimits, not {type(policy.limits).__name__}"
+        )
 
 
 _ACCEPTED = {
