@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from conftest import ROOT
 from shakentrace._cli_filter import CallFilter
 from shakentrace.capture import CapturedMessage
 from shakentrace.cli import main
+from shakentrace.hop import Hop
 from shakentrace.testing import build_invite
 from strategies import mutated
 
@@ -130,3 +132,26 @@ _FILTERS = st.builds(
 @given(mutated(_SEEDS) | st.binary(max_size=300), _FILTERS)
 def test_admits_is_total(data: bytes, keep: CallFilter) -> None:
     assert keep.admits(CapturedMessage(data=data, source="x")) in (True, False)
+
+
+def _received_hop() -> Hop:
+    argv = [*TRACE, "--json", "--provider", "994L", "--orig", "13125550037", CAPTURES[0]]
+    code, out, err = _run(argv)
+    assert (code, err) == (0, "")
+    (call,) = [json.loads(line) for line in out.splitlines()]
+    return Hop.from_dict(call["hops"][0])
+
+
+def test_a_received_hop_record_is_kept_by_its_numbers_in_any_written_form() -> None:
+    """A sender may write its numbers otherwise than canonically, or report From's
+    number where the PASSporT it carries names the call's: both name the call."""
+    hop = _received_hop()
+    assert (hop.orig_tn, hop.dest_tns, len(hop.identities)) == ("13125550037", ("13125550178",), 1)
+    keep = CallFilter(orig="13125550037", dest="13125550178")
+    written = replace(hop, orig_tn="+1 (312) 555-0037", dest_tns=("+1-312-555-0178",))
+    assert keep.admits_hop(written)
+    spoofed = replace(hop, orig_tn="12025550111", dest_tns=("12025550122",))
+    assert keep.admits_hop(spoofed)  # its PASSporT names the call
+    assert not keep.admits_hop(replace(spoofed, identities=()))
+    assert not CallFilter(orig="12025550199").admits_hop(hop)
+    assert not CallFilter(dest="12025550199").admits_hop(written)

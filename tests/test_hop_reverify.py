@@ -13,14 +13,14 @@ from hypothesis import strategies as st
 
 from scenario_verify import ScenarioFetcher, real_verifier
 from shakentrace.errors import HopRecordError
-from shakentrace.hop import Finding, Hop
+from shakentrace.hop import CARRIED_IDENTITIES, Finding, Hop
 from shakentrace.linking import link
 from shakentrace.report import to_html, to_text
 from shakentrace.testing import StiCA
 from shakentrace.testing._network import SCENARIO_KINDS, NetworkGenerator, Scenario
 from shakentrace.traceback import reverify_hop
 from shakentrace.trust import TrustStore
-from shakentrace.verify import Verifier
+from shakentrace.verify import Policy, Verifier
 from traceback_accuracy import trace_scenario
 
 VERIFY = real_verifier()
@@ -157,6 +157,18 @@ def test_identity_values_are_bounded_in_a_record() -> None:
     assert Hop.from_dict(data).identities == ("x" * 16384,)
     data["identities"] = ["x" * 16385]
     with pytest.raises(HopRecordError, match=r"Hop\.identities\[0\]: expected a string of at most"):
+        Hop.from_dict(data)
+
+
+def test_a_record_carries_no_more_identity_values_than_a_verifier_examines() -> None:
+    # Past the 16th, a named PASSporT would not be examined and would read as missing.
+    _, hop = _signed_hop()
+    data: dict[str, Any] = hop.to_dict()
+    assert Policy().max_identities == CARRIED_IDENTITIES
+    data["identities"] = ["x"] * CARRIED_IDENTITIES
+    assert len(Hop.from_dict(data).identities) == CARRIED_IDENTITIES
+    data["identities"] = ["x"] * CARRIED_IDENTITIES + list(hop.identities)
+    with pytest.raises(HopRecordError, match=r"Hop\.identities: expected a list of at most 16"):
         Hop.from_dict(data)
 
 

@@ -5,8 +5,8 @@ was made. These options keep only the INVITEs that match, in any command that
 reads captures, so an analyst can point ``trace`` (or ``verify``, ``inspect``,
 ``campaigns``) at a day's capture and get that call. Hop records received with
 ``trace --hops`` are kept by their calling and called numbers
-(:attr:`~shakentrace.hop.Hop.orig_tn`, :attr:`~shakentrace.hop.Hop.dest_tns`)
-and receipt time.
+(:attr:`~shakentrace.hop.Hop.orig_tn`, :attr:`~shakentrace.hop.Hop.dest_tns`,
+and those of the PASSporTs they carry) and receipt time.
 
 * ``--orig TN``: From, a P-Asserted-Identity, or a PASSporT's ``orig`` names it;
 * ``--dest TN``: To, the Request-URI, or a PASSporT's ``dest`` names it;
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import argparse
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -106,12 +106,19 @@ class CallFilter:
         return self._numbers(message)
 
     def admits_hop(self, hop: Hop) -> bool:
-        """Whether a hop record another provider sent (``trace --hops``) is of the call."""
-        return (
-            self._within(hop.received_at)
-            and self.orig in (None, hop.orig_tn)
-            and (self.dest is None or self.dest in hop.dest_tns)
-        )
+        """Whether a hop record another provider sent (``trace --hops``) is of the call.
+
+        Its numbers (:attr:`~shakentrace.hop.Hop.orig_tn`,
+        :attr:`~shakentrace.hop.Hop.dest_tns`) and those of the PASSporTs in the
+        Identity values it carries count, in canonical form whatever form the
+        sender wrote them in.
+        """
+        if not self._within(hop.received_at):
+            return False
+        if self.orig is None and self.dest is None:
+            return True
+        claims = list(_passport_numbers(hop.identities))
+        return self._among(claims, {_canonical(hop.orig_tn)}, set(map(_canonical, hop.dest_tns)))
 
     def _within(self, when: datetime | None) -> bool:
         if self.start is None or self.end is None:
@@ -121,16 +128,21 @@ class CallFilter:
     def _numbers(self, message: SipMessage) -> bool:
         if self.orig is None and self.dest is None:
             return True
-        claims = list(_passport_numbers(message))
-        if self.orig is not None:
-            origs = _tns(lambda: message.from_) | _tns(lambda: message.pai)
-            if self.orig not in origs | {orig for orig, _ in claims}:
-                return False
-        if self.dest is not None:
-            dests = _tns(lambda: message.to) | _tns(lambda: message.request_uri)
-            if self.dest not in dests.union(*(tns for _, tns in claims)):
-                return False
-        return True
+        claims = list(_passport_numbers(quietly(lambda: message.identities) or ()))
+        origs = _tns(lambda: message.from_) | _tns(lambda: message.pai)
+        dests = _tns(lambda: message.to) | _tns(lambda: message.request_uri)
+        return self._among(claims, origs, dests)
+
+    def _among(
+        self,
+        claims: list[tuple[str | None, set[str | None]]],
+        origs: set[str | None],
+        dests: set[str | None],
+    ) -> bool:
+        """Whether the numbers asked for are among those given and the PASSporTs' ``claims``."""
+        if self.orig is not None and self.orig not in origs | {orig for orig, _ in claims}:
+            return False
+        return self.dest is None or self.dest in dests.union(*(tns for _, tns in claims))
 
 
 def _guarded(
@@ -157,14 +169,22 @@ def _tns(read: Callable[[], Any]) -> set[str | None]:
         return set()
 
 
-def _passport_numbers(message: SipMessage) -> Iterator[tuple[str | None, set[str]]]:
-    """``(orig, dests)`` of each Identity header's PASSporT that decodes."""
-    for value in quietly(lambda: message.identities) or ():
+def _canonical(tn: str | None) -> str | None:
+    """``tn`` in canonical form, as written when it is not a number."""
+    try:
+        return None if tn is None else canonical_tn(tn)
+    except ShakenTraceError:
+        return tn
+
+
+def _passport_numbers(identities: Iterable[str]) -> Iterator[tuple[str | None, set[str | None]]]:
+    """``(orig, dests)`` of each Identity value's PASSporT that decodes."""
+    for value in identities:
         try:
             passport = decode_passport(parse_identity(value).token)
         except ShakenTraceError:
             continue
-        yield passport.orig_tn, set(passport.dest_tns)
+        yield _canonical(passport.orig_tn), set(map(_canonical, passport.dest_tns))
 
 
 def add_filter_options(parser: argparse.ArgumentParser) -> None:

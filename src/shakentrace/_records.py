@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from shakentrace.errors import HopRecordError
 
-__all__ = ["MAX_ITEMS", "MAX_TEXT", "Readers", "choice", "read_record", "text"]
+__all__ = ["MAX_ITEMS", "MAX_TEXT", "Readers", "choice", "items", "read_record", "text"]
 
 #: Longest text value read (a URL, a reason in words).
 MAX_TEXT = 4096
@@ -108,21 +108,27 @@ def _reader(annotation: str, records: Readers) -> Callable[[Any, str], Any]:
     if annotation.endswith(" | None"):
         inner = _reader(annotation.removesuffix(" | None"), records)
         return lambda value, where: None if value is None else inner(value, where)
-    if annotation.startswith("tuple[") and annotation.endswith(", ...]"):
-        item = _reader(annotation[6:-6], records)
-        return lambda value, where: tuple(
-            item(v, f"{where}[{i}]") for i, v in enumerate(_items(value, where))
-        )
     found = records.get(annotation)
     if isinstance(found, type):
         return lambda value, where: read_record(found, value, records, where)
-    return found or _SCALARS[annotation]
+    if found is not None:
+        return found
+    if annotation.startswith("tuple[") and annotation.endswith(", ...]"):
+        return items(_reader(annotation[6:-6], records))
+    return _SCALARS[annotation]
 
 
-def _items(value: Any, where: str) -> list[Any]:
-    if not isinstance(value, list) or len(value) > MAX_ITEMS:
-        raise _fail(where, f"a list of at most {MAX_ITEMS} items", value)
-    return value
+def items(
+    item: Callable[[Any, str], Any], most: int = MAX_ITEMS
+) -> Callable[[Any, str], tuple[Any, ...]]:
+    """A reader of a list of at most ``most`` values ``item`` reads (a ``tuple[…, ...]`` field)."""
+
+    def read(value: Any, where: str) -> tuple[Any, ...]:
+        if not isinstance(value, list) or len(value) > most:
+            raise _fail(where, f"a list of at most {most} items", value)
+        return tuple(item(v, f"{where}[{i}]") for i, v in enumerate(value))
+
+    return read
 
 
 def choice(*allowed: str) -> Callable[[Any, str], str]:

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from shakentrace.providers import ProviderDirectory
 
 __all__ = [
+    "CARRIED_IDENTITIES",
     "Diverter",
     "Evidence",
     "Finding",
@@ -43,6 +44,9 @@ __all__ = [
 OriginatorKind = Literal["signer-customer", "beyond-gateway", "upstream-unsigned", "unknown"]
 #: An Identity header value as received (:attr:`Hop.identities`): longer than other text.
 IdentityValue = str
+#: Most Identity values a hop record carries, as many as a verifier examines by
+#: default (:attr:`Policy.max_identities <shakentrace.verify.Policy.max_identities>`).
+CARRIED_IDENTITIES = 16
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -355,8 +359,8 @@ class Hop:
             here from our own capture. A reported hop is its sender's view: its
             verdicts were not reached here, unless :attr:`reverified` says so.
         identities: The Identity header values the hop received, as received
-            (at most 16, each at most 16 384 characters), so that whoever reads
-            the record can verify its PASSporT again.
+            (at most :data:`CARRIED_IDENTITIES`, each at most 16 384 characters),
+            so that whoever reads the record can verify its PASSporT again.
         reverified: For a reported hop, the reader's own verdict on its SHAKEN
             PASSporT (:func:`shakentrace.traceback.reverify_hop`): ``True``
             verified here, ``False`` not (a ``verdict-differs`` finding says why
@@ -428,5 +432,7 @@ _RECORDS = (Evidence, Upstream, Signer, Diverter, Originator, TraceRequest, Find
 _READERS: _records.Readers = {
     **{kind.__name__: kind for kind in _RECORDS},
     "OriginatorKind": _records.choice(*get_args(OriginatorKind)),
-    "IdentityValue": _records.text(DEFAULT_LIMITS.max_identity_length),
+    "tuple[IdentityValue, ...]": _records.items(
+        _records.text(DEFAULT_LIMITS.max_identity_length), CARRIED_IDENTITIES
+    ),
 }

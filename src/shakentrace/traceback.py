@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from shakentrace import _observe as obs
 from shakentrace.claims import DEFAULT_LIMITS
 from shakentrace.hop import (
+    CARRIED_IDENTITIES,
     Diverter,
     Evidence,
     Finding,
@@ -55,9 +56,6 @@ _NEXT_RULE = {
     "unknown": "N3-ask-upstream",
 }
 _OURS = "O7-our-customer"
-# The Identity values a hop record carries (Hop.identities): as many as a verifier
-# examines by default (Policy.max_identities), each as long as the decoder reads.
-_MAX_IDENTITIES = 16
 _DIFFERS = REPORT_RULES[0]
 _ASK_SIGNER = {
     "signer-customer": "customer",
@@ -385,7 +383,7 @@ def infer_hop(
 def _carried(outcome: Outcome) -> tuple[str, ...]:
     """The Identity values a hop record carries (:attr:`~shakentrace.hop.Hop.identities`)."""
     longest = DEFAULT_LIMITS.max_identity_length
-    return tuple(r.raw for r in outcome.identities if len(r.raw) <= longest)[:_MAX_IDENTITIES]
+    return tuple(r.raw for r in outcome.identities if len(r.raw) <= longest)[:CARRIED_IDENTITIES]
 
 
 def reverify_hop(hop: Hop, verifier: Verifier) -> Hop:
