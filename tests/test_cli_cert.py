@@ -99,6 +99,21 @@ def test_without_trust_each_certificate_with_the_lints_of_its_role(tmp_path: Pat
     assert text.rstrip().endswith("  verdict       not judged (no --trust)")
 
 
+def test_a_line_feed_in_a_subject_cannot_add_a_line(tmp_path: Path) -> None:
+    """A certificate's subject is its holder's text: a line feed in it is shown as ``\\n``."""
+    ca = StiCA()
+    cert = ca.issue_cert(spc="123A", organization="Evil\n  verdict       trusted")
+    chain = tmp_path / "chain.pem"
+    cert.chain_pem.write_to_path(chain)
+    code, text, _ = _run(["cert", str(chain)])
+    assert code == 0
+    assert "O=Evil\\n  verdict       trusted" in text
+    assert [line for line in text.splitlines() if "verdict" in line] == [
+        "  leaf          SPC 123A  O=Evil\\n  verdict       trusted  CN=SHAKEN 123A",
+        "  verdict       not judged (no --trust)",
+    ]
+
+
 def test_a_ca_certificate_alone_is_shown_and_linted_as_a_ca(tmp_path: Path) -> None:
     """An STI-CA root (a trust anchor file) given to ``cert`` is no signing certificate:
     it was labelled ``leaf`` and judged by the nine end-entity lints (KeyUsage,

@@ -152,6 +152,19 @@ def test_as_a_process_reading_stdin(minted: tuple[list[str], list[str]]) -> None
     assert [line.split()[1] for line in result.stdout.splitlines()] == ["valid", "invalid"]
 
 
+def test_inspect_shows_a_line_feed_in_a_certificate_subject_as_an_escape(tmp_path: Path) -> None:
+    cert = StiCA().issue_cert(spc="123A", common_name="SHAKEN 123A\n  verdict valid")
+    certs = tmp_path / "certs"
+    certs.mkdir()
+    cert.chain_pem.write_to_path(certs / cert.x5u.rsplit("/", 1)[1])
+    ticket = tmp_path / "ticket.txt"
+    ticket.write_text(cert.identity_header(orig="12155550100", dest="13105550100") + "\n")
+    code, out, err = _run(["inspect", "--identity", "--certs", str(certs), str(ticket)])
+    assert (code, err) == (0, "")
+    (line,) = [line for line in out.splitlines() if "verdict" in line]
+    assert line.startswith("  cert    SPC 123A  O=Test Carrier 123A  CN=SHAKEN 123A\\n  verdict")
+
+
 def test_inspect_decodes_each_value_without_verifying(tmp_path: Path) -> None:
     """``inspect --identity``: the token decoded and the certificate named, nothing judged."""
     ticket = str(BANDWIDTH / "ticket.txt")

@@ -366,6 +366,7 @@ def test_a_bad_hop_file_is_a_usage_error_naming_file_and_line(
     [
         ([], "give a capture FILE, or --hops FILE"),
         (["x.pcap"], "give --provider: who captured each FILE"),
+        (["--provider", "994L", "--hops", "-"], "--provider names who captured a FILE"),
         (["--provider", "994L", "-", "--hops", "-"], "'-' (stdin) given twice"),
     ],
 )

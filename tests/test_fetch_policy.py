@@ -155,7 +155,7 @@ def test_bad_policies(changes: dict[str, object]) -> None:
         ({"schemes": "https"}, "schemes must be a tuple of str, not str"),
         ({"allow_networks": "127.0.0.0/8"}, "allow_networks must be a tuple of str"),
         ({"total_timeout": "5"}, "total_timeout must be a number, not str"),
-        ({"max_bytes": 1.5}, "max_bytes must be a number, not float"),
+        ({"max_bytes": 1.5}, "max_bytes must be an int, not float"),
     ],
 )
 def test_a_policy_of_the_wrong_types_is_refused_in_words(

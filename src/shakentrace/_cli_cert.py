@@ -22,6 +22,7 @@ from cryptography import x509
 from shakentrace._cli_certs import CertSource, add_cert_options, add_crl_option
 from shakentrace._cli_io import Console, open_input
 from shakentrace._cli_verify import parse_moment, trust_store
+from shakentrace._printable import one_line
 from shakentrace.certs import CertFacts, cert_facts, lint, load_chain
 from shakentrace.errors import ShakenTraceError
 from shakentrace.reasons import Reason
@@ -167,4 +168,4 @@ def _link_text(link: _Link, console: Console) -> list[str]:
     crls = [url for point in facts.crl_distribution_points for url in point.urls]
     lines += [f"{pad}CRL {url}" for url in crls]
     lines += [console.style(f"{pad}lint {r.message}", "yellow") for r in link.lints]
-    return lines
+    return list(map(one_line, lines))  # a subject's line feed cannot add a line

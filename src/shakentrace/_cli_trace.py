@@ -99,7 +99,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def _providers(files: Sequence[str], names: Sequence[str]) -> dict[str, str]:
-    if not files and not names:
+    if not files:
+        if names:  # it names who captured a FILE: without one it would mean nothing
+            raise ConfigurationError(
+                "--provider names who captured a FILE: leave it out with --hops alone"
+            )
         return {}
     if len(names) == 1:
         return dict.fromkeys(files, names[0])

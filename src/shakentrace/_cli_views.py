@@ -130,7 +130,7 @@ def _cert_text(cert: dict[str, Any] | None, console: Console) -> list[str]:
     if "error" in cert:
         return [console.style(f"  cert    {cert['error']['message']}", "yellow")]
     subject = f"O={cert.get('organization')}  CN={cert.get('common_name')}"
-    return [f"  cert    SPC {cert.get('spc')}  {subject}  issuer {cert.get('issuer')}"]
+    return [one_line(f"  cert    SPC {cert.get('spc')}  {subject}  issuer {cert.get('issuer')}")]
 
 
 def verify_text(

@@ -132,7 +132,11 @@ class FetchPolicy:
 
 
 _TUPLES = {"schemes": str, "ports": int, "allow_networks": str, "content_types": str}
-_NUMBERS = {"connect_timeout": (int, float), "total_timeout": (int, float), "max_bytes": (int,)}
+_NUMBERS = {
+    "connect_timeout": ((int, float), "a number"),
+    "total_timeout": ((int, float), "a number"),
+    "max_bytes": ((int,), "an int"),
+}
 
 
 def _check_types(policy: FetchPolicy) -> None:
@@ -143,10 +147,10 @@ def _check_types(policy: FetchPolicy) -> None:
             raise ConfigurationError(
                 f"{name} must be a tuple of {kind.__name__}, not {type(value).__name__}"
             )
-    for name, kinds in _NUMBERS.items():
+    for name, (kinds, said) in _NUMBERS.items():
         value = getattr(policy, name)
         if isinstance(value, bool) or not isinstance(value, kinds):
-            raise ConfigurationError(f"{name} must be a number, not {type(value).__name__}")
+            raise ConfigurationError(f"{name} must be {said}, not {type(value).__name__}")
         if isinstance(value, float) and not math.isfinite(value):  # nan, inf: no deadline
             raise ConfigurationError(f"{name} must be a finite number of seconds, not {value}")
 
