@@ -77,8 +77,13 @@ def _floor_inputs(identities: Sequence[str]) -> list[tuple[bytes, bytes]]:
     return out
 
 
-_HEADER = re.compile(rb"^(From|To|Identity):[ \t]*(.*?)\r?$", re.M)
 _TN = re.compile(rb"[:<]\+?(\d+)@")
+
+
+def _header(raw: bytes, name: bytes) -> bytes:
+    """The value of the first ``\r\nName:`` line (exact case, no folding, no compact form)."""
+    start = raw.index(b"\r\n" + name + b":") + len(name) + 3
+    return raw[start : raw.index(b"\r\n", start)].strip()
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,20 +105,20 @@ def _jws_header(segment: str) -> Any:
 def _bare_minimum(raw: bytes, public: ec.EllipticCurvePublicKey, now: int) -> _Bare:
     """The least a CPython verifier of a raw INVITE does beyond the ECDSA verify.
 
-    One regular expression for From, To and Identity (full names only, no folding),
-    the token split, lenient base64url, orjson, the JWS header decoded once per
-    signer, R‖S to DER, the verify, orig/dest against From/To, the ``iat`` age, one
-    frozen record. No P-Asserted-Identity, Request-URI or Date, no chain, no strict
+    ``bytes.index`` for From, To and Identity (full names in the usual case only,
+    no folding: a regular expression over the head cost 15 µs more), the token
+    split, lenient base64url, orjson, the JWS header decoded once per signer, R‖S
+    to DER, the verify, orig/dest against From/To, the ``iat`` age, one frozen
+    record. No P-Asserted-Identity, Request-URI or Date, no chain, no strict
     decoding, no reasons: not a verifier, a lower bound for one in Python.
     """
-    found = {m[1]: m[2] for m in _HEADER.finditer(raw, 0, raw.find(b"\r\n\r\n"))}
-    head, payload, signature = found[b"Identity"].split(b";", 1)[0].decode().split(".")
+    head, payload, signature = _header(raw, b"Identity").split(b";", 1)[0].decode().split(".")
     raw_signature = urlsafe_b64decode(signature + "==")
     r, s = int.from_bytes(raw_signature[:32]), int.from_bytes(raw_signature[32:])
     public.verify(encode_dss_signature(r, s), f"{head}.{payload}".encode(), _ALGORITHM)
     claims = orjson.loads(urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     orig, dest = claims["orig"]["tn"], tuple(claims["dest"]["tn"])
-    from_tn, to_tn = (_TN.search(found[name])[1].decode() for name in (b"From", b"To"))
+    from_tn, to_tn = (_TN.search(_header(raw, name))[1].decode() for name in (b"From", b"To"))
     ok = from_tn == orig and to_tn in dest and abs(now - claims["iat"]) <= 60
     x5u = _jws_header(head)["x5u"]
     return _Bare(
