@@ -300,9 +300,11 @@ class Finding:
     """A spoofing or laundering indicator.
 
     Attributes:
-        code: ``orig-spoofed``, ``identity-stripped``, ``resigned``, ``downstream-signed``,
-            ``stale-at-hop``, ``c-attested-domestic-cli``, ``verstat-mismatch``,
-            ``verstat-attestation-mismatch``, ``clock-skew``, ``order-uncertain``.
+        code: The id of the rule that found it: one of
+            :data:`~shakentrace.rules.FINDING_RULES` (a hop's own indicators, such
+            as ``orig-spoofed``), :data:`~shakentrace.rules.PATH_RULES` (what
+            linking the hops shows, such as ``downstream-signed`` or ``gap``) or
+            :data:`~shakentrace.rules.REPORT_RULES` (``verdict-differs``).
         message: The rule's conclusion, with specifics.
         source: The standard or observation it rests on.
     """
