@@ -43,6 +43,13 @@ def test_text_cr_only_and_mixed_endings() -> None:
     assert _messages(mixed) == [INVITE]
 
 
+def test_text_with_doubled_cr_line_ends_keeps_its_headers() -> None:
+    # A CRLF file that went through a text-mode copy once more ends each line with
+    # CR CR LF. Read as a line and a blank line, the message ended at its start
+    # line and every header, Identity too, became body: verify said no-identity.
+    assert _messages(INVITE.replace(b"\r\n", b"\r\r\n")) == [INVITE]
+
+
 def test_text_many_messages_with_prose_between() -> None:
     ticket = (
         b"Hi team, the call below was spoofed.\n\n"

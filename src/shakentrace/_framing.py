@@ -290,10 +290,16 @@ def _meta(line: bytes) -> tuple[datetime | None, _Address, _Address] | None:
 
 
 def _lines(chunks: Iterable[bytes]) -> Iterator[bytes]:
-    """Lines without their endings; CRLF, LF and lone CR all end a line."""
+    """Lines without their endings; CRLF, LF and lone CR all end a line.
+
+    CRs right before an LF are one line end with it: CR CR LF is what a CRLF
+    file becomes after one more text-mode copy, not a line and a blank line.
+    """
     for chunk in chunks:
-        body = chunk[:-1] if chunk.endswith(b"\n") else chunk
-        body = body[:-1] if body.endswith(b"\r") else body
+        if chunk.endswith(b"\n"):
+            body = chunk[:-1].rstrip(b"\r")
+        else:
+            body = chunk[:-1] if chunk.endswith(b"\r") else chunk
         yield from body.split(b"\r") if b"\r" in body else (body,)
 
 
