@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import struct
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -73,3 +76,49 @@ def test_an_input_with_sip_but_no_invite_is_readable(tmp_path: Path) -> None:
     code, out, err = _run(["inspect", str(options)])
     assert (code, out) == (0, "")
     assert "none an INVITE" in err
+
+
+def _pcap_header() -> bytes:
+    return struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 1)
+
+
+def test_a_capture_without_packets_says_so_in_one_line(tmp_path: Path) -> None:
+    # "no SIP message found in 0 packets (0 without SIP: RTP, DNS...)" told the
+    # analyst to look for RTP in a file that holds no packet at all.
+    empty = tmp_path / "empty.pcap"
+    empty.write_bytes(_pcap_header())
+    code, out, err = _run(["inspect", str(empty)])
+    assert (code, out) == (2, "")
+    assert err == f"shakentrace: error: {empty}: no packet in the capture (only its file header)\n"
+
+
+def test_a_capture_cut_in_its_first_packet_is_one_error_line(tmp_path: Path) -> None:
+    whole = _rtp_only_pcap(tmp_path / "rtp.pcap").read_bytes()
+    cut = tmp_path / "cut.pcap"
+    cut.write_bytes(whole[:-5])
+    code, out, err = _run(["inspect", str(cut)])
+    assert (code, out) == (2, "")
+    assert err == (
+        f"shakentrace: error: {cut}: no complete packet in the capture"
+        " (capture truncated in a packet; stopped reading)\n"
+    )
+
+
+def test_a_truncated_capture_warns_once_from_a_process() -> None:
+    # The library's own log line ("...: capture truncated; read 7 messages") reached
+    # the terminal through logging's last-resort handler, unprefixed, above the
+    # command's warning; a process is needed, pytest installs logging handlers.
+    cut = (CAPTURE / "lakeside.pcap").read_bytes()[:-30]
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "NO_COLOR": "1"}
+    result = subprocess.run(
+        [sys.executable, "-m", "shakentrace", "inspect", "-"],
+        input=cut,
+        capture_output=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0
+    assert result.stderr.decode() == (
+        "shakentrace: warning: -: capture truncated in a packet; stopped reading\n"
+    )

@@ -214,6 +214,8 @@ def read_inputs(paths: Sequence[str], console: Console) -> Iterator[CapturedMess
         if not stats.messages:  # a wrong file, or a capture without SIP: unreadable input
             console.error(f"{path}: {_nothing_found(stats)}")
             console.empty_inputs.append(path)
+            if not stats.packets and stats.format != "text":
+                continue  # its warnings are in the error line
         for text in stats.warnings:
             console.warn(f"{path}: {text}")
         if stats.malformed and not stats.warnings:
@@ -223,6 +225,10 @@ def read_inputs(paths: Sequence[str], console: Console) -> Iterator[CapturedMess
 def _nothing_found(stats: CaptureStats) -> str:
     if stats.format == "text":
         return "no SIP message found (Identity values alone: verify or inspect --identity)"
+    if not stats.packets:
+        if stats.warnings:  # e.g. cut in its first packet
+            return f"no complete packet in the capture ({'; '.join(stats.warnings)})"
+        return "no packet in the capture (only its file header)"
     packets = f"{stats.packets} packet" + ("" if stats.packets == 1 else "s")
     return (
         f"no SIP message found in {packets} ({stats.skipped} without SIP:"

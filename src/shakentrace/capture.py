@@ -61,6 +61,9 @@ __all__ = [
 ]
 
 logger = logging.getLogger("shakentrace.capture")
+# A library's log lines go where its user's logging sends them: without a handler
+# of theirs, logging's last resort would write them to stderr, under the CLI's own.
+logging.getLogger("shakentrace").addHandler(logging.NullHandler())
 
 _MAX_ENDPOINTS = 4096
 
