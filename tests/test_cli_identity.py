@@ -98,6 +98,20 @@ def test_each_line_one_value_header_name_optional(
     assert "bad-signature" in {r["code"] for r in rows[2]["reasons"]}
 
 
+def test_values_quoted_from_a_mail_as_a_sip_message_is(
+    tmp_path: Path, minted: tuple[list[str], list[str]]
+) -> None:
+    # A pasted INVITE keeps its headers under "> " quote marks; an Identity line
+    # quoted the same way was identity-malformed ("character '>' at offset 0").
+    options, (first, second, _forged) = minted
+    values = tmp_path / "reply.txt"
+    values.write_text(f"> Identity: {first}\n>\n> > {second}\n>> # quoted twice\n")
+    code, out, err = _run(["verify", "--identity", *options, "--json", str(values)])
+    assert (code, err) == (0, "")
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [(r["capture"]["line"], r["status"]) for r in rows] == [(1, "valid"), (3, "valid")]
+
+
 def test_an_overlong_line_is_skipped_with_a_warning(
     tmp_path: Path, minted: tuple[list[str], list[str]]
 ) -> None:

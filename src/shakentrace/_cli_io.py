@@ -362,6 +362,9 @@ def add_jobs_option(parser: argparse.ArgumentParser) -> None:
 def identity_values(paths: Sequence[str], console: Console) -> Iterator[CapturedMessage]:
     """Each line of the inputs as an Identity header value (``Identity:``/``y:`` optional).
 
+    Blanks and e-mail quote marks (``> ``) before it are taken off, as they are
+    off a pasted SIP message.
+
     A value copied out of a web page keeps its HTML escapes (``&lt;`` for ``<``):
     they are undone.
     """
@@ -376,7 +379,8 @@ def identity_values(paths: Sequence[str], console: Console) -> Iterator[Captured
                     while raw and not raw.endswith(b"\n"):
                         raw = stream.readline(_MAX_LINE + 1)
                     continue
-                value = _IDENTITY_NAME.sub("", raw.decode("utf-8", "replace").strip(), count=1)
+                value = _QUOTED.sub("", raw.decode("utf-8", "replace").strip(), count=1)
+                value = _IDENTITY_NAME.sub("", value, count=1)
                 if _HTML_ENTITY.search(value):  # a web ticket's paste: &lt;https://…&gt;
                     value = html.unescape(value)
                 if value and not value.startswith("#"):
@@ -390,6 +394,8 @@ def identity_values(paths: Sequence[str], console: Console) -> Iterator[Captured
             console.empty_inputs.append(path)
 
 
+# E-mail quote marks ("> > "), as a reply quotes a ticket; no value starts with ">".
+_QUOTED = re.compile(r"^(?:>[ \t]*)+")
 # A pasted header line keeps its name; a bare value has none.
 _IDENTITY_NAME = re.compile(r"(?i)^(?:identity|y)[ \t]*:[ \t]*")
 _MAX_LINE = 64 * 1024
