@@ -328,6 +328,27 @@ class TestLoaders:
         with pytest.raises(CertificateParseError):
             TrustStore.from_pem(b"nothing here")
 
+    def test_from_pem_reads_a_path_to_the_bundle(self, tmp_path: Path) -> None:
+        # from_directory takes a path, so a user gives from_pem one too: a Path
+        # raised "argument of type 'PosixPath' is not iterable".
+        ca = StiCA(seed="loader", now=NOW)
+        (tmp_path / "roots.pem").write_bytes(ca.trust_pem)
+        store = TrustStore.from_pem(tmp_path / "roots.pem")
+        assert store.roots == (ca.root_cert,)
+
+    def test_from_pem_given_a_file_name_says_it_takes_the_text(self, tmp_path: Path) -> None:
+        # A str is the bundle's text; a file name there said only "no certificate:
+        # neither a PEM block nor DER", of a file that holds one.
+        name = str(tmp_path / "roots.pem")
+        with pytest.raises(CertificateParseError, match=r"roots\.pem.*a Path"):
+            TrustStore.from_pem(name)
+
+    def test_from_directory_of_a_file_names_from_pem(self, tmp_path: Path) -> None:
+        bundle = tmp_path / "roots.pem"
+        bundle.write_bytes(StiCA(seed="loader", now=NOW).trust_pem)
+        with pytest.raises(ConfigurationError, match=r"not a directory.*from_pem"):
+            TrustStore.from_directory(bundle)
+
     def test_from_directory_reports_the_bad_file(self, tmp_path: Path) -> None:
         bad = b"-----BEGIN CERTIFICATE-----\nAA\n-----END CERTIFICATE-----\n"
         (tmp_path / "bad.pem").write_bytes(bad)

@@ -78,6 +78,7 @@ def test_a_policy_with_a_string_of_ppts_does_not_accept_its_substrings() -> None
     [
         ({"trust": CA.trust_pem, "fetcher": _fetcher()}, r"TrustStore\.from_pem"),
         ({"fetcher": {CERT.x5u: bytes(CERT.chain_pem)}}, "fetcher must be a Fetcher"),
+        ({"fetcher": "certs/"}, r"not str; DirectoryFetcher\(path\) reads a folder"),
         ({"fetcher": StaticFetcher}, "an instance, not the class StaticFetcher"),
         ({"keys": {CERT.x5u: bytes(CERT.chain_pem)}}, "P-256 public keys"),
     ],

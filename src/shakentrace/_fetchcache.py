@@ -10,6 +10,7 @@ requests for one URL share a single fetch.
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from collections import OrderedDict
@@ -49,9 +50,14 @@ def check_fetcher(value: object, role: str) -> None:
             f" (did you mean {value.__name__}()?)"
         )
     if not callable(getattr(value, "fetch", None)):
+        hint = (
+            "DirectoryFetcher(path) reads a folder of chains or a bundle"
+            if isinstance(value, str | os.PathLike)
+            else "StaticFetcher serves a dict of URL to body"
+        )
         raise ConfigurationError(
             f"{role} must be a Fetcher (an object with fetch(url) -> bytes),"
-            f" not {type(value).__name__}; StaticFetcher serves a dict of URL to body"
+            f" not {type(value).__name__}; {hint}"
         )
 
 

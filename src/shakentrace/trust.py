@@ -165,17 +165,28 @@ class TrustStore:
         self._generation = 0
 
     @classmethod
-    def from_pem(cls, data: bytes | str, **options: Any) -> TrustStore:
+    def from_pem(cls, data: bytes | str | os.PathLike[str], **options: Any) -> TrustStore:
         """Build a store from a PEM bundle of root certificates (and optionally CRLs).
 
         Args:
             data: Concatenated PEM certificates (bytes, or text as read from a file
-                in text mode); ``X509 CRL`` blocks are loaded as CRLs.
+                in text mode), or the path of the bundle's file as a
+                :class:`~pathlib.Path` (a ``str`` is the text, not a file name);
+                ``X509 CRL`` blocks are loaded as CRLs.
             **options: Passed to :class:`TrustStore`.
 
         Raises:
             CertificateParseError: The bundle holds no certificate.
+            OSError: The file of a path cannot be read.
         """
+        if isinstance(data, os.PathLike):
+            with open(data, "rb") as file:
+                data = file.read(_truststore._MAX_FILE + 1)  # load_chain refuses more
+        elif isinstance(data, str) and "-----BEGIN" not in data and "\n" not in data.strip():
+            raise CertificateParseError(
+                f"no PEM block in {data[:80]!r}: from_pem takes the bundle's text or bytes,"
+                " or a Path to its file (a str is read as the text, not as a file name)"
+            )
         text = data.encode() if isinstance(data, str) else data
         roots, crls = _truststore.roots_from_pem(text)
         return cls(roots, crls=(*crls, *options.pop("crls", ())), **options)
@@ -194,7 +205,14 @@ class TrustStore:
 
         Raises:
             CertificateParseError: A file does not parse, or there is no certificate.
+            ConfigurationError: ``path`` is a file (:meth:`from_pem` reads a bundle).
+            OSError: The directory cannot be read.
         """
+        if os.path.isfile(path):
+            raise ConfigurationError(
+                f"{os.fspath(path)}: not a directory; for a PEM bundle file use"
+                " TrustStore.from_pem(Path(...))"
+            )
         roots, crls = _truststore.roots_from_directory(path)
         return cls(roots, crls=(*crls, *options.pop("crls", ())), **options)
 
