@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -35,6 +36,22 @@ def test_mint_writes_a_usable_set(tmp_path: Path, capsys: pytest.CaptureFixture[
     invite = (out / "invite.sip").read_bytes()
     assert invite.startswith(b"INVITE sip:+12155551213@")
     assert f"\r\nIdentity: {identity}\r\n".encode() in invite
+
+
+def test_mint_says_how_to_verify_its_invite_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The minted INVITE could not be checked with shakentrace itself: --certs
+    # looks a chain up by the x5u's file name (1.pem), and mint wrote chain.pem.
+    monkeypatch.chdir(tmp_path)
+    assert main(["mint", "sti/", "--seed", "v", "--now", NOW]) == 0
+    told = capsys.readouterr().out.splitlines()[-1]
+    assert told == (
+        "check it: shakentrace verify --trust sti/root.pem --certs sti/certs.pem"
+        " --at 2026-03-01T12:00:00Z sti/invite.sip"
+    )
+    assert main(shlex.split(told.removeprefix("check it: shakentrace "))) == 0
+    assert capsys.readouterr().out.startswith("sti/invite.sip:1  valid       attest=A ")
 
 
 def test_mint_is_reproducible_with_a_seed(

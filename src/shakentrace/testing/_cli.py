@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,9 @@ from shakentrace.testing._invite import build_invite
 from shakentrace.testing._profile import DEVIATIONS
 
 __all__ = ["mint", "register"]
+
+# The files of the printed command that verifies the minted INVITE.
+_CHECKED = ("root.pem", "certs.pem", "invite.sip")
 
 # What ``mint --help`` says: the docstring, without its reStructuredText markup.
 _DESCRIPTION = __doc__.replace("``", "").split(": ", 1)[1]
@@ -87,7 +91,8 @@ def mint(
     """Write the files of ``shakentrace mint`` into ``directory``; return a summary.
 
     Files: ``root.pem`` (trust anchor), ``intermediate.pem``, ``cert.pem``,
-    ``chain.pem`` (serve at x5u), ``key.pem``, ``public-key.pem``, ``crl.pem``,
+    ``chain.pem`` (serve at x5u), ``certs.pem`` (the chain after an ``X5U:`` line,
+    a ``--certs`` bundle), ``key.pem``, ``public-key.pem``, ``crl.pem``,
     ``passport.jwt``, ``identity.txt`` and ``invite.sip``.
     """
     ca = StiCA(seed=seed, now=now)
@@ -106,6 +111,7 @@ def mint(
         "intermediate.pem": ca.intermediate_pem.data,
         "cert.pem": cert.cert_pem.data,
         "chain.pem": cert.chain_pem.data,
+        "certs.pem": f"X5U: {cert.x5u}\n".encode() + cert.chain_pem.data,
         "key.pem": cert.private_key_pem.data,
         "public-key.pem": cert.public_key_pem.data,
         "crl.pem": ca.crl().data,
@@ -144,4 +150,7 @@ def _run(args: argparse.Namespace) -> int:
     else:
         print(f"wrote {len(summary['files'])} files to {summary['directory']}")
         print(f"serve chain.pem at {summary['x5u']} and trust root.pem")
+        at = datetime.fromtimestamp(summary["iat"], UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        trust, certs, invite = (shlex.quote(str(args.directory / n)) for n in _CHECKED)
+        print(f"check it: shakentrace verify --trust {trust} --certs {certs} --at {at} {invite}")
     return 0
