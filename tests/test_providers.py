@@ -163,3 +163,14 @@ def test_an_unreadable_directory_file_says_why_in_plain_words(tmp_path: Path) ->
     with pytest.raises(DirectoryError) as info:
         ProviderDirectory.load(picture)
     assert str(info.value).endswith("x.toml: not UTF-8 text (TOML, JSON or CSV)")
+
+
+def test_a_directory_file_of_another_format_names_the_ones_read(tmp_path: Path) -> None:
+    # "unknown directory format: .md" left the reader to guess which ones are known.
+    notes = tmp_path / "providers.md"
+    notes.write_text("# providers\n", encoding="utf-8")
+    with pytest.raises(DirectoryError) as info:
+        ProviderDirectory.load(notes)
+    assert str(info.value).endswith(
+        f"{notes}: unknown directory format .md (give a .toml, .json or OCN .csv file)"
+    )

@@ -169,7 +169,10 @@ class ProviderDirectory:
         loaders = {".toml": cls.from_toml, ".json": cls.from_json, ".csv": cls.from_ocn_csv}
         loader = loaders.get(path.suffix.lower())
         if loader is None:
-            raise DirectoryError(f"unknown directory format: {path.suffix or path.name}")
+            raise DirectoryError(
+                f"{path}: unknown directory format {path.suffix or '(no suffix)'}"
+                " (give a .toml, .json or OCN .csv file)"
+            )
         return loader(text)
 
     @classmethod
