@@ -135,6 +135,26 @@ def test_bad_usage_exits_2_with_one_line(argv: list[str], message: str) -> None:
     assert message in err
 
 
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["verify", "--trusted", "t.pem", "x.pcap"], "--trusted (did you mean --trust?)"),
+        (
+            ["trace", "--directory", "d.toml", "--provder", "994L", "x.pcap"],
+            "--provder (did you mean --provider?)",
+        ),
+        (["inspect", "--zzz", "x.pcap"], "--zzz\n"),
+    ],
+)
+def test_a_mistyped_option_is_refused_by_its_command(argv: list[str], says: str) -> None:
+    # The top-level usage ("shakentrace [-h] [--version] COMMAND ...") was shown,
+    # which lists none of the command's options.
+    code, out, err = _run(argv)
+    assert (code, out) == (2, "")
+    assert err.startswith(f"usage: shakentrace {argv[0]} ")
+    assert f"shakentrace {argv[0]}: error: unrecognized arguments: {says}" in err
+
+
 def test_unreadable_capture_exits_2(world: dict[str, Path], tmp_path: Path) -> None:
     junk = tmp_path / "junk.bin"
     junk.write_bytes(b"\x00\x01binary\x00" * 50)

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import difflib
 import functools
 import importlib
 import os
 import signal
 import sys
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from shakentrace import __version__
 from shakentrace.errors import ConfigurationError, ShakenTraceError
@@ -87,6 +88,21 @@ def _command(argv: Sequence[str]) -> str | None:
     return next((word for word in argv if not word.startswith("-")), None)
 
 
+def _commands(parser: argparse.ArgumentParser) -> Any:
+    """The parser's subcommands action (``choices``: each command's parser)."""
+    return next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+
+
+def _unrecognized(extra: Sequence[str], command: argparse.ArgumentParser) -> str:
+    """argparse's message for ``extra``, with the option each mistyped one is closest to."""
+    known = [o for a in command._actions for o in a.option_strings if o.startswith("--")]
+    words = []
+    for word in extra:
+        near = difflib.get_close_matches(word.split("=", 1)[0], known, n=1, cutoff=0.75)
+        words.append(f"{word} (did you mean {near[0]}?)" if near and word[:2] == "--" else word)
+    return "unrecognized arguments: " + " ".join(words)
+
+
 def main(argv: Sequence[str] | None = None, console: Console | None = None) -> int:
     """Run the command line (see :func:`shakentrace.cli.main`)."""
     code = run(argv, console)
@@ -117,7 +133,10 @@ def run(argv: Sequence[str] | None, console: Console | None = None) -> int:
     with _interrupts_held():
         parser = _parser(argv)
         try:
-            args = parser.parse_args(argv)
+            args, extra = parser.parse_known_args(argv)
+            if extra:  # refused by the command, whose usage lists its options
+                command = _commands(parser).choices[args.command]
+                command.error(_unrecognized(extra, command))
         except SystemExit as exc:  # argparse exits 2 on bad usage, 0 on --help
             return int(exc.code or 0)
         from shakentrace._cli_io import Console
