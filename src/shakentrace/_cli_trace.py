@@ -71,7 +71,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         metavar="FILE",
         help="one capture per provider (text, pcap or pcapng; '-' reads stdin)",
     )
-    parser.add_argument("--directory", required=True, metavar="FILE", help="provider directory")
+    parser.add_argument(
+        "--directory",
+        required=True,
+        metavar="FILE",
+        help="provider directory: providers by OCN and peers by address, trunk group and"
+        " domain (TOML or JSON, as examples/directory.toml; or an OCN CSV)",
+    )
     parser.add_argument(
         "--provider",
         action="append",
