@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import bz2
 import io
+import lzma
 import struct
 import subprocess
 import time
 import zlib
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -48,6 +51,21 @@ def test_text_with_doubled_cr_line_ends_keeps_its_headers() -> None:
     # CR CR LF. Read as a line and a blank line, the message ended at its start
     # line and every header, Identity too, became body: verify said no-identity.
     assert _messages(INVITE.replace(b"\r\n", b"\r\r\n")) == [INVITE]
+
+
+@pytest.mark.parametrize(
+    ("pack", "named"),
+    [
+        (lambda b: zlib.compress(b, wbits=31), "gzip"),
+        (lambda b: lzma.compress(b), "xz"),
+        (lambda b: bz2.compress(b), "bzip2"),
+    ],
+)
+def test_a_compressed_capture_says_to_decompress_it(pack: Any, named: str) -> None:
+    # Captures travel as .pcap.gz; "neither a capture (pcap, pcapng) nor a SIP text
+    # file" did not say what the file was, or what to do.
+    with pytest.raises(CaptureError, match=rf"{named}-compressed: decompress it first"):
+        _messages(pack(INVITE * 50))
 
 
 def test_text_many_messages_with_prose_between() -> None:

@@ -9,6 +9,7 @@ and turns them into ``CapturedMessage`` objects.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -47,9 +48,12 @@ class _Lines:
 
     def __init__(self, stream: BinaryIO, limit: int) -> None:
         self.stream, self.limit, self.binary, self.seen = stream, limit, False, 0
+        self.start = b""
 
     def __iter__(self) -> Iterator[bytes]:
         while line := self.stream.readline(self.limit):
+            if not self.seen:
+                self.start = line[:10]
             if self.seen < _SNIFF:
                 self.seen += len(line)
                 self.binary = self.binary or b"\x00" in line
@@ -65,8 +69,27 @@ def text_messages(stream: BinaryIO, tally: Tally, limits: CaptureLimits) -> Iter
             continue
         tally.messages += 1
         yield Found(chunk.data, chunk.time, chunk.src, chunk.dst, "text", line=chunk.line)
+    packed = next((name for magic, name in _COMPRESSED if magic.match(lines.start)), None)
+    if tally.messages == 0 and packed:
+        raise CaptureError(
+            f"{packed}-compressed: decompress it first (e.g. zcat, xzcat or zstdcat"
+            " FILE | shakentrace ... -)"
+        )
     if tally.messages == 0 and lines.binary:
         raise CaptureError("neither a capture (pcap, pcapng) nor a SIP text file")
+
+
+# The magic numbers of the compressed files a capture travels as.
+_COMPRESSED = tuple(
+    (re.compile(magic), name)
+    for magic, name in (
+        (rb"\x1f\x8b", "gzip"),
+        (rb"\xfd7zXZ\x00", "xz"),
+        (rb"\x28\xb5\x2f\xfd", "zstd"),
+        (rb"BZh[1-9]1AY&SY", "bzip2"),
+        (rb"PK\x03\x04", "zip"),
+    )
+)
 
 
 class _PacketPipeline:
