@@ -69,11 +69,11 @@ def text_messages(stream: BinaryIO, tally: Tally, limits: CaptureLimits) -> Iter
             continue
         tally.messages += 1
         yield Found(chunk.data, chunk.time, chunk.src, chunk.dst, "text", line=chunk.line)
-    packed = next((name for magic, name in _COMPRESSED if magic.match(lines.start)), None)
+    packed = next((found for magic, *found in _COMPRESSED if magic.match(lines.start)), None)
     if tally.messages == 0 and packed:
+        name, tool = packed
         raise CaptureError(
-            f"{packed}-compressed: decompress it first (e.g. zcat, xzcat or zstdcat"
-            " FILE | shakentrace ... -)"
+            f"{name}-compressed: decompress it first ({tool} FILE | shakentrace ... -)"
         )
     if tally.messages == 0 and lines.binary:
         raise CaptureError("neither a capture (pcap, pcapng) nor a SIP text file")
@@ -81,13 +81,13 @@ def text_messages(stream: BinaryIO, tally: Tally, limits: CaptureLimits) -> Iter
 
 # The magic numbers of the compressed files a capture travels as.
 _COMPRESSED = tuple(
-    (re.compile(magic), name)
-    for magic, name in (
-        (rb"\x1f\x8b", "gzip"),
-        (rb"\xfd7zXZ\x00", "xz"),
-        (rb"\x28\xb5\x2f\xfd", "zstd"),
-        (rb"BZh[1-9]1AY&SY", "bzip2"),
-        (rb"PK\x03\x04", "zip"),
+    (re.compile(magic), name, tool)
+    for magic, name, tool in (
+        (rb"\x1f\x8b", "gzip", "zcat"),
+        (rb"\xfd7zXZ\x00", "xz", "xzcat"),
+        (rb"\x28\xb5\x2f\xfd", "zstd", "zstdcat"),
+        (rb"BZh[1-9]1AY&SY", "bzip2", "bzcat"),
+        (rb"PK\x03\x04", "zip", "unzip -p"),
     )
 )
 
