@@ -192,8 +192,11 @@ def test_progress_bar_only_when_stderr_is_a_terminal(world: dict[str, Path]) -> 
     console = Console(out=io.StringIO(), err=err)
     console._last = -1.0  # draw on the first message
     assert _main(["inspect", str(world["pcap"])], console) == 0
-    assert "messages" in err.getvalue()
-    assert "\r" in err.getvalue()
+    assert err.getvalue().startswith("\r")
+    assert "% 1 message\r" in err.getvalue()  # drawn at the first message
+    more = _Tty()
+    Console(out=io.StringIO(), err=more).progress("call.pcap", 10, 10, 3)
+    assert more.getvalue().endswith("] 100% 3 messages")
     quiet = io.StringIO()
     assert _main(["inspect", str(world["pcap"])], Console(out=io.StringIO(), err=quiet)) == 0
     assert quiet.getvalue() == ""

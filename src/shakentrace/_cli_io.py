@@ -144,7 +144,8 @@ class Console:
             bar = f"[{'#' * filled}{'.' * (30 - filled)}] {100 * done // total:3d}%"
         else:
             bar = f"{done / 2**20:.1f} MiB"
-        self.err.write(f"\r{printable(label[-30:]):<30} {bar} {count} messages")
+        noun = "message" if count == 1 else "messages"
+        self.err.write(f"\r{printable(label[-30:]):<30} {bar} {count} {noun}")
         self.err.flush()
         self._shown = True
 
