@@ -146,6 +146,17 @@ def test_no_token_raises(value: str) -> None:
     assert info.value.sip_code == 438
 
 
+def test_a_wrapped_token_names_the_whitespace_and_says_to_join_the_lines() -> None:
+    """A mail or ticket system wrapped the value: the analyst is told what to do."""
+    head, rest = TOKEN[:50], TOKEN[50:]
+    with pytest.raises(IdentityParseError, match=r"offset 50 .*: was the value wrapped") as info:
+        parse_identity(f"{head}\n {rest};info=<https://x/c.pem>")
+    assert "character '\\n'" in str(info.value)
+    with pytest.raises(IdentityParseError) as info:
+        parse_identity(f"{head}>{rest};info=<https://x/c.pem>")
+    assert "wrapped" not in str(info.value)
+
+
 def test_overlong_value_raises() -> None:
     with pytest.raises(IdentityParseError):
         parse_identity("a" * 20, limits=PassportLimits(max_identity_length=10))

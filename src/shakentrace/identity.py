@@ -188,9 +188,11 @@ def _general(value: str, raw: str) -> IdentityHeader:
     if not _TOKEN_CHARS.fullmatch(token) or any(c in token for c in '<>"'):
         # Name the byte: pasted or mangled tokens (libstirshaken #134) need it.
         bad = next(i for i, c in enumerate(token) if not " " < c < "\x7f" or c in '<>"')
+        # A mail or ticket system that wraps long lines leaves whitespace in the token.
+        wrapped = ": was the value wrapped? join its lines" if token[bad].isspace() else ""
         raise IdentityParseError(
             f"Identity value has no PASSporT token: character {token[bad]!r} at offset {bad}"
-            f" in {value[:40]!r}"
+            f" in {value[:40]!r}{wrapped}"
         )
     params, more = _scan_params(rest) if rest else ({}, [])
     findings += more
