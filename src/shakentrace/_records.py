@@ -148,8 +148,9 @@ def read_record(kind: type[_R], data: Any, records: Readers, where: str) -> _R:
     Args:
         kind: The record type (a dataclass whose fields are annotated as text).
         data: The decoded JSON object.
-        records: By annotation name, the record types that may nest, and readers
-            of other named types (a ``Literal`` alias: :func:`choice`).
+        records: By annotation text, the record types that may nest, and readers
+            of other named types (a ``Literal`` alias: :func:`choice`) or of a
+            whole annotation (a shorter list: :func:`items`).
         where: The key path so far, for messages (``Hop``, ``Hop.upstream``…).
 
     Raises:
