@@ -142,18 +142,26 @@ def test_the_help_lists_each_command_as_its_module_registers_it() -> None:
         assert _parser([name]).format_help() == listing, name
 
 
-def _after_site(stream: IO[bytes]) -> Iterator[bytes]:
-    """The child's stderr lines up to the one that ends the interpreter's site import."""
+def _after_entry(stream: IO[bytes]) -> Iterator[bytes]:
+    """The child's stderr lines up to the one that ends the import of ``shakentrace.cli``."""
     for line in iter(stream.readline, b""):
         yield line
-        if line.rstrip().endswith(b"| site"):
+        if line.rstrip().endswith(b" shakentrace.cli"):
             return
 
 
-# From the end of the interpreter's own start-up (``site``), where a Ctrl-C is a
-# fatal error whatever the program: the ``shakentrace`` package and the command line
-# were imported there, about 0.3 s without a handler.
-DELAYS = (0.01, 0.03, 0.06, 0.1, 0.15, 0.2, 0.3, 0.4)
+def test_the_entry_module_imports_nothing_but_the_package() -> None:
+    """Until ``main()`` runs no handler can catch a Ctrl-C (Python reports it with a
+    traceback), so the console script's import of ``shakentrace.cli`` loads nothing else."""
+    bare = _imported([sys.executable, "-c", "pass"])
+    entry = _imported([sys.executable, "-c", "import shakentrace.cli"])
+    assert entry - bare == {"shakentrace", "shakentrace.cli"}
+
+
+# From the end of the entry module's import (the console script and ``python -m``
+# import ``shakentrace.cli`` first, then call ``main``), through the import of the
+# command line (about 0.3 s for ``verify``), and the command waiting on stdin.
+DELAYS = (0.0, 0.01, 0.03, 0.06, 0.1, 0.15, 0.2, 0.3, 0.4)
 
 
 @pytest.mark.parametrize("how", ["console script", "python -m"])
@@ -161,24 +169,24 @@ def test_ctrl_c_during_the_start_exits_130_without_a_traceback(
     how: str, console_script: str
 ) -> None:
     entry = [console_script] if how == "console script" else [sys.executable, "-m", "shakentrace"]
-    env = {**ENV, "PYTHONPROFILEIMPORTTIME": "1"}  # to know when site is imported
+    env = {**ENV, "PYTHONPROFILEIMPORTTIME": "1"}  # to know when shakentrace.cli is imported
     for delay in DELAYS:
         with subprocess.Popen(
             [*entry, "verify", "-"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE, env=env,
         ) as process:  # fmt: skip
             assert process.stderr is not None
-            watchdog = threading.Timer(60, process.kill)  # no site line: no hang
+            watchdog = threading.Timer(60, process.kill)  # no such line: no hang
             watchdog.start()
-            start = b"".join(_after_site(process.stderr))
+            start = b"".join(_after_entry(process.stderr))
             watchdog.cancel()
-            assert start.rstrip().endswith(b"| site"), start.decode()
+            assert start.rstrip().endswith(b" shakentrace.cli"), start.decode()
             time.sleep(delay)
             process.send_signal(signal.SIGINT)  # stdin stays open: verify waits for it
             err = start + process.communicate(timeout=60)[1]
         text = "\n".join(line for line in err.decode().splitlines() if "import time" not in line)
-        assert text == "", f"{how}, {delay} s after site: {text}"
-        assert process.returncode == 130, f"{how}, {delay} s after site"
+        assert text == "", f"{how}, {delay} s after shakentrace.cli: {text}"
+        assert process.returncode == 130, f"{how}, {delay} s after shakentrace.cli"
 
 
 def test_ctrl_c_in_an_import_callback_is_not_lost(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,7 +7,8 @@ each with ``--json`` for JSON lines (one object per message or campaign);
 
 Exit codes: 0 all verified (or nothing to verify), 1 some message failed
 verification, 2 bad usage or unreadable input (one line on stderr, no traceback),
-130 interrupted (Ctrl-C, at any point after the interpreter's own start-up).
+130 interrupted (Ctrl-C, at any point once this module, which imports nothing,
+is loaded: before that, Python itself reports it).
 A progress bar is drawn on stderr only when it is a terminal; colour only on a
 terminal, and never with ``NO_COLOR`` set.
 """
